@@ -1,0 +1,1 @@
+"""The only code that opens rasters: scene info, windowed reads at a target GSD, tile grids."""

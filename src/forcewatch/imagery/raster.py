@@ -1,0 +1,249 @@
+"""Open any image ForceWatch accepts and read windows of it as 8-bit RGB at a target GSD.
+
+GeoTIFF/COG in any CRS (metres per pixel from the transform; geodesic metres for geographic
+CRSs), 1–N bands, uint8/uint16/float (percentile display scaling), nodata and alpha masks, and
+plain JPEG/PNG (no georeferencing: the user gives the GSD).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.enums import ColorInterp, Resampling
+from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.windows import Window
+
+from forcewatch.errors import GsdUnknownError, ImageryError
+
+#: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
+STRETCH_PERCENTILES = (2.0, 98.0)
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What ForceWatch needs to know about an image before reading it."""
+
+    path: Path
+    width_px: int
+    height_px: int
+    band_count: int
+    dtype: str
+    crs_wkt: str | None
+    transform: tuple[float, float, float, float, float, float]
+    gsd_m: float | None
+
+    @property
+    def georeferenced(self) -> bool:
+        return self.crs_wkt is not None
+
+
+def _open(path: Path) -> rasterio.io.DatasetReader:
+    if not path.is_file():
+        raise ImageryError(f"{path}: no such image file. Fix: check the path.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
+    except RasterioIOError as exc:
+        raise ImageryError(
+            f"{path}: cannot be read as an image ({exc}). Fix: check that the file is a complete "
+            "GeoTIFF, JPEG or PNG (re-download or re-export it)."
+        ) from None
+
+
+def gsd_of(ds: rasterio.io.DatasetReader) -> float | None:
+    """Metres per pixel from a dataset's CRS and transform; ``None`` when not georeferenced."""
+    if ds.crs is None or ds.transform.is_identity:
+        return None
+    t = ds.transform
+    if ds.crs.is_projected:
+        unit = ds.crs.linear_units_factor[1]
+        return math.sqrt(abs(t.a * t.e - t.b * t.d)) * unit
+    if ds.crs.is_geographic:
+        from pyproj import Geod
+
+        geod = Geod(ellps="WGS84")
+        cx, cy = t @ (ds.width / 2, ds.height / 2)
+        x1, y1 = t @ (ds.width / 2 + 1, ds.height / 2)
+        x2, y2 = t @ (ds.width / 2, ds.height / 2 + 1)
+        dx = geod.inv(cx, cy, x1, y1)[2]
+        dy = geod.inv(cx, cy, x2, y2)[2]
+        return math.sqrt(dx * dy)
+    return None
+
+
+def _six(t: Affine) -> tuple[float, float, float, float, float, float]:
+    return (t.a, t.b, t.c, t.d, t.e, t.f)
+
+
+def raster_info(path: Path) -> RasterInfo:
+    """Size, bands, CRS, transform and GSD of an image file."""
+    with _open(path) as ds:
+        return RasterInfo(
+            path=path,
+            width_px=ds.width,
+            height_px=ds.height,
+            band_count=ds.count,
+            dtype=ds.dtypes[0],
+            crs_wkt=ds.crs.to_wkt() if ds.crs else None,
+            transform=_six(ds.transform),
+            gsd_m=gsd_of(ds),
+        )
+
+
+def image_size_px(path: Path) -> tuple[int, int]:
+    """(width, height) of an image, reading only its header."""
+    if path.suffix.lower() in (".jpg", ".jpeg", ".png"):
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as im:
+                return im.size
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ImageryError(f"{path}: not a readable image ({exc})") from None
+    info = raster_info(path)
+    return info.width_px, info.height_px
+
+
+def resolve_gsd(info: RasterInfo, user_gsd_m: float | None) -> tuple[float, str]:
+    """The GSD to use and where it came from: the GeoTIFF's, else the user's, else an error."""
+    if info.gsd_m is not None:
+        return info.gsd_m, "georeferencing"
+    if user_gsd_m is not None:
+        if not user_gsd_m > 0:
+            raise GsdUnknownError(
+                f"--gsd-m is {user_gsd_m}: it must be a positive number of metres."
+            )
+        return user_gsd_m, "user"
+    raise GsdUnknownError(
+        f"{info.path}: the image carries no georeferencing, so its ground sample distance is "
+        "unknown. Fix: give it with --gsd-m METRES (for example --gsd-m 0.5 for Pléiades, "
+        "3 for PlanetScope)."
+    )
+
+
+class RasterReader:
+    """Reads windows of one image as uint8 RGB plus a validity mask, resampled on read.
+
+    Memory is bounded by the requested output size, never by the image size.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ds = _open(path)
+        self.info = RasterInfo(
+            path=path,
+            width_px=self._ds.width,
+            height_px=self._ds.height,
+            band_count=self._ds.count,
+            dtype=self._ds.dtypes[0],
+            crs_wkt=self._ds.crs.to_wkt() if self._ds.crs else None,
+            transform=_six(self._ds.transform),
+            gsd_m=gsd_of(self._ds),
+        )
+        self._bands, self._alpha = self._pick_bands()
+        self._scale = self._display_scaling()
+
+    @property
+    def width_px(self) -> int:
+        return self.info.width_px
+
+    @property
+    def height_px(self) -> int:
+        return self.info.height_px
+
+    def __enter__(self) -> RasterReader:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._ds.close()
+
+    def _pick_bands(self) -> tuple[list[int], int | None]:
+        interp = list(self._ds.colorinterp)
+        alpha = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
+        colour = [i + 1 for i, c in enumerate(interp) if i + 1 != alpha]
+        if not colour:
+            raise ImageryError(
+                f"{self.path}: no colour band. Fix: give an image with 1 or more bands."
+            )
+        order = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
+        if all(c in interp for c in order):
+            return [interp.index(c) + 1 for c in order], alpha
+        if len(colour) >= 3:
+            return colour[:3], alpha
+        return [colour[0]] * 3, alpha
+
+    def _display_scaling(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._ds.dtypes[0] == "uint8":
+            return None
+        side = 1024
+        f = max(1.0, max(self._ds.width, self._ds.height) / side)
+        shape = (max(1, round(self._ds.height / f)), max(1, round(self._ds.width / f)))
+        data = self._ds.read(
+            self._bands, out_shape=(3, *shape), masked=True, resampling=Resampling.nearest
+        )
+        lo = np.zeros(3, dtype=np.float64)
+        hi = np.ones(3, dtype=np.float64)
+        for b in range(3):
+            vals = data[b].compressed()
+            vals = vals[np.isfinite(vals)]
+            if vals.size:
+                lo[b], hi[b] = np.percentile(vals, STRETCH_PERCENTILES)
+            if hi[b] <= lo[b]:
+                hi[b] = lo[b] + 1.0
+        return lo, hi
+
+    def read(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Read source pixels ``(x0, y0, x1, y1)`` into ``out_height × out_width``.
+
+        Returns (uint8 array H×W×3, bool mask H×W of valid pixels). Downsampling averages,
+        upsampling is bilinear.
+        """
+        x0, y0, x1, y1 = window_px
+        win = Window(x0, y0, x1 - x0, y1 - y0)
+        down = (x1 - x0) > out_width
+        resampling = Resampling.average if down else Resampling.bilinear
+        data = self._ds.read(
+            self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling
+        )
+        valid = np.ones((out_height, out_width), dtype=bool)
+        if self._alpha is not None:
+            alpha = self._ds.read(
+                self._alpha,
+                window=win,
+                out_shape=(out_height, out_width),
+                resampling=Resampling.nearest,
+            )
+            valid &= alpha > 0
+        elif self._ds.nodata is not None:
+            nod = self._ds.read_masks(
+                self._bands[0],
+                window=win,
+                out_shape=(out_height, out_width),
+                resampling=Resampling.nearest,
+            )
+            valid &= nod > 0
+        if self._scale is not None:
+            lo, hi = self._scale
+            scaled = (data.astype(np.float32) - lo[:, None, None].astype(np.float32)) / (
+                (hi - lo)[:, None, None].astype(np.float32)
+            )
+            scaled = np.nan_to_num(scaled, nan=0.0)
+            data = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        rgb = np.ascontiguousarray(np.moveaxis(data, 0, -1))
+        rgb[~valid] = 0
+        return rgb, valid

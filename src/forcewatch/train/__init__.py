@@ -1,0 +1,1 @@
+"""Training toolkit: annotation readers, evaluation (numpy only) and training (torch, optional)."""

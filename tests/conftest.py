@@ -1,0 +1,42 @@
+"""Shared fixtures: the real data in ../shared/data (skipped with a reason when absent, but
+required under CI), and small images generated in code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("FORCEWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
+AIRBUS = SHARED_DATA / "airbus-aircraft"
+
+
+def need_shared(path: Path) -> Path:
+    """``path`` inside ../shared/data, or skip (fail under CI, where it must be present)."""
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing, and CI must run the tests that need ../shared/data")
+        pytest.skip(f"needs {path} (../shared/data is not beside this checkout)")
+    return path
+
+
+@pytest.fixture
+def airbus_dir() -> Path:
+    return need_shared(AIRBUS)
+
+
+@pytest.fixture
+def airbus_image(airbus_dir: Path) -> Path:
+    """A held-out Airbus image with many aircraft (never used in training)."""
+    return airbus_dir / "train" / "4f833867-273e-4d73-8bc3-cb2d9ceb54ef.jpg"
+
+
+def write_png(path: Path, width: int, height: int, seed: int = 0) -> Path:
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    cv2.imwrite(str(path), rng.integers(0, 255, (height, width, 3), dtype=np.uint8))
+    return path

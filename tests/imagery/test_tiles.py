@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from forcewatch.detect.merge import in_core, nms
+from forcewatch.imagery.tiles import axis_starts, tile_grid
+
+
+@given(length=st.integers(1, 5000), tile=st.integers(64, 1024), overlap=st.integers(0, 63))
+def test_tiles_cover_the_axis_with_at_least_the_overlap(
+    length: int, tile: int, overlap: int
+) -> None:
+    starts = axis_starts(length, tile, overlap)
+    assert starts[0] == 0
+    assert min(starts[-1] + tile, length) == length
+    for a, b in itertools.pairwise(starts):
+        assert a < b
+        assert a + tile - b >= overlap  # consecutive tiles overlap enough
+
+
+@given(
+    width=st.integers(1, 3000),
+    height=st.integers(1, 3000),
+    tile=st.sampled_from([128, 256, 512]),
+    overlap=st.sampled_from([0, 32, 64]),
+)
+def test_cores_partition_the_image(width: int, height: int, tile: int, overlap: int) -> None:
+    tiles = tile_grid(width, height, tile, overlap)
+    area = sum((t.core[2] - t.core[0]) * (t.core[3] - t.core[1]) for t in tiles)
+    assert area == pytest.approx(width * height)
+    for t in tiles:
+        assert t.x0 <= t.core[0] <= t.core[2] <= t.x1
+        assert t.y0 <= t.core[1] <= t.core[3] <= t.y1
+
+
+def _simulated_detector(box: np.ndarray, tile_box: tuple[int, int, int, int]) -> np.ndarray:
+    """What a detector sees in one tile: the part of the object inside it (maybe cut)."""
+    x0, y0, x1, y1 = tile_box
+    clipped = np.array([max(box[0], x0), max(box[1], y0), min(box[2], x1), min(box[3], y1)])
+    if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
+        return np.zeros((0, 4))
+    return clipped[None]
+
+
+@settings(max_examples=300)
+@given(
+    width=st.integers(200, 2500),
+    height=st.integers(200, 2500),
+    tile=st.sampled_from([256, 512, 1024]),
+    overlap=st.sampled_from([64, 128]),
+    fx=st.floats(0, 1),
+    fy=st.floats(0, 1),
+    fw=st.floats(0.05, 1),
+    fh=st.floats(0.05, 1),
+)
+def test_a_box_split_by_any_tile_edge_is_found_once_and_whole(
+    width: int, height: int, tile: int, overlap: int, fx: float, fy: float, fw: float, fh: float
+) -> None:
+    # an object no larger than the overlap, anywhere in the image
+    w, h = max(1.0, fw * overlap), max(1.0, fh * overlap)
+    x0, y0 = fx * (width - w), fy * (height - h)
+    box = np.array([x0, y0, x0 + w, y0 + h])
+    found = []
+    for t in tile_grid(width, height, tile, overlap):
+        seen = _simulated_detector(box, (t.x0, t.y0, t.x1, t.y1))
+        found.extend(seen[in_core(seen, t)])
+    assert len(found) == 1
+    np.testing.assert_allclose(found[0], box)  # never a half object
+
+
+def test_nms_is_class_wise_and_keeps_the_best() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10], [0, 0, 10, 10], [30, 30, 40, 40]], np.float32)
+    scores = np.array([0.5, 0.9, 0.4, 0.3], np.float32)
+    classes = np.array([0, 0, 1, 0])
+    keep = nms(boxes, scores, classes, 0.5)
+    assert keep.tolist() == [1, 2, 3]
