@@ -1,0 +1,39 @@
+"""Merging detections across tiles: core ownership, then class-wise non-maximum suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forcewatch.imagery.tiles import Tile
+
+
+def in_core(boxes: np.ndarray, tile: Tile) -> np.ndarray:
+    """Mask of boxes (image pixels) whose centre lies in the tile's core (half-open)."""
+    cx = (boxes[:, 0] + boxes[:, 2]) / 2
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    x0, y0, x1, y1 = tile.core
+    return (cx >= x0) & (cx < x1) & (cy >= y0) & (cy < y1)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) -> np.ndarray:
+    """Indices kept by greedy class-wise non-maximum suppression, best score first."""
+    if len(boxes) == 0:
+        return np.zeros((0,), np.int64)
+    order = np.argsort(-scores, kind="stable")
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    suppressed = np.zeros(len(boxes), bool)
+    keep = []
+    for pos, i in enumerate(order):
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        rest = order[pos + 1 :]
+        rest = rest[~suppressed[rest] & (classes[rest] == classes[i])]
+        if not len(rest):
+            continue
+        ix = np.minimum(boxes[i, 2], boxes[rest, 2]) - np.maximum(boxes[i, 0], boxes[rest, 0])
+        iy = np.minimum(boxes[i, 3], boxes[rest, 3]) - np.maximum(boxes[i, 1], boxes[rest, 1])
+        inter = np.clip(ix, 0, None) * np.clip(iy, 0, None)
+        ious = inter / (areas[i] + areas[rest] - inter + 1e-9)
+        suppressed[rest[ious > iou]] = True
+    return np.array(keep, np.int64)

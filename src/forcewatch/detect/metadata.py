@@ -1,0 +1,61 @@
+"""The metadata every ForceWatch ONNX model carries inside its file (ONNX metadata_props)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from forcewatch.errors import ModelError
+
+PREFIX = "forcewatch."
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """Everything needed to run a model correctly and to cite it."""
+
+    model_id: str
+    classes: tuple[str, ...]
+    gsd_m: float  # canonical ground sample distance: images are resampled to it
+    stride: int  # output cell size in input pixels
+    tile_px: int  # tile side used for inference, at gsd_m
+    overlap_px: int  # overlap between tiles, at least the largest object
+    mean: tuple[float, float, float]  # input normalisation, 0–255 units: (x - mean) / std
+    std: tuple[float, float, float]
+    score_threshold: float  # operating threshold
+    nms_iou: float
+    version: str
+    licence: str
+    training_data: str
+    created: str = ""
+    scores: dict[str, Any] = field(default_factory=dict)
+    format_version: int = FORMAT_VERSION
+
+    def to_props(self) -> dict[str, str]:
+        """Flat string properties as stored in the ONNX file."""
+        return {PREFIX + k: json.dumps(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_props(cls, props: dict[str, str], source: str) -> ModelMeta:
+        values: dict[str, Any] = {}
+        for name in cls.__dataclass_fields__:
+            key = PREFIX + name
+            if key not in props:
+                if name in ("created", "scores", "format_version"):
+                    continue
+                raise ModelError(
+                    f"{source}: the model has no {key!r} metadata; it was not exported by "
+                    "ForceWatch. Fix: export it with `forcewatch train` (or train.export)."
+                )
+            try:
+                values[name] = json.loads(props[key])
+            except json.JSONDecodeError:
+                raise ModelError(
+                    f"{source}: metadata {key!r} is not valid JSON: {props[key]!r}"
+                ) from None
+        values["classes"] = tuple(values["classes"])
+        values["mean"] = tuple(values["mean"])
+        values["std"] = tuple(values["std"])
+        return cls(**values)

@@ -1,0 +1,112 @@
+"""ONNX Runtime backend: one network call per tile, decoded to boxes in tile pixels."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from forcewatch.detect.metadata import ModelMeta
+from forcewatch.errors import ModelError
+
+#: The network's input must be a multiple of its coarsest stride.
+INPUT_MULTIPLE = 32
+
+
+@dataclass(frozen=True)
+class TileDetections:
+    boxes: np.ndarray  # N×4 float32, tile pixels
+    scores: np.ndarray  # N float32
+    classes: np.ndarray  # N int64
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_meta(path: Path) -> ModelMeta:
+    """The ForceWatch metadata stored inside an ONNX file."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # onnx raises several unrelated types for a bad file
+        raise ModelError(
+            f"{path}: not a readable ONNX model ({exc}). Fix: give a .onnx file."
+        ) from None
+    return ModelMeta.from_props({p.key: p.value for p in model.metadata_props}, str(path))
+
+
+class OnnxDetector:
+    """A ForceWatch ONNX model on ONNX Runtime (CPU)."""
+
+    def __init__(self, path: Path, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        if not path.is_file():
+            raise ModelError(
+                f"{path}: no such model file. Fix: check --model, or omit it for the bundled model."
+            )
+        self.path = path
+        self.meta = read_meta(path)
+        self.sha256 = file_sha256(path)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or os.cpu_count() or 1
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._mean = np.array(self.meta.mean, np.float32).reshape(1, 3, 1, 1)
+        self._inv_std = (1.0 / np.array(self.meta.std, np.float32)).reshape(1, 3, 1, 1)
+
+    @property
+    def model_id(self) -> str:
+        return self.meta.model_id
+
+    def run(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""
+        h, w = rgb.shape[:2]
+        ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
+        if ph or pw:
+            rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)))
+        x = (rgb.transpose(2, 0, 1)[None].astype(np.float32) - self._mean) * self._inv_std
+        return list(self.session.run(None, {"image": x}))
+
+    def detect(self, rgb: np.ndarray, score_threshold: float | None = None) -> TileDetections:
+        """Boxes, scores and classes in pixels of ``rgb``, above the threshold."""
+        thr = self.meta.score_threshold if score_threshold is None else score_threshold
+        heat, peaks, size, offset = self.run(rgb)
+        return decode(
+            heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0]
+        )
+
+
+def decode(
+    heat: np.ndarray,
+    peaks: np.ndarray,
+    size: np.ndarray,
+    offset: np.ndarray,
+    stride: int,
+    threshold: float,
+    width: int,
+    height: int,
+) -> TileDetections:
+    """Local maxima of the heat-map above ``threshold`` → boxes clipped to ``width × height``."""
+    c, ys, xs = np.nonzero((heat == peaks) & (heat >= threshold))
+    scores = heat[c, ys, xs]
+    cx = (xs + offset[0, ys, xs]) * stride
+    cy = (ys + offset[1, ys, xs]) * stride
+    bw = np.exp(np.clip(size[0, ys, xs], -5, 8)) * stride
+    bh = np.exp(np.clip(size[1, ys, xs], -5, 8)) * stride
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(
+        np.float32
+    )
+    boxes = np.clip(boxes, 0, [width, height, width, height]).astype(np.float32)
+    keep = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1]) & (cx < width) & (cy < height)
+    return TileDetections(boxes[keep], scores[keep].astype(np.float32), c[keep].astype(np.int64))

@@ -1,0 +1,182 @@
+"""Detection on one image of any size: resample to the model GSD, tile, detect, merge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from forcewatch.detect.merge import in_core, nms
+from forcewatch.detect.onnx_backend import OnnxDetector
+from forcewatch.detect.sizes import ground_size_m, size_class
+from forcewatch.imagery.raster import RasterReader, resolve_gsd
+from forcewatch.imagery.tiles import tile_grid
+from forcewatch.model import Detection
+
+
+class TileSource(Protocol):
+    @property
+    def width_px(self) -> int: ...
+
+    @property
+    def height_px(self) -> int: ...
+
+    def read(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+@dataclass
+class Timings:
+    read_s: float = 0.0
+    detect_s: float = 0.0
+    merge_s: float = 0.0
+    tiles: int = 0
+    area_km2: float = 0.0
+
+
+@dataclass
+class DetectionRun:
+    """The result of ``forcewatch detect`` on one image."""
+
+    image: str
+    gsd_m: float
+    gsd_source: str
+    model_id: str
+    model_sha256: str
+    score_threshold: float
+    width_px: int
+    height_px: int
+    detections: list[Detection]
+    crs_wkt: str | None = None
+    transform: tuple[float, float, float, float, float, float] | None = None
+    timings: Timings = field(default_factory=Timings)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for d in self.detections:
+            out[d.class_name] = out.get(d.class_name, 0) + 1
+        return out
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "image": self.image,
+            "gsd_m": round(self.gsd_m, 4),
+            "gsd_source": self.gsd_source,
+            "model": self.model_id,
+            "model_sha256": self.model_sha256,
+            "score_threshold": round(self.score_threshold, 4),
+            "size_px": [self.width_px, self.height_px],
+            "counts": self.counts(),
+            "detections": [d.to_json() for d in self.detections],
+        }
+
+
+def detect_source(
+    source: TileSource,
+    gsd_m: float,
+    detector: OnnxDetector,
+    *,
+    score_threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> list[Detection]:
+    """Detections in pixels of ``source`` (whose pixels are ``gsd_m`` metres).
+
+    The source is read tile by tile at the model's GSD (memory bounded by the tile size);
+    each tile keeps the detections whose centre is in its core, then a class-wise NMS
+    removes any remaining double.
+    """
+    meta = detector.meta
+    t = timings or Timings()
+    scale = gsd_m / meta.gsd_m  # model pixels per source pixel
+    tw = max(1, round(source.width_px * scale))
+    th = max(1, round(source.height_px * scale))
+    sx, sy = source.width_px / tw, source.height_px / th  # source pixels per model pixel
+    tiles = tile_grid(tw, th, meta.tile_px, meta.overlap_px)
+    all_boxes, all_scores, all_classes = [], [], []
+    for i, tile in enumerate(tiles):
+        t0 = time.perf_counter()
+        rgb, valid = source.read(
+            (tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height
+        )
+        t1 = time.perf_counter()
+        found = detector.detect(rgb, score_threshold)
+        t2 = time.perf_counter()
+        boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
+        keep = in_core(boxes, tile)
+        if not valid.all() and keep.any():
+            cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
+            cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
+            keep &= valid[cy, cx]
+        all_boxes.append(boxes[keep])
+        all_scores.append(found.scores[keep])
+        all_classes.append(found.classes[keep])
+        t.read_s += t1 - t0
+        t.detect_s += t2 - t1
+        t.merge_s += time.perf_counter() - t2
+        if progress:
+            progress(i + 1, len(tiles))
+    t0 = time.perf_counter()
+    boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4), np.float32)
+    scores = np.concatenate(all_scores) if all_scores else np.zeros((0,), np.float32)
+    classes = np.concatenate(all_classes) if all_classes else np.zeros((0,), np.int64)
+    keep_idx = nms(boxes, scores, classes, meta.nms_iou)
+    out = []
+    for i in keep_idx:
+        b = boxes[i] * np.array([sx, sy, sx, sy], np.float32)
+        box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+        name = meta.classes[int(classes[i])]
+        length, width = ground_size_m(box, gsd_m)
+        out.append(
+            Detection(
+                name, float(scores[i]), box, length, width, size_class(name, length), meta.model_id
+            )
+        )
+    t.merge_s += time.perf_counter() - t0
+    t.tiles += len(tiles)
+    t.area_km2 += source.width_px * source.height_px * gsd_m**2 / 1e6
+    return out
+
+
+def detect_image(
+    path: Path,
+    detector: OnnxDetector,
+    *,
+    user_gsd_m: float | None = None,
+    score_threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DetectionRun:
+    """Detect on an image file; its GSD comes from its georeferencing, else from the user."""
+    with RasterReader(path) as reader:
+        gsd_m, gsd_source = resolve_gsd(reader.info, user_gsd_m)
+        timings = Timings()
+        dets = detect_source(
+            reader,
+            gsd_m,
+            detector,
+            score_threshold=score_threshold,
+            progress=progress,
+            timings=timings,
+        )
+        info = reader.info
+    return DetectionRun(
+        image=str(path),
+        gsd_m=gsd_m,
+        gsd_source=gsd_source,
+        model_id=detector.model_id,
+        model_sha256=detector.sha256,
+        score_threshold=detector.meta.score_threshold
+        if score_threshold is None
+        else score_threshold,
+        width_px=info.width_px,
+        height_px=info.height_px,
+        detections=sorted(dets, key=lambda d: -d.score),
+        crs_wkt=info.crs_wkt,
+        transform=info.transform if info.georeferenced else None,
+        timings=timings,
+    )

@@ -1,0 +1,1 @@
+"""Publishing: annotated images, vector exports (GeoJSON), later the HTML brief."""
