@@ -1,0 +1,122 @@
+"""Training crops for overhead imagery (numpy + OpenCV): resampled to the model GSD with scale
+jitter, optionally degraded to a coarser source GSD, dihedral rotations and flips, brightness,
+contrast, colour, gamma, haze, greyscale, blur and noise."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    scale_jitter: float = 1.25  # GSD jitter: the image is resampled at gsd × [1/j, j]
+    object_centred: float = 0.7  # share of crops centred near a labelled object
+    degrade_p: float = 0.45  # share of crops degraded to a coarser source GSD …
+    degrade_max: float = 3.2  # … up to this many times the model GSD
+    haze_p: float = 0.3
+    grey_p: float = 0.25
+    blur_p: float = 0.15
+    min_visible: float = 0.45  # keep a box cut by the crop edge if this share of it is inside
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    pixels: np.ndarray  # H×W×3 uint8 RGB at the source GSD
+    boxes: np.ndarray  # N×4 float (minx, miny, maxx, maxy), source pixels
+    classes: np.ndarray  # N int
+    gsd_m: float
+
+
+def sample_crop(
+    src: SourceImage,
+    target_gsd_m: float,
+    crop_px: int,
+    rng: np.random.Generator,
+    cfg: AugmentConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One augmented crop (crop_px² uint8 RGB) with its boxes and classes in crop pixels."""
+    h, w = src.pixels.shape[:2]
+    jitter = math.exp(rng.uniform(-math.log(cfg.scale_jitter), math.log(cfg.scale_jitter)))
+    f = target_gsd_m * jitter / src.gsd_m  # source pixels per crop pixel
+    side = max(8, round(crop_px * f))
+    if len(src.boxes) and rng.random() < cfg.object_centred:
+        b = src.boxes[rng.integers(len(src.boxes))]
+        cx = (b[0] + b[2]) / 2 + rng.uniform(-0.4, 0.4) * side
+        cy = (b[1] + b[3]) / 2 + rng.uniform(-0.4, 0.4) * side
+    else:
+        cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+    x0 = int(np.clip(round(cx - side / 2), min(0, w - side), max(0, w - side)))
+    y0 = int(np.clip(round(cy - side / 2), min(0, h - side), max(0, h - side)))
+    patch = np.zeros((side, side, 3), np.uint8)
+    sx0, sy0, sx1, sy1 = max(0, x0), max(0, y0), min(w, x0 + side), min(h, y0 + side)
+    patch[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = src.pixels[sy0:sy1, sx0:sx1]
+    crop = cv2.resize(
+        patch,
+        (crop_px, crop_px),
+        interpolation=cv2.INTER_AREA if side > crop_px else cv2.INTER_LINEAR,
+    )
+    scale = crop_px / side
+    boxes = (
+        (src.boxes - np.array([x0, y0, x0, y0], np.float32)) * scale
+        if len(src.boxes)
+        else np.zeros((0, 4), np.float32)
+    )
+    classes = src.classes.copy()
+
+    if rng.random() < cfg.degrade_p:
+        d = rng.uniform(1.3, cfg.degrade_max) / jitter  # simulated source GSD / crop GSD
+        small = max(8, round(crop_px / max(d, 1.0)))
+        crop = cv2.resize(
+            cv2.resize(crop, (small, small), interpolation=cv2.INTER_AREA),
+            (crop_px, crop_px),
+            interpolation=cv2.INTER_LINEAR,
+        )
+
+    crop, boxes = _dihedral(crop, boxes, int(rng.integers(8)))
+    crop = _photometric(crop, rng, cfg)
+    return crop, *_visible(boxes, classes, crop_px, cfg.min_visible)
+
+
+def _dihedral(img: np.ndarray, boxes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    n = img.shape[0]
+    b = boxes.copy()
+    for _ in range(k % 4):  # rotate 90° counter-clockwise: (x, y) -> (y, n - x)
+        img = np.rot90(img)
+        b = np.stack([b[:, 1], n - b[:, 2], b[:, 3], n - b[:, 0]], axis=1) if len(b) else b
+    if k >= 4:
+        img = img[:, ::-1]
+        b = np.stack([n - b[:, 2], b[:, 1], n - b[:, 0], b[:, 3]], axis=1) if len(b) else b
+    return np.ascontiguousarray(img), b
+
+
+def _photometric(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) -> np.ndarray:
+    x = img.astype(np.float32) / 255.0
+    if rng.random() < cfg.grey_p:
+        x = np.repeat(x.mean(axis=2, keepdims=True), 3, axis=2)
+    x = x ** rng.uniform(0.7, 1.4)
+    mean = x.mean()
+    x = (x - mean) * rng.uniform(0.7, 1.3) + mean * rng.uniform(0.75, 1.25)
+    x = x * rng.uniform(0.9, 1.1, size=3).astype(np.float32)
+    if rng.random() < cfg.haze_p:
+        a = rng.uniform(0.1, 0.5)
+        x = x * (1 - a) + a * rng.uniform(0.6, 0.95)
+    if rng.random() < cfg.blur_p:
+        x = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.5, 1.2))
+    x = x + rng.normal(0, rng.uniform(0, 0.025), size=x.shape).astype(np.float32)
+    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _visible(
+    boxes: np.ndarray, classes: np.ndarray, n: int, min_visible: float
+) -> tuple[np.ndarray, np.ndarray]:
+    if not len(boxes):
+        return np.zeros((0, 4), np.float32), np.zeros((0,), np.int64)
+    clipped = np.clip(boxes, 0, n)
+    area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    vis = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
+    keep = (area > 0) & (vis >= min_visible * area)
+    return clipped[keep].astype(np.float32), classes[keep].astype(np.int64)

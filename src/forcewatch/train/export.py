@@ -1,0 +1,101 @@
+"""Export a trained checkpoint to ONNX with its metadata inside the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from forcewatch import __version__
+from forcewatch.detect.metadata import ModelMeta
+from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.loop import MEAN, STD, load_net
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    model_id: str
+    training_data: str
+    licence: str
+    tile_px: int = 1024
+    nms_iou: float = 0.5
+    max_object_m: float = 120.0
+
+
+def export_onnx(
+    ckpt: Path,
+    out: Path,
+    info: ExportInfo,
+    *,
+    threshold_data: AnnotationSet | None = None,
+    threshold: float = 0.3,
+) -> Path:
+    """Write ``out`` (ONNX, opset 17, dynamic H×W) from ``ckpt``.
+
+    The operating threshold is the one that maximises F1 on ``threshold_data`` (images the
+    model was not trained on, ideally), else ``threshold``.
+    """
+    import onnx
+    import torch
+
+    from forcewatch.train.net import STRIDE, ExportWrapper
+
+    net, cfg = load_net(ckpt)
+    gsd = float(cfg["target_gsd_m"])
+    overlap = int(math.ceil(info.max_object_m / gsd / 32) * 32)
+    meta = ModelMeta(
+        model_id=info.model_id,
+        classes=tuple(cfg["classes"]),
+        gsd_m=gsd,
+        stride=STRIDE,
+        tile_px=info.tile_px,
+        overlap_px=overlap,
+        mean=MEAN,
+        std=STD,
+        score_threshold=threshold,
+        nms_iou=info.nms_iou,
+        version=__version__,
+        licence=info.licence,
+        training_data=info.training_data,
+        created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        scores={},
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    raw = out.with_name(out.name + ".raw")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
+        torch.onnx.export(
+            ExportWrapper(net).eval(),
+            (torch.zeros(1, 3, 256, 256),),
+            str(raw),
+            input_names=["image"],
+            output_names=["heat", "peaks", "size", "offset"],
+            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    model = onnx.load(str(raw))
+    raw.unlink()
+    write_metadata(model, meta)
+    onnx.save(model, out)
+    if threshold_data is not None and threshold_data.images:
+        from forcewatch.train.evaluate import best_f1_threshold, predict_set
+
+        preds = predict_set(out, threshold_data, score_floor=0.05)
+        meta = replace(meta, score_threshold=best_f1_threshold(preds, threshold_data))
+        model = onnx.load(out)
+        write_metadata(model, meta)
+        onnx.save(model, out)
+    return out
+
+
+def write_metadata(model: object, meta: ModelMeta) -> None:
+    """Replace the ForceWatch metadata of an in-memory ONNX model."""
+    props = model.metadata_props  # type: ignore[attr-defined]
+    keep = [(p.key, p.value) for p in props if not p.key.startswith("forcewatch.")]
+    del props[:]
+    for k, v in [*keep, *meta.to_props().items()]:
+        entry = props.add()
+        entry.key, entry.value = k, v

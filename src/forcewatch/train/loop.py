@@ -1,0 +1,213 @@
+"""Training loop (torch): seeded, resumable from checkpoints, with a progress bar."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from forcewatch.errors import InputError, MissingExtraError
+from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.augment import AugmentConfig, SourceImage, sample_crop
+from forcewatch.train.targets import make_targets
+
+#: Input normalisation (0–255 units), stored in the ONNX metadata.
+MEAN = (127.5, 127.5, 127.5)
+STD = (63.75, 63.75, 63.75)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    target_gsd_m: float = 1.0
+    iterations: int = 3000
+    batch_size: int = 16
+    crop_px: int = 256
+    learning_rate: float = 3e-3
+    weight_decay: float = 1e-4
+    width: int = 32
+    seed: int = 0
+    checkpoint_every: int = 100
+    threads: int = 2
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+def _torch():  # type: ignore[no-untyped-def]
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtraError("torch", "train", "Training a detector") from None
+    return torch
+
+
+def load_sources(data: AnnotationSet, classes: tuple[str, ...]) -> list[SourceImage]:
+    """Decode every image of ``data`` once (RGB uint8) with its boxes as arrays."""
+    index = {c: i for i, c in enumerate(classes)}
+    out = []
+    for im in data.images:
+        if im.gsd_m is None:
+            raise InputError(
+                f"{im.image_path}: ground sample distance unknown. Fix: give --gsd-m METRES "
+                "(the imagery's metres per pixel)."
+            )
+        bgr = cv2.imread(str(im.image_path), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise InputError(f"{im.image_path}: cannot be decoded. Fix: replace the file.")
+        boxes = np.array([o.box_px for o in im.objects], np.float32).reshape(-1, 4)
+        cls = np.array([index[o.class_name] for o in im.objects], np.int64)
+        out.append(SourceImage(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), boxes, cls, im.gsd_m))
+    return out
+
+
+def focal_loss(pred_logits, target):  # type: ignore[no-untyped-def]
+    """CenterNet's penalty-reduced pixel-wise focal loss (α = 2, β = 4)."""
+    torch = _torch()
+    p = torch.sigmoid(pred_logits).clamp(1e-4, 1 - 1e-4)
+    pos = target.eq(1).float()
+    neg = 1 - pos
+    pos_loss = torch.log(p) * (1 - p) ** 2 * pos
+    neg_loss = torch.log(1 - p) * p**2 * (1 - target) ** 4 * neg
+    n = pos.sum().clamp(min=1.0)
+    return -(pos_loss.sum() + neg_loss.sum()) / n
+
+
+def train(
+    data: AnnotationSet,
+    out_dir: Path,
+    config: TrainConfig,
+    *,
+    classes: tuple[str, ...] | None = None,
+    resume: bool = True,
+    progress: Callable[[int, int, dict[str, float]], None] | None = None,
+) -> Path:
+    """Train on ``data`` and return the path of the final checkpoint (``out_dir/last.ckpt``).
+
+    Resumes from ``out_dir/last.ckpt`` when it exists and ``resume`` is true (same config).
+    """
+    torch = _torch()
+    from forcewatch.train.net import STRIDE, CentreNet
+
+    classes = classes or data.classes
+    if not classes:
+        raise InputError(f"{data.source}: no labelled objects. Fix: check the annotation files.")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    sources = load_sources(data, classes)
+    net = CentreNet(len(classes), config.width)
+    opt = torch.optim.AdamW(
+        net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = min(100, config.iterations // 10)
+
+    def lr_at(it: int) -> float:
+        if it < warmup:
+            return (it + 1) / warmup
+        t = (it - warmup) / max(1, config.iterations - warmup)
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    start = 0
+    ckpt_path = out_dir / "last.ckpt"
+    config_doc = {**asdict(config), "classes": list(classes)}
+    if resume and ckpt_path.exists():
+        state = torch.load(ckpt_path, weights_only=False)
+        if state["config"] != config_doc:
+            raise InputError(
+                f"{ckpt_path}: checkpoint was made with another configuration. Fix: use a new "
+                "--out folder, or the same options as before to resume."
+            )
+        net.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        rng.bit_generator.state = state["numpy_rng"]
+        torch.set_rng_state(state["torch_rng"])
+        start = int(state["iteration"])
+
+    def save(it: int) -> None:
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(
+            {
+                "model": net.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "numpy_rng": rng.bit_generator.state,
+                "torch_rng": torch.get_rng_state(),
+                "iteration": it,
+                "config": config_doc,
+            },
+            tmp,
+        )
+        tmp.replace(ckpt_path)
+
+    net.train()
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    log = (out_dir / "train_log.jsonl").open("a", encoding="utf-8")
+    t0 = time.perf_counter()
+    for it in range(start, config.iterations):
+        imgs, heats, sizes, offs, masks = [], [], [], [], []
+        for _ in range(config.batch_size):
+            src = sources[int(rng.integers(len(sources)))]
+            crop, boxes, cls = sample_crop(
+                src, config.target_gsd_m, config.crop_px, rng, config.augment
+            )
+            t = make_targets(boxes, cls, len(classes), config.crop_px, config.crop_px, STRIDE)
+            imgs.append(crop)
+            heats.append(t.heat)
+            sizes.append(t.size)
+            offs.append(t.offset)
+            masks.append(t.mask)
+        x = (torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float() - mean) / std
+        heat_t = torch.from_numpy(np.stack(heats))
+        size_t = torch.from_numpy(np.stack(sizes))
+        off_t = torch.from_numpy(np.stack(offs))
+        mask_t = torch.from_numpy(np.stack(masks)).unsqueeze(1)
+        heat_p, size_p, off_p = net(x)
+        n = mask_t.sum().clamp(min=1.0)
+        l_heat = focal_loss(heat_p, heat_t)
+        l_size = (torch.abs(size_p - size_t) * mask_t).sum() / n
+        l_off = (torch.abs(off_p - off_t) * mask_t).sum() / n
+        loss = l_heat + l_size + l_off
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+        opt.step()
+        sched.step()
+        stats = {
+            k: float(v.detach())
+            for k, v in (("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off))
+        }
+        if (it + 1) % 10 == 0:
+            log.write(
+                json.dumps(
+                    {"iteration": it + 1, "elapsed_s": round(time.perf_counter() - t0, 1), **stats}
+                )
+                + "\n"
+            )
+            log.flush()
+        if progress:
+            progress(it + 1, config.iterations, stats)
+        if (it + 1) % config.checkpoint_every == 0 or it + 1 == config.iterations:
+            save(it + 1)
+    log.close()
+    return ckpt_path
+
+
+def load_net(ckpt_path: Path):  # type: ignore[no-untyped-def]
+    """The trained network and its config document from a checkpoint."""
+    torch = _torch()
+    from forcewatch.train.net import CentreNet
+
+    state = torch.load(ckpt_path, weights_only=False)
+    cfg = state["config"]
+    net = CentreNet(len(cfg["classes"]), cfg["width"])
+    net.load_state_dict(state["model"])
+    net.eval()
+    return net, cfg
