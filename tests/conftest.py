@@ -9,6 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# wide, plain rich output so that CLI tests can read whole table rows
+os.environ["COLUMNS"] = "200"
+os.environ.setdefault("NO_COLOR", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FORCEWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 AIRBUS = SHARED_DATA / "airbus-aircraft"

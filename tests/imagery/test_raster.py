@@ -12,9 +12,7 @@ from forcewatch.imagery.raster import RasterReader, raster_info, resolve_gsd
 from tests.conftest import write_png
 
 
-def _geotiff(
-    path: Path, crs: str, transform: rasterio.Affine, data: np.ndarray, **kw: object
-) -> Path:
+def _geotiff(path: Path, crs: str, transform: rasterio.Affine, data: np.ndarray, **kw: object) -> Path:
     with rasterio.open(
         path,
         "w",

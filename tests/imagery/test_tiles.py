@@ -12,9 +12,7 @@ from forcewatch.imagery.tiles import axis_starts, tile_grid
 
 
 @given(length=st.integers(1, 5000), tile=st.integers(64, 1024), overlap=st.integers(0, 63))
-def test_tiles_cover_the_axis_with_at_least_the_overlap(
-    length: int, tile: int, overlap: int
-) -> None:
+def test_tiles_cover_the_axis_with_at_least_the_overlap(length: int, tile: int, overlap: int) -> None:
     starts = axis_starts(length, tile, overlap)
     assert starts[0] == 0
     assert min(starts[-1] + tile, length) == length

@@ -57,9 +57,7 @@ def _data(counts: list[int]) -> AnnotationSet:
 
     images = []
     for i, n in enumerate(counts):
-        objs = tuple(
-            ObjectLabel("aircraft", (j * 20.0, 0.0, j * 20.0 + 10, 10.0)) for j in range(n)
-        )
+        objs = tuple(ObjectLabel("aircraft", (j * 20.0, 0.0, j * 20.0 + 10, 10.0)) for j in range(n))
         images.append(ImageLabels(Path(f"im{i}.png"), 1000, 100, objs, 0.5))
     return AnnotationSet(Path("."), "test", ("aircraft",), tuple(images))
 

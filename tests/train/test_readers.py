@@ -13,9 +13,7 @@ from tests.conftest import write_png
 
 def _airbus(tmp_path: Path, rows: list[str]) -> Path:
     write_png(tmp_path / "a.jpg", 200, 100)
-    (tmp_path / "annotations.csv").write_text(
-        "id,image_id,geometry,class\n" + "\n".join(rows) + "\n"
-    )
+    (tmp_path / "annotations.csv").write_text("id,image_id,geometry,class\n" + "\n".join(rows) + "\n")
     return tmp_path
 
 
@@ -116,11 +114,7 @@ def test_coco_errors_name_the_record(tmp_path: Path, ann: dict[str, object], mes
 
 def test_coco_missing_image(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    path.write_text(
-        json.dumps(
-            {"images": [{"id": 1, "file_name": "nope.png"}], "annotations": [], "categories": []}
-        )
-    )
+    path.write_text(json.dumps({"images": [{"id": 1, "file_name": "nope.png"}], "annotations": [], "categories": []}))
     with pytest.raises(AnnotationError, match=r"image 'nope\.png' not found"):
         read_annotations(path, "coco")
 
@@ -146,9 +140,7 @@ def test_dota_reads_rotated_boxes_and_gsd_header(tmp_path: Path) -> None:
 def test_dota_non_numeric_coordinate(tmp_path: Path) -> None:
     write_png(tmp_path / "P1.png", 100, 80)
     (tmp_path / "P1.txt").write_text("10 20 30 ten 40 30 20 40 plane 0\n")
-    with pytest.raises(
-        AnnotationError, match=r"P1.txt, line 1: coordinate 4 is 'ten', not a number"
-    ):
+    with pytest.raises(AnnotationError, match=r"P1.txt, line 1: coordinate 4 is 'ten', not a number"):
         read_annotations(tmp_path, "dota")
 
 
@@ -166,9 +158,7 @@ def test_yolo_unknown_class_id(tmp_path: Path) -> None:
     write_png(tmp_path / "m.png", 200, 100)
     (tmp_path / "classes.names").write_text("car\n")
     (tmp_path / "m.txt").write_text("0 0.5 0.5 0.1 0.2\n3 0.5 0.5 0.1 0.2\n")
-    with pytest.raises(
-        AnnotationError, match=r"m.txt, line 2: unknown class id '3'.*use 0..0 \(car\)"
-    ):
+    with pytest.raises(AnnotationError, match=r"m.txt, line 2: unknown class id '3'.*use 0..0 \(car\)"):
         read_annotations(tmp_path, "yolo")
 
 

@@ -29,12 +29,8 @@ def _toy_dataset(folder: Path, n_images: int = 3) -> Path:
         for _ in range(6):
             cx, cy = rng.integers(40, 360, 2)
             s = int(rng.integers(14, 30))
-            cv2.rectangle(
-                img, (int(cx - s), int(cy - 3)), (int(cx + s), int(cy + 3)), (235, 235, 235), -1
-            )
-            cv2.rectangle(
-                img, (int(cx - 3), int(cy - s)), (int(cx + 3), int(cy + s)), (235, 235, 235), -1
-            )
+            cv2.rectangle(img, (int(cx - s), int(cy - 3)), (int(cx + s), int(cy + 3)), (235, 235, 235), -1)
+            cv2.rectangle(img, (int(cx - 3), int(cy - s)), (int(cx + 3), int(cy + s)), (235, 235, 235), -1)
             lines.append(f"0 {cx / 400} {cy / 400} {2 * s / 400} {2 * s / 400}")
         cv2.imwrite(str(folder / f"toy{i}.png"), img)
         (folder / f"toy{i}.txt").write_text("\n".join(lines) + "\n")

@@ -52,9 +52,7 @@ class ModelMeta:
             try:
                 values[name] = json.loads(props[key])
             except json.JSONDecodeError:
-                raise ModelError(
-                    f"{source}: metadata {key!r} is not valid JSON: {props[key]!r}"
-                ) from None
+                raise ModelError(f"{source}: metadata {key!r} is not valid JSON: {props[key]!r}") from None
         values["classes"] = tuple(values["classes"])
         values["mean"] = tuple(values["mean"])
         values["std"] = tuple(values["std"])

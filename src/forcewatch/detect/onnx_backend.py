@@ -38,9 +38,7 @@ def read_meta(path: Path) -> ModelMeta:
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises several unrelated types for a bad file
-        raise ModelError(
-            f"{path}: not a readable ONNX model ({exc}). Fix: give a .onnx file."
-        ) from None
+        raise ModelError(f"{path}: not a readable ONNX model ({exc}). Fix: give a .onnx file.") from None
     return ModelMeta.from_props({p.key: p.value for p in model.metadata_props}, str(path))
 
 
@@ -51,9 +49,7 @@ class OnnxDetector:
         import onnxruntime as ort
 
         if not path.is_file():
-            raise ModelError(
-                f"{path}: no such model file. Fix: check --model, or omit it for the bundled model."
-            )
+            raise ModelError(f"{path}: no such model file. Fix: check --model, or omit it for the bundled model.")
         self.path = path
         self.meta = read_meta(path)
         self.sha256 = file_sha256(path)
@@ -82,9 +78,7 @@ class OnnxDetector:
         """Boxes, scores and classes in pixels of ``rgb``, above the threshold."""
         thr = self.meta.score_threshold if score_threshold is None else score_threshold
         heat, peaks, size, offset = self.run(rgb)
-        return decode(
-            heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0]
-        )
+        return decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
 
 
 def decode(
@@ -104,9 +98,7 @@ def decode(
     cy = (ys + offset[1, ys, xs]) * stride
     bw = np.exp(np.clip(size[0, ys, xs], -5, 8)) * stride
     bh = np.exp(np.clip(size[1, ys, xs], -5, 8)) * stride
-    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(
-        np.float32
-    )
+    boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1).astype(np.float32)
     boxes = np.clip(boxes, 0, [width, height, width, height]).astype(np.float32)
     keep = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1]) & (cx < width) & (cy < height)
     return TileDetections(boxes[keep], scores[keep].astype(np.float32), c[keep].astype(np.int64))

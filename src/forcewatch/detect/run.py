@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -32,7 +33,8 @@ class TileSource(Protocol):
 
 @dataclass
 class Timings:
-    read_s: float = 0.0
+    read_s: float = 0.0  # reading tiles (in a background thread, overlapping detection)
+    wait_s: float = 0.0  # time detection waited for a tile to be read
     detect_s: float = 0.0
     merge_s: float = 0.0
     tiles: int = 0
@@ -99,28 +101,39 @@ def detect_source(
     sx, sy = source.width_px / tw, source.height_px / th  # source pixels per model pixel
     tiles = tile_grid(tw, th, meta.tile_px, meta.overlap_px)
     all_boxes, all_scores, all_classes = [], [], []
-    for i, tile in enumerate(tiles):
+
+    def read(k: int) -> tuple[np.ndarray, np.ndarray, float]:
+        tile = tiles[k]
         t0 = time.perf_counter()
-        rgb, valid = source.read(
-            (tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height
-        )
-        t1 = time.perf_counter()
-        found = detector.detect(rgb, score_threshold)
-        t2 = time.perf_counter()
-        boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
-        keep = in_core(boxes, tile)
-        if not valid.all() and keep.any():
-            cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
-            cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
-            keep &= valid[cy, cx]
-        all_boxes.append(boxes[keep])
-        all_scores.append(found.scores[keep])
-        all_classes.append(found.classes[keep])
-        t.read_s += t1 - t0
-        t.detect_s += t2 - t1
-        t.merge_s += time.perf_counter() - t2
-        if progress:
-            progress(i + 1, len(tiles))
+        rgb, valid = source.read((tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height)
+        return rgb, valid, time.perf_counter() - t0
+
+    # the next tile is read (decompressed, resampled) while the network runs on this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read, 0)
+        for i, tile in enumerate(tiles):
+            t1 = time.perf_counter()
+            rgb, valid, read_s = pending.result()
+            if i + 1 < len(tiles):
+                pending = pool.submit(read, i + 1)
+            t.read_s += read_s
+            t.wait_s += time.perf_counter() - t1
+            t1 = time.perf_counter()
+            found = detector.detect(rgb, score_threshold)
+            t2 = time.perf_counter()
+            boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
+            keep = in_core(boxes, tile)
+            if not valid.all() and keep.any():
+                cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
+                cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
+                keep &= valid[cy, cx]
+            all_boxes.append(boxes[keep])
+            all_scores.append(found.scores[keep])
+            all_classes.append(found.classes[keep])
+            t.detect_s += t2 - t1
+            t.merge_s += time.perf_counter() - t2
+            if progress:
+                progress(i + 1, len(tiles))
     t0 = time.perf_counter()
     boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4), np.float32)
     scores = np.concatenate(all_scores) if all_scores else np.zeros((0,), np.float32)
@@ -132,11 +145,7 @@ def detect_source(
         box = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
         name = meta.classes[int(classes[i])]
         length, width = ground_size_m(box, gsd_m)
-        out.append(
-            Detection(
-                name, float(scores[i]), box, length, width, size_class(name, length), meta.model_id
-            )
-        )
+        out.append(Detection(name, float(scores[i]), box, length, width, size_class(name, length), meta.model_id))
     t.merge_s += time.perf_counter() - t0
     t.tiles += len(tiles)
     t.area_km2 += source.width_px * source.height_px * gsd_m**2 / 1e6
@@ -170,9 +179,7 @@ def detect_image(
         gsd_source=gsd_source,
         model_id=detector.model_id,
         model_sha256=detector.sha256,
-        score_threshold=detector.meta.score_threshold
-        if score_threshold is None
-        else score_threshold,
+        score_threshold=detector.meta.score_threshold if score_threshold is None else score_threshold,
         width_px=info.width_px,
         height_px=info.height_px,
         detections=sorted(dets, key=lambda d: -d.score),

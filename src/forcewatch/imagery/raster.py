@@ -118,9 +118,7 @@ def resolve_gsd(info: RasterInfo, user_gsd_m: float | None) -> tuple[float, str]
         return info.gsd_m, "georeferencing"
     if user_gsd_m is not None:
         if not user_gsd_m > 0:
-            raise GsdUnknownError(
-                f"--gsd-m is {user_gsd_m}: it must be a positive number of metres."
-            )
+            raise GsdUnknownError(f"--gsd-m is {user_gsd_m}: it must be a positive number of metres.")
         return user_gsd_m, "user"
     raise GsdUnknownError(
         f"{info.path}: the image carries no georeferencing, so its ground sample distance is "
@@ -162,22 +160,33 @@ class RasterReader:
     def __enter__(self) -> RasterReader:
         return self
 
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
     def close(self) -> None:
         self._ds.close()
+
+    def verify(self, side_px: int = 256) -> None:
+        """Decode the whole image at low resolution: a truncated or corrupt file fails here."""
+        f = max(1.0, max(self.width_px, self.height_px) / side_px)
+        try:
+            self._ds.read(1, out_shape=(max(1, round(self.height_px / f)), max(1, round(self.width_px / f))))
+        except RasterioIOError as exc:
+            raise ImageryError(
+                f"{self.path}: cannot be read as an image: the pixel data is corrupt or truncated ({exc}). "
+                "Fix: re-download or re-export the file."
+            ) from None
+
+    def tags(self) -> dict[str, str]:
+        """The file's metadata tags (GDAL default domain)."""
+        return dict(self._ds.tags())
 
     def _pick_bands(self) -> tuple[list[int], int | None]:
         interp = list(self._ds.colorinterp)
         alpha = interp.index(ColorInterp.alpha) + 1 if ColorInterp.alpha in interp else None
         colour = [i + 1 for i, c in enumerate(interp) if i + 1 != alpha]
         if not colour:
-            raise ImageryError(
-                f"{self.path}: no colour band. Fix: give an image with 1 or more bands."
-            )
+            raise ImageryError(f"{self.path}: no colour band. Fix: give an image with 1 or more bands.")
         order = [ColorInterp.red, ColorInterp.green, ColorInterp.blue]
         if all(c in interp for c in order):
             return [interp.index(c) + 1 for c in order], alpha
@@ -191,9 +200,7 @@ class RasterReader:
         side = 1024
         f = max(1.0, max(self._ds.width, self._ds.height) / side)
         shape = (max(1, round(self._ds.height / f)), max(1, round(self._ds.width / f)))
-        data = self._ds.read(
-            self._bands, out_shape=(3, *shape), masked=True, resampling=Resampling.nearest
-        )
+        data = self._ds.read(self._bands, out_shape=(3, *shape), masked=True, resampling=Resampling.nearest)
         lo = np.zeros(3, dtype=np.float64)
         hi = np.ones(3, dtype=np.float64)
         for b in range(3):
@@ -217,9 +224,7 @@ class RasterReader:
         win = Window(x0, y0, x1 - x0, y1 - y0)
         down = (x1 - x0) > out_width
         resampling = Resampling.average if down else Resampling.bilinear
-        data = self._ds.read(
-            self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling
-        )
+        data = self._ds.read(self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling)
         valid = np.ones((out_height, out_width), dtype=bool)
         if self._alpha is not None:
             alpha = self._ds.read(

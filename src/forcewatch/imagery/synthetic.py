@@ -108,9 +108,7 @@ def render_airfield(
         -1,
     )
     for x in range(int(100 * m), int(w - 100 * m), int(60 * m)):
-        cv2.rectangle(
-            img, (x, int(h - 118.5 * m)), (x + int(30 * m), int(h - 116.5 * m)), (235, 235, 230), -1
-        )
+        cv2.rectangle(img, (x, int(h - 118.5 * m)), (x + int(30 * m), int(h - 116.5 * m)), (235, 235, 230), -1)
     cv2.rectangle(
         img,
         (int(90 * m), int(h - 200 * m)),
@@ -126,9 +124,7 @@ def render_airfield(
         cv2.line(img, (apron[0], y), (apron[2], y), (160, 158, 152), 1)
     for i, x in enumerate(range(int(100 * m), int(w - 150 * m), int(110 * m))):
         top = int(30 * m)
-        cv2.rectangle(
-            img, (x, top), (x + int(70 * m), top + int(60 * m)), (150 + 10 * (i % 3), 150, 145), -1
-        )
+        cv2.rectangle(img, (x, top), (x + int(70 * m), top + int(60 * m)), (150 + 10 * (i % 3), 150, 145), -1)
         cv2.rectangle(
             img,
             (x + int(70 * m), top + int(4 * m)),
@@ -147,7 +143,7 @@ def render_airfield(
         cx, cy = x_m * m, y_m * m
         polys = [_rotate(p, heading, cx, cy) for p in _aircraft_polygons(span_m, gsd_m)]
         for p in polys:
-            cv2.fillPoly(shadow_layer, [np.round((*p, shadow_dx, shadow_dy)).astype(np.int32)], 1.0)
+            cv2.fillPoly(shadow_layer, [np.round(p + np.array([shadow_dx, shadow_dy])).astype(np.int32)], 1.0)
             cv2.fillPoly(paint_layer, [np.round(p).astype(np.int32)], 1.0)
         for ex, ey, r in _engines(span_m, gsd_m):
             ecx, ecy = _rotate(np.array([[ex, ey]]), heading, cx, cy)[0]

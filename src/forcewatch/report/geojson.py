@@ -46,9 +46,7 @@ def detections_geojson(run: DetectionRun) -> dict[str, object]:
             "image": run.image,
             "gsd_m": run.gsd_m,
             "model": run.model_id,
-            "coordinates": "lon/lat (EPSG:4326)"
-            if georef
-            else "pixels of the input image (not georeferenced)",
+            "coordinates": "lon/lat (EPSG:4326)" if georef else "pixels of the input image (not georeferenced)",
         },
     }
     return doc

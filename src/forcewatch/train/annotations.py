@@ -64,9 +64,7 @@ def box_iou(a: BoxPx, b: BoxPx) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def merge_duplicates(
-    objects: list[ObjectLabel], iou_threshold: float = 0.8
-) -> tuple[list[ObjectLabel], int]:
+def merge_duplicates(objects: list[ObjectLabel], iou_threshold: float = 0.8) -> tuple[list[ObjectLabel], int]:
     """Merge labels of the same class whose boxes overlap above ``iou_threshold``.
 
     Some datasets label one object twice with two nearly identical boxes. The merged label
@@ -77,9 +75,7 @@ def merge_duplicates(
     merged = 0
     for obj in objects:
         for i, other in enumerate(kept):
-            if other.class_name == obj.class_name and box_iou(other.box_px, obj.box_px) > (
-                iou_threshold
-            ):
+            if other.class_name == obj.class_name and box_iou(other.box_px, obj.box_px) > (iou_threshold):
                 mean_box = tuple((p + q) / 2 for p, q in zip(other.box_px, obj.box_px, strict=True))
                 kept[i] = replace(
                     other,

@@ -61,9 +61,7 @@ def sample_crop(
     )
     scale = crop_px / side
     boxes = (
-        (src.boxes - np.array([x0, y0, x0, y0], np.float32)) * scale
-        if len(src.boxes)
-        else np.zeros((0, 4), np.float32)
+        (src.boxes - np.array([x0, y0, x0, y0], np.float32)) * scale if len(src.boxes) else np.zeros((0, 4), np.float32)
     )
     classes = src.classes.copy()
 
@@ -110,9 +108,7 @@ def _photometric(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) 
     return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def _visible(
-    boxes: np.ndarray, classes: np.ndarray, n: int, min_visible: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _visible(boxes: np.ndarray, classes: np.ndarray, n: int, min_visible: float) -> tuple[np.ndarray, np.ndarray]:
     if not len(boxes):
         return np.zeros((0, 4), np.float32), np.zeros((0,), np.int64)
     clipped = np.clip(boxes, 0, n)

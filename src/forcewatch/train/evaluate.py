@@ -224,9 +224,7 @@ def predict_set(
         back = im.width_px / rgb.shape[1]
         boxes = np.array([d.box_px for d in dets], np.float64).reshape(-1, 4) * back
         out.append(
-            ImagePrediction(
-                im.name, boxes, np.array([d.score for d in dets]), tuple(d.class_name for d in dets)
-            )
+            ImagePrediction(im.name, boxes, np.array([d.score for d in dets]), tuple(d.class_name for d in dets))
         )
         if progress:
             progress(i + 1, len(data.images))

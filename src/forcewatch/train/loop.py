@@ -101,9 +101,7 @@ def train(
     rng = np.random.default_rng(config.seed)
     sources = load_sources(data, classes)
     net = CentreNet(len(classes), config.width)
-    opt = torch.optim.AdamW(
-        net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
+    opt = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     warmup = min(100, config.iterations // 10)
 
     def lr_at(it: int) -> float:
@@ -155,9 +153,7 @@ def train(
         imgs, heats, sizes, offs, masks = [], [], [], [], []
         for _ in range(config.batch_size):
             src = sources[int(rng.integers(len(sources)))]
-            crop, boxes, cls = sample_crop(
-                src, config.target_gsd_m, config.crop_px, rng, config.augment
-            )
+            crop, boxes, cls = sample_crop(src, config.target_gsd_m, config.crop_px, rng, config.augment)
             t = make_targets(boxes, cls, len(classes), config.crop_px, config.crop_px, STRIDE)
             imgs.append(crop)
             heats.append(t.heat)
@@ -181,15 +177,11 @@ def train(
         opt.step()
         sched.step()
         stats = {
-            k: float(v.detach())
-            for k, v in (("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off))
+            k: float(v.detach()) for k, v in (("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off))
         }
         if (it + 1) % 10 == 0:
             log.write(
-                json.dumps(
-                    {"iteration": it + 1, "elapsed_s": round(time.perf_counter() - t0, 1), **stats}
-                )
-                + "\n"
+                json.dumps({"iteration": it + 1, "elapsed_s": round(time.perf_counter() - t0, 1), **stats}) + "\n"
             )
             log.flush()
         if progress:

@@ -15,9 +15,7 @@ STRIDE = 4
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
-    )
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
 class CentreNet(nn.Module):
@@ -29,9 +27,7 @@ class CentreNet(nn.Module):
         self.stem = nn.Sequential(_conv(3, 24, 2), _conv(24, w, 2), _conv(w, w))  # /4
         self.c8 = nn.Sequential(_conv(w, 2 * w, 2), _conv(2 * w, 2 * w))  # /8
         self.c16 = nn.Sequential(_conv(2 * w, 3 * w, 2), _conv(3 * w, 3 * w))  # /16
-        self.c32 = nn.Sequential(
-            _conv(3 * w, 4 * w, 2), _conv(4 * w, 4 * w), _conv(4 * w, 4 * w)
-        )  # /32
+        self.c32 = nn.Sequential(_conv(3 * w, 4 * w, 2), _conv(4 * w, 4 * w), _conv(4 * w, 4 * w))  # /32
         f = w
         self.l4 = nn.Conv2d(w, f, 1)
         self.l8 = nn.Conv2d(2 * w, f, 1)
@@ -66,9 +62,7 @@ class ExportWrapper(nn.Module):
         super().__init__()
         self.net = net
 
-    def forward(
-        self, x: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         logits, size, offset = self.net(x)
         heat = torch.sigmoid(logits)
         peaks = nn.functional.max_pool2d(heat, 3, 1, 1)

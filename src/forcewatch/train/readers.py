@@ -54,9 +54,7 @@ def read_annotations(
         "yolo": _read_yolo,
     }
     if fmt not in readers:
-        raise AnnotationError(
-            path, f"unknown annotation format {fmt!r}", f"use one of {', '.join(FORMATS)}"
-        )
+        raise AnnotationError(path, f"unknown annotation format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     if not path.exists():
         raise AnnotationError(path, "no such file or directory", "give the dataset's path")
     ctx = _Ctx(gsd_m, set(classes) if classes else None, class_map or {})
@@ -66,19 +64,12 @@ def read_annotations(
     for im in images:
         objs, merged = merge_duplicates(list(im.objects), merge_iou)
         merged_total += merged
-        merged_images.append(
-            ImageLabels(im.image_path, im.width_px, im.height_px, tuple(objs), im.gsd_m)
-        )
+        merged_images.append(ImageLabels(im.image_path, im.width_px, im.height_px, tuple(objs), im.gsd_m))
     found = sorted({o.class_name for im in merged_images for o in im.objects})
     notes: tuple[str, ...] = ()
     if merged_total:
-        touched = sum(
-            len(a.objects) != len(b.objects) for a, b in zip(images, merged_images, strict=True)
-        )
-        notes = (
-            f"merged {merged_total} duplicated labels (same class, IoU > {merge_iou}) "
-            f"in {touched} images",
-        )
+        touched = sum(len(a.objects) != len(b.objects) for a, b in zip(images, merged_images, strict=True))
+        notes = (f"merged {merged_total} duplicated labels (same class, IoU > {merge_iou}) in {touched} images",)
     return AnnotationSet(
         source=path,
         format=fmt,
@@ -103,8 +94,7 @@ class _Ctx:
             raise AnnotationError(
                 path,
                 f"unknown class {raw!r}",
-                f"use one of {', '.join(sorted(self.allowed))}, or map it with --class-map "
-                f"{raw}=NAME",
+                f"use one of {', '.join(sorted(self.allowed))}, or map it with --class-map {raw}=NAME",
                 line=line,
                 record=record,
             )
@@ -124,9 +114,7 @@ def _number(value: str, path: Path, line: int | None, record: str | None, what: 
         ) from None
 
 
-def _find_image(
-    name: str, dirs: list[Path], path: Path, line: int | None, record: str | None
-) -> Path:
+def _find_image(name: str, dirs: list[Path], path: Path, line: int | None, record: str | None) -> Path:
     for d in dirs:
         candidate = d / name
         if candidate.is_file():
@@ -225,9 +213,7 @@ def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     line=line_no,
                 )
             raw_class = row["class"]
-            box = _checked_box(
-                (min(xs), min(ys), max(xs), max(ys)), sizes[name][1], csv_path, line_no, None
-            )
+            box = _checked_box((min(xs), min(ys), max(xs), max(ys)), sizes[name][1], csv_path, line_no, None)
             by_image.setdefault(name, []).append(
                 ObjectLabel(
                     ctx.class_name(raw_class, csv_path, line_no, None),
@@ -236,10 +222,7 @@ def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     truncated=raw_class.lower().startswith("truncated"),
                 )
             )
-    return [
-        ImageLabels(sizes[n][0], *sizes[n][1], tuple(objs), ctx.gsd_m)
-        for n, objs in sorted(by_image.items())
-    ]
+    return [ImageLabels(sizes[n][0], *sizes[n][1], tuple(objs), ctx.gsd_m) for n, objs in sorted(by_image.items())]
 
 
 def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
@@ -255,14 +238,10 @@ def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise AnnotationError(
-            path, f"not valid JSON ({exc.msg})", "repair the file", line=exc.lineno
-        ) from None
+        raise AnnotationError(path, f"not valid JSON ({exc.msg})", "repair the file", line=exc.lineno) from None
     for key in ("images", "annotations", "categories"):
         if not isinstance(doc.get(key), list):
-            raise AnnotationError(
-                path, f"no {key!r} list", "a COCO file has images, annotations and categories"
-            )
+            raise AnnotationError(path, f"no {key!r} list", "a COCO file has images, annotations and categories")
     cats: dict[int, str] = {}
     for i, cat in enumerate(doc["categories"]):
         try:
@@ -310,13 +289,8 @@ def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
             )
         x, y, w, h = (_number(v, path, None, rec, "bbox value") for v in bbox)
         box = _checked_box((x, y, x + w, y + h), images[image_id][1], path, None, rec)
-        objs[image_id].append(
-            ObjectLabel(cats[ann["category_id"]], box, truncated=bool(ann.get("truncated", False)))
-        )
-    return [
-        ImageLabels(images[k][0], *images[k][1], tuple(v), ctx.gsd_m)
-        for k, v in sorted(objs.items())
-    ]
+        objs[image_id].append(ObjectLabel(cats[ann["category_id"]], box, truncated=bool(ann.get("truncated", False))))
+    return [ImageLabels(images[k][0], *images[k][1], tuple(v), ctx.gsd_m) for k, v in sorted(objs.items())]
 
 
 def _label_dirs(path: Path, label_dir: str) -> tuple[Path, Path]:
@@ -359,10 +333,7 @@ def _read_dota(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     "write 'x1 y1 x2 y2 x3 y3 x4 y4 class difficult'",
                     line=line_no,
                 )
-            coords = [
-                _number(v, txt, line_no, None, f"coordinate {i + 1}")
-                for i, v in enumerate(parts[:8])
-            ]
+            coords = [_number(v, txt, line_no, None, f"coordinate {i + 1}") for i, v in enumerate(parts[:8])]
             xs, ys = coords[0::2], coords[1::2]
             box = _checked_box((min(xs), min(ys), max(xs), max(ys)), size, txt, line_no, None)
             objs.append(
@@ -393,13 +364,8 @@ def _yolo_names(folder: Path) -> list[str]:
         if f.is_file():
             for ln in f.read_text(encoding="utf-8").splitlines():
                 if ln.strip().startswith("names:") and "[" in ln:
-                    return [
-                        n.strip().strip("'\"")
-                        for n in ln.split("[", 1)[1].rsplit("]", 1)[0].split(",")
-                    ]
-    raise AnnotationError(
-        folder, "no class names file", "add classes.names (one class name a line)"
-    )
+                    return [n.strip().strip("'\"") for n in ln.split("[", 1)[1].rsplit("]", 1)[0].split(",")]
+    raise AnnotationError(folder, "no class names file", "add classes.names (one class name a line)")
 
 
 def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
@@ -432,8 +398,7 @@ def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     line=line_no,
                 )
             cx, cy, bw, bh = (
-                _number(v, txt, line_no, None, f)
-                for v, f in zip(parts[1:], ("cx", "cy", "w", "h"), strict=True)
+                _number(v, txt, line_no, None, f) for v, f in zip(parts[1:], ("cx", "cy", "w", "h"), strict=True)
             )
             box = _checked_box(
                 ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h),

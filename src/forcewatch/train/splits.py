@@ -65,9 +65,7 @@ def group_by_site(paths: Sequence[Path], min_inliers: int = MIN_INLIERS) -> list
     return sorted(groups.values(), key=lambda g: (-len(g), g[0].name))
 
 
-def holdout_split(
-    groups: Sequence[Sequence[Path]], holdout_images: int, seed: int = 0
-) -> tuple[list[str], list[str]]:
+def holdout_split(groups: Sequence[Sequence[Path]], holdout_images: int, seed: int = 0) -> tuple[list[str], list[str]]:
     """(train names, hold-out names): whole groups go to the hold-out until it has enough images."""
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(groups))

@@ -38,10 +38,7 @@ def make_targets(
         sx, sy = max(0.8, bw / 6), max(0.8, bh / 6)
         r = int(3 * max(sx, sy)) + 1
         ya, yb, xa, xb = max(0, iy - r), min(gh, iy + r + 1), max(0, ix - r), min(gw, ix + r + 1)
-        g = np.exp(
-            -((xs[ya:yb, xa:xb] - ix) ** 2) / (2 * sx**2)
-            - ((ys[ya:yb, xa:xb] - iy) ** 2) / (2 * sy**2)
-        )
+        g = np.exp(-((xs[ya:yb, xa:xb] - ix) ** 2) / (2 * sx**2) - ((ys[ya:yb, xa:xb] - iy) ** 2) / (2 * sy**2))
         np.maximum(heat[c, ya:yb, xa:xb], g, out=heat[c, ya:yb, xa:xb])
         size[:, iy, ix] = (np.log(bw), np.log(bh))
         offset[:, iy, ix] = (cx - ix, cy - iy)

@@ -1,0 +1,109 @@
+"""Accuracy of a detector on the Airbus hold-out and beyond: one JSON line per measurement.
+
+    python bench/accuracy.py [--model aircraft] [--gsds 1.0,1.5,2.0,3.0]
+
+- hold-out images (split.json beside the model: whole airports never seen in training) at their
+  native 0.5 m and degraded to coarser GSDs; the GSD stated 20 % wrong;
+- PlanetScope scenes (3 m, unlabelled): detections per scene;
+- GeoTIFF samples without aircraft (SpaceNet Atlanta, NEON forest): false detections.
+Needs ../shared/data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from forcewatch.detect.registry import load_detector, model_path
+from forcewatch.detect.run import detect_image
+from forcewatch.train.evaluate import evaluate_predictions, predict_set
+from forcewatch.train.readers import read_annotations
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--gsds", default="1.0,1.5,2.0,3.0")
+    ap.add_argument("--split", default=None, help="split.json (default: beside the model)")
+    args = ap.parse_args()
+    det = load_detector(args.model)
+    split_path = Path(args.split) if args.split else model_path(args.model).parent / "split.json"
+    split = json.loads(split_path.read_text())
+    data = read_annotations(DATA / "airbus-aircraft", "airbus", gsd_m=0.5).subset(set(split["holdout"]))
+    thr = det.meta.score_threshold
+
+    def report(name: str, **kw: object) -> None:
+        t0 = time.perf_counter()
+        preds = predict_set(det, data, **kw)  # type: ignore[arg-type]
+        (r,) = evaluate_predictions(preds, data, thr)
+        print(
+            json.dumps(
+                {
+                    "bench": name,
+                    "model": det.model_id,
+                    "images": len(data.images),
+                    "threshold": thr,
+                    **{k: v for k, v in kw.items()},
+                    **r.to_json(),
+                    "seconds": round(time.perf_counter() - t0, 1),
+                }
+            ),
+            flush=True,
+        )
+
+    report("holdout_native")
+    for g in (float(v) for v in args.gsds.split(",")):
+        report("holdout_degraded", degrade_to_gsd_m=g)
+    for stated in (0.4, 0.6):
+        report("holdout_wrong_gsd", stated_gsd_m=stated)
+
+    for scene in sorted((DATA / "planet-scenes").glob("*.png")):
+        run = detect_image(scene, det, user_gsd_m=3.0)
+        print(
+            json.dumps(
+                {
+                    "bench": "planetscope_3m",
+                    "image": scene.name,
+                    "size_px": [run.width_px, run.height_px],
+                    "detections": len(run.detections),
+                    "top_scores": [round(d.score, 2) for d in run.detections[:10]],
+                }
+            ),
+            flush=True,
+        )
+    for tif in (
+        DATA / "georef" / "spacenet" / "sample_geotiff.tif",
+        DATA / "georef" / "neon" / "OSBS_029.tif",
+    ):
+        run = detect_image(tif, det)
+        print(
+            json.dumps(
+                {
+                    "bench": "no_aircraft_geotiff",
+                    "image": tif.name,
+                    "gsd_m": round(run.gsd_m, 3),
+                    "false_detections": len(run.detections),
+                }
+            ),
+            flush=True,
+        )
+    for extra in sorted((DATA / "airbus-aircraft" / "extras").glob("*.jpg")):
+        run = detect_image(extra, det, user_gsd_m=0.5)
+        print(
+            json.dumps(
+                {
+                    "bench": "airbus_extras_unlabelled",
+                    "image": extra.name,
+                    "detections": len(run.detections),
+                }
+            ),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Shared CLI helpers: progress bars, JSON output, option parsing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from forcewatch.errors import InputError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int, dict[str, float]], None]]:
+    """A rich progress bar on stderr; yields ``update(done, total, stats)``."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    ) as prog:
+        task = prog.add_task(label, total=None, stats="")
+
+        def update(done: int, total: int, stats: dict[str, float]) -> None:
+            text = " ".join(f"{k} {v:.3f}" for k, v in stats.items())
+            prog.update(task, completed=done, total=total, stats=text)
+
+        yield update
+
+
+def parse_class_map(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--class-map {pair!r}: expected FROM=TO, for example plane=aircraft.")
+        a, b = pair.split("=", 1)
+        out[a.strip()] = b.strip()
+    return out
+
+
+def print_json(doc: Any) -> None:
+    print(json.dumps(doc, indent=2, ensure_ascii=False))

@@ -1,0 +1,158 @@
+"""Detection end to end with the bundled aircraft model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from typer.testing import CliRunner
+
+from forcewatch.cli import _register, app
+from forcewatch.detect.registry import bundled_models, load_detector, model_path
+from forcewatch.detect.run import detect_image, detect_source
+from forcewatch.detect.sizes import ground_size_m, size_class
+from forcewatch.errors import GsdUnknownError, ModelError
+from forcewatch.imagery.array import ArraySource
+from forcewatch.imagery.synthetic import render_airfield, write_geotiff
+from tests.conftest import write_png
+
+
+@pytest.fixture(scope="module")
+def runner() -> CliRunner:
+    _register()
+    return CliRunner()
+
+
+def test_the_aircraft_model_is_bundled_and_default() -> None:
+    assert "aircraft" in bundled_models()
+    assert model_path(None) == bundled_models()["aircraft"]
+    meta = load_detector().meta
+    assert meta.classes == ("aircraft",)
+    assert "CC BY-NC-SA 4.0" in meta.licence
+    assert 0.5 <= meta.gsd_m <= 1.0
+
+
+def test_unknown_model_lists_the_known_ones() -> None:
+    with pytest.raises(ModelError, match="bundled models \\(aircraft"):
+        model_path("tanks")
+
+
+def test_size_classes_follow_the_analysts_buckets() -> None:
+    assert ground_size_m((0, 0, 30, 20), 0.5) == (15.0, 10.0)
+    assert [size_class("aircraft", v) for v in (15, 25, 45)] == ["small", "medium", "large"]
+    assert [size_class("vehicle", v) for v in (4.5, 8, 16)] == [
+        "car-size",
+        "truck/armour-size",
+        "long",
+    ]
+
+
+def test_detect_json_on_a_real_airbus_image(runner: CliRunner, airbus_image: Path, tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        [
+            "detect",
+            str(airbus_image),
+            "--gsd-m",
+            "0.5",
+            "--json",
+            "--geojson",
+            str(tmp_path / "d.geojson"),
+            "--annotated",
+            str(tmp_path / "d.png"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["image"] == str(airbus_image) and doc["gsd_m"] == 0.5 and doc["model"]
+    dets = doc["detections"]
+    assert len(dets) >= 20  # the image shows about 30 whole aircraft
+    d = dets[0]
+    assert set(d) >= {"class", "score", "box", "length_m", "width_m", "size_class"}
+    assert d["class"] == "aircraft" and 0 < d["score"] <= 1
+    x0, y0, x1, y1 = d["box"]
+    assert 0 <= x0 < x1 <= 2560 and 0 <= y0 < y1 <= 2560  # pixels of the input image
+    assert d["length_m"] == pytest.approx(max(x1 - x0, y1 - y0) * 0.5, abs=0.1)
+    gj = json.loads((tmp_path / "d.geojson").read_text())
+    assert len(gj["features"]) == len(dets)
+    assert "pixels" in gj["forcewatch"]["coordinates"]
+    assert (tmp_path / "d.png").stat().st_size > 10_000
+
+
+def test_refuses_when_the_gsd_is_unknown(runner: CliRunner, tmp_path: Path) -> None:
+    png = write_png(tmp_path / "press.png", 300, 200)
+    res = runner.invoke(app, ["detect", str(png)])
+    assert res.exit_code != 0
+    assert isinstance(res.exception, GsdUnknownError)
+    assert "--gsd-m" in str(res.exception)
+
+
+def test_counts_hold_when_the_stated_gsd_is_20_percent_wrong(airbus_image: Path) -> None:
+    det = load_detector()
+    counts = {g: len(detect_image(airbus_image, det, user_gsd_m=g).detections) for g in (0.4, 0.5, 0.6)}
+    assert abs(counts[0.4] - counts[0.5]) <= max(2, 0.1 * counts[0.5]), counts
+    assert abs(counts[0.6] - counts[0.5]) <= max(2, 0.1 * counts[0.5]), counts
+
+
+def test_geotiff_gives_gsd_and_lonlat_geojson(runner: CliRunner, tmp_path: Path) -> None:
+    rgb, truth = render_airfield(900, 700, 0.5, [(120, 200, 34, 30), (220, 200, 34, 300), (330, 210, 48, 90)], seed=3)
+    tif = write_geotiff(rgb, tmp_path / "luninets.tif", 52.25, 26.80, 0.5, "2022-02-10T09:00:00Z")
+    res = runner.invoke(app, ["detect", str(tif), "--json", "--geojson", str(tmp_path / "g.geojson")])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["gsd_m"] == pytest.approx(0.5) and doc["gsd_source"] == "georeferencing"
+    assert len(doc["detections"]) == len(truth)
+    gj = json.loads((tmp_path / "g.geojson").read_text())
+    lon, lat = gj["features"][0]["geometry"]["coordinates"][0][0]
+    assert 26.79 < lon < 26.81 and 52.24 < lat < 52.26
+    assert "EPSG:4326" in gj["forcewatch"]["coordinates"]
+
+
+def test_tiling_finds_each_aircraft_once_across_tile_edges() -> None:
+    """A large synthetic scene whose aircraft sit on tile edges: one detection each, whole."""
+    det = load_detector()
+    tile, overlap = det.meta.tile_px, det.meta.overlap_px
+    gsd = det.meta.gsd_m
+    step_m = (tile - overlap) * gsd
+    # aircraft centred exactly on the first interior core boundary and on tile edges
+    xs = [step_m + overlap * gsd / 2, tile * gsd, step_m]
+    planes = [(x, 300.0, 36.0, 45.0) for x in xs]
+    rgb, truth = render_airfield(int(2.2 * tile * gsd / 0.5), 900, 0.5, planes, seed=5)
+    found = detect_source(ArraySource(rgb), 0.5, det)
+    assert len(found) == len(truth)
+    for t in truth:
+        best = max(found, key=lambda d: _iou(d.box_px, t.box_px))
+        assert _iou(best.box_px, t.box_px) > 0.5
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_nodata_areas_yield_no_detections(tmp_path: Path) -> None:
+    rgb, _truth = render_airfield(900, 700, 0.5, [(120, 200, 34, 30), (330, 210, 34, 90)], seed=4)
+    rgb[:, :450] = 0  # the left half is outside the scene
+    path = tmp_path / "half.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=900,
+        height=700,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:32635",
+        transform=Affine(0.5, 0, 500000, 0, -0.5, 5790000),
+        nodata=0,
+    ) as ds:
+        ds.write(np.moveaxis(rgb, -1, 0))
+    run = detect_image(path, load_detector())
+    assert len(run.detections) == 1
+    assert run.detections[0].box_px[0] > 450
