@@ -56,6 +56,9 @@ class MissingExtraError(ForceWatchError, ImportError):
 
     def __init__(self, package: str, extra: str, purpose: str) -> None:
         super().__init__(
-            f"{purpose} needs {package!r}, which is not installed. "
-            f"Install it with: pip install 'forcewatch[{extra}]'"
+            f"{purpose} needs {package!r}, which is not installed. Install it with: pip install 'forcewatch[{extra}]'"
         )
+
+
+class StoreError(ForceWatchError, RuntimeError):
+    """The workspace's store is missing, not ours, or from a newer version."""

@@ -26,7 +26,8 @@ class Detection:
     width_m: float
     size_class: str
     model_id: str = ""
-    scene_id: str | None = None
+    scene_id: int | None = None
+    polygon_wkt: str | None = None  # the box on the ground, EPSG:4326 (once georeferenced)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -37,3 +38,53 @@ class Detection:
             "width_m": round(self.width_m, 1),
             "size_class": self.size_class,
         }
+
+
+@dataclass(frozen=True)
+class Site:
+    """A watched place: an area of interest in EPSG:4326 (WKT polygon) and what it is."""
+
+    name: str
+    aoi_wkt: str
+    kind: str = "other"
+    notes: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: float | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One ingested image: where it is, when, at what GSD, and how it was georeferenced."""
+
+    path: str
+    sha256: str
+    acquired: str  # ISO 8601, UTC, ending in Z
+    sensor: str
+    crs_wkt: str
+    transform: tuple[float, float, float, float, float, float]
+    width_px: int
+    height_px: int
+    gsd_m: float
+    footprint_wkt: str  # EPSG:4326
+    georef: str  # embedded | stac | world-file | centre | gcps
+    properties: dict[str, object] | None = None  # STAC extras: off-nadir, cloud cover, …
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One scan of one site in one scene: counts, the share of the site seen, provenance."""
+
+    site_id: int
+    scene_id: int
+    acquired: str
+    counts: dict[str, int]
+    share_observed: float
+    observed_wkt: str  # the part of the site the scene covered with valid pixels (EPSG:4326)
+    model_id: str
+    model_sha256: str
+    thresholds: dict[str, float]
+    software_version: str
+    id: int | None = None

@@ -1,0 +1,164 @@
+"""Scan throughput and memory: tiled, compressed GeoTIFFs of about 4,000² and 16,000² pixels
+(0.5 m) scanned for a site that covers the whole scene. One JSON line per scene size:
+megapixels per second (source pixels), whole-scan time over detector-only time on the same tiles,
+and the peak resident memory of the process (each size runs in a fresh subprocess).
+
+    python bench/scan.py [--sizes 4096,16384] [--compress JPEG|DEFLATE]
+
+The imagery is a mosaic of Airbus Pléiades extracts from ../shared/data (repeated as needed),
+or a synthetic airfield when ../shared/data is absent (said in the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import Transformer
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft" / "train"
+LAT, LON = 52.25, 26.80
+
+
+def write_scene(path: Path, side: int, compress: str) -> str:
+    """A side² tiled GeoTIFF at 0.5 m centred on (LAT, LON), written block by block."""
+    images = sorted(SHARED.glob("*.jpg")) if SHARED.is_dir() else []
+    source = "airbus-aircraft mosaic" if images else "synthetic airfield"
+    tile = 2560 if images else 2000
+    x0, y0 = Transformer.from_crs(4326, 32635, always_xy=True).transform(LON, LAT)
+    profile = dict(
+        driver="GTiff",
+        width=side,
+        height=side,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:32635",
+        transform=Affine(0.5, 0, x0 - side / 4, 0, -0.5, y0 + side / 4),
+        tiled=True,
+        blockxsize=512,
+        blockysize=512,
+        compress=compress,
+        photometric="YCBCR" if compress == "JPEG" else "RGB",
+    )
+    if images:
+        cache: dict[int, np.ndarray] = {}
+
+        def block(k: int) -> np.ndarray:
+            if k not in cache:
+                cache.clear()
+                cache[k] = cv2.cvtColor(cv2.imread(str(images[k % len(images)])), cv2.COLOR_BGR2RGB)
+            return cache[k]
+    else:
+        from forcewatch.imagery.synthetic import render_airfield
+
+        art, _ = render_airfield(tile, tile, 0.5, [(100 + 60 * i, 300, 34.0, 20.0 * i) for i in range(12)], seed=0)
+
+        def block(k: int) -> np.ndarray:
+            return art
+
+    n = -(-side // tile)
+    with rasterio.open(path, "w", **profile) as ds:
+        for r in range(n):
+            for c in range(n):
+                w, h = min(tile, side - c * tile), min(tile, side - r * tile)
+                data = block(r * n + c)[:h, :w]
+                ds.write(
+                    np.moveaxis(data, -1, 0),
+                    window=rasterio.windows.Window(c * tile, r * tile, w, h),
+                )
+    return source
+
+
+def measure(path: Path) -> dict[str, object]:
+    """Runs in a fresh process: ingest + scan of a site covering the whole scene."""
+    from forcewatch.detect.registry import load_detector
+    from forcewatch.detect.run import Timings
+    from forcewatch.pipeline import ingest, scan
+    from forcewatch.sites import make_site
+    from forcewatch.workspace import init
+
+    with rasterio.open(path) as ds:
+        side = ds.width
+    det = load_detector()
+    with tempfile.TemporaryDirectory() as tmp:
+        store, _ = init(Path(tmp) / "ws")
+        with store.transaction():
+            store.add_site(make_site("scene", LAT, LON, radius_m=side * 0.5 * 0.75))
+        t0 = time.perf_counter()
+        ingest(store, [path])
+        t_ingest = time.perf_counter() - t0
+        timings = Timings()
+        t0 = time.perf_counter()
+        results = scan(store, det, timings=timings)
+        t_scan = time.perf_counter() - t0
+        store.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    mpx = side * side / 1e6
+    return {
+        "size_px": side,
+        "megapixels": round(mpx, 1),
+        "area_km2": round(mpx * 0.25, 2),
+        "ingest_s": round(t_ingest, 2),
+        "scan_s": round(t_scan, 2),
+        "mpx_per_s": round(mpx / t_scan, 2),
+        "km2_per_s": round(mpx * 0.25 / t_scan, 3),
+        "tiles": timings.tiles,
+        "detector_s": round(timings.detect_s, 2),
+        "read_s": round(timings.read_s, 2),
+        "read_wait_s": round(timings.wait_s, 2),
+        "merge_s": round(timings.merge_s, 3),
+        "scan_over_detector": round(t_scan / timings.detect_s, 3),
+        "detections": sum(len(r.detections) for r in results),
+        "peak_rss_mb": round(peak_mb, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="4096,16384")
+    ap.add_argument("--compress", default="JPEG")
+    ap.add_argument("--measure", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure))))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for side in (int(s) for s in args.sizes.split(",")):
+            path = Path(tmp) / f"scene_{side}.tif"
+            source = write_scene(path, side, args.compress)
+            out = subprocess.run(
+                [sys.executable, __file__, "--measure", str(path)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ},
+            )
+            doc = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                json.dumps(
+                    {
+                        "bench": "scan",
+                        "image": source,
+                        "compress": args.compress,
+                        "file_mb": round(path.stat().st_size / 1e6, 1),
+                        **doc,
+                    }
+                ),
+                flush=True,
+            )
+            path.unlink()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""``forcewatch demo``: the whole pipeline on built-in synthetic imagery (or yours), offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from forcewatch.cli.common import console, progress_bar
+
+
+def demo_cmd(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's workspace and exports.")] = Path(
+        "forcewatch-demo"
+    ),
+    imagery: Annotated[
+        Path | None,
+        typer.Option("--imagery", help="Register and scan these images instead of the synthetic scenes."),
+    ] = None,
+    gsd_m: Annotated[
+        float | None,
+        typer.Option("--gsd-m", help="Metres per pixel of plain --imagery (default 0.5)."),
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Bundled model name or .onnx path.")] = None,
+) -> None:
+    """init → ingest → scan → status → export at Luninets airfield, offline."""
+    from forcewatch.cli.workspace import status_table
+    from forcewatch.demo import DEMO_SITE_NAME, run_demo
+    from forcewatch.detect.registry import load_detector
+
+    detector = load_detector(model)
+    with progress_bar("demo") as update:
+        outcome = run_demo(
+            out,
+            detector,
+            imagery=imagery,
+            gsd_m=gsd_m,
+            progress=lambda label, i, n: update(i, n, {}),
+        )
+    console.print(f"[bold]{outcome.note}[/]")
+    for r in outcome.scanned:
+        o = r.observation
+        name = r.scene.path.rsplit("/", 1)[-1]
+        truth = f" (rendered: {outcome.truth_counts[name]})" if name in outcome.truth_counts else ""
+        console.print(
+            f"{r.site.name} {o.acquired[:10]}: {o.counts.get('aircraft', 0)} aircraft detected{truth}, "
+            f"{o.share_observed:.0%} of the site observed"
+        )
+    demo_obs = [r.observation for r in outcome.scanned if r.site.name == DEMO_SITE_NAME]
+    if len(demo_obs) >= 2:
+        a, b = demo_obs[0].counts.get("aircraft", 0), demo_obs[-1].counts.get("aircraft", 0)
+        console.print(
+            f"aircraft at {DEMO_SITE_NAME}: {a} on {demo_obs[0].acquired[:10]}, "
+            f"{b} on {demo_obs[-1].acquired[:10]} ({b - a:+d})"
+        )
+    table = status_table(outcome.status)
+    if outcome.synthetic:
+        table.caption = "imagery: SYNTHETIC (ForceWatch demo)"
+    console.print(table)
+    console.print(f"workspace: {outcome.workspace} (GeoPackage: {outcome.workspace / 'forcewatch.gpkg'})")
+    for f in outcome.exports:
+        console.print(f"export: {f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo_cmd)

@@ -1,0 +1,125 @@
+"""``forcewatch ingest`` and ``forcewatch scan``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forcewatch.cli.common import console, progress_bar
+from forcewatch.cli.common_ws import WorkspaceOpt
+
+
+def _centre(text: str | None) -> tuple[float, float] | None:
+    from forcewatch.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        lat, lon = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError(f"--center {text!r}: expected LAT,LON in degrees, e.g. --center 52.25,26.80.") from None
+    return lat, lon
+
+
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="GeoTIFF/COG, STAC Item JSON, or JPEG/PNG files.")],
+    acquired: Annotated[
+        str | None, typer.Option("--acquired", help="Acquisition time, ISO 8601 (UTC if no zone).")
+    ] = None,
+    sensor: Annotated[str | None, typer.Option("--sensor", help="Sensor or satellite name.")] = None,
+    center: Annotated[str | None, typer.Option("--center", help="Register a plain image: its centre LAT,LON.")] = None,
+    gsd_m: Annotated[float | None, typer.Option("--gsd-m", help="Register a plain image: metres per pixel.")] = None,
+    rotation_deg: Annotated[
+        float,
+        typer.Option("--rotation-deg", help="Image up direction, degrees clockwise from north."),
+    ] = 0.0,
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="CRS of a world file beside the image (e.g. EPSG:32635)."),
+    ] = None,
+    gcps: Annotated[
+        Path | None,
+        typer.Option("--gcps", help="CSV col,row,lon,lat with ≥ 3 ground control points."),
+    ] = None,
+    gcp_tolerance_m: Annotated[
+        float, typer.Option("--gcp-tolerance-m", help="Refuse GCP fits with a larger residual.")
+    ] = 10.0,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Ingest imagery; each scene is linked to the sites it overlaps. Re-ingesting is harmless."""
+    from forcewatch.imagery.scene import Registration
+    from forcewatch.pipeline import ingest
+    from forcewatch.workspace import open_workspace
+
+    reg = Registration(_centre(center), gsd_m, rotation_deg, crs, gcps, gcp_tolerance_m)
+    store = open_workspace(workspace)
+    try:
+        with progress_bar("ingesting") as update:
+            results = ingest(
+                store,
+                paths,
+                acquired=acquired,
+                sensor=sensor,
+                registration=reg,
+                progress=lambda i, n: update(i, n, {}),
+            )
+    finally:
+        store.close()
+    table = Table(title="Ingest")
+    for col in ("file", "status", "acquired", "GSD m", "georef", "sites"):
+        table.add_column(col)
+    for r in results:
+        s = r.scene
+        table.add_row(
+            r.path.name,
+            r.status,
+            s.acquired if s else "",
+            f"{s.gsd_m:.2f}" if s else "",
+            s.georef if s else "",
+            r.message,
+        )
+        if s and s.properties and "gcp_residuals_m" in s.properties:
+            console.print(f"{r.path.name}: GCP residuals (m): {s.properties['gcp_residuals_m']}")
+    console.print(table)
+
+
+def scan_cmd(
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Bundled model name or .onnx path.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Scan every scene × site pair not yet scanned with the model."""
+    from forcewatch.detect.registry import load_detector
+    from forcewatch.pipeline import scan
+    from forcewatch.workspace import open_workspace
+
+    detector = load_detector(model)
+    store = open_workspace(workspace)
+    try:
+        with progress_bar("scanning") as update:
+            results = scan(store, detector, site_name=site, progress=lambda label, i, n: update(i, n, {}))
+    finally:
+        store.close()
+    if not results:
+        console.print(f"nothing new to scan with model {detector.model_id}: every scene × site pair is done.")
+        return
+    table = Table(title=f"Scan with {detector.model_id}")
+    for col in ("site", "date", "counts", "observed"):
+        table.add_column(col)
+    for r in results:
+        o = r.observation
+        table.add_row(
+            r.site.name,
+            o.acquired[:10],
+            ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())),
+            f"{o.share_observed:.0%}",
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest_cmd)
+    app.command("scan")(scan_cmd)

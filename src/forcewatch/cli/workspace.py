@@ -1,0 +1,119 @@
+"""``forcewatch init``, ``status``, ``observations`` and ``export``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forcewatch.cli.common import console, print_json
+from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.summary import SiteStatus
+
+
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
+    example: Annotated[str | None, typer.Option("--example", help="Add an example watchlist: ukraine-2022.")] = None,
+) -> None:
+    """Create a workspace (a GeoPackage store), optionally with example sites."""
+    from forcewatch.workspace import init
+
+    store, added = init(folder, example)
+    n = len(store.sites())
+    store.close()
+    console.print(f"workspace {folder} ready ({n} sites{f', {added} added from {example}' if example else ''})")
+
+
+def status_table(rows: list[SiteStatus]) -> Table:
+    table = Table(title="ForceWatch status")
+    for col in ("site", "kind", "latest", "counts", "observed", "scenes", "obs."):
+        table.add_column(col, justify="right" if col in ("observed", "scenes", "obs.") else "left")
+    for r in rows:
+        o = r.latest
+        counts = ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())) if o else "-"
+        table.add_row(
+            r.site.name,
+            r.site.kind,
+            o.acquired[:16].replace("T", " ") if o else "never",
+            counts,
+            f"{o.share_observed:.0%}" if o else "-",
+            str(r.scenes),
+            str(r.observations),
+        )
+    return table
+
+
+def status_cmd(
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One row per site: latest date, counts, share observed, scenes."""
+    from forcewatch.summary import status
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    rows = status(store)
+    store.close()
+    if as_json:
+        print_json([r.to_json() for r in rows])
+    else:
+        console.print(status_table(rows))
+
+
+def observations_cmd(
+    site: Annotated[str, typer.Argument(help="Site name.")],
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A site's timeline: one row per scan."""
+    from forcewatch.summary import observation_json
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    s = store.site(site)
+    assert s.id is not None
+    obs = store.observations(s.id)
+    store.close()
+    if as_json:
+        print_json({"site": s.name, "observations": [observation_json(o) for o in obs]})
+        return
+    table = Table(title=f"{s.name}: observations")
+    for col in ("date", "scene", "counts", "observed", "model"):
+        table.add_column(col)
+    for o in obs:
+        table.add_row(
+            o.acquired.replace("T", " ").rstrip("Z"),
+            str(o.scene_id),
+            ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())),
+            f"{o.share_observed:.0%}",
+            o.model_id,
+        )
+    console.print(table)
+    if not obs:
+        console.print("no observations yet: ingest imagery that covers the site, then run `forcewatch scan`.")
+
+
+def export_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="geojson | gpkg | kml | csv")],
+    out: Annotated[Path, typer.Option("--out", help="File (gpkg, kml) or folder (geojson, csv).")],
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Export sites, scene footprints, detections and observations."""
+    from forcewatch.report.export import export
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    files = export(store, fmt, out, site)
+    store.close()
+    for f in files:
+        console.print(f"wrote {f}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init_cmd)
+    app.command("status")(status_cmd)
+    app.command("observations")(observations_cmd)
+    app.command("export")(export_cmd)

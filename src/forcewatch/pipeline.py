@@ -1,0 +1,254 @@
+"""ingest → scan over a store: the monitoring pipeline (compare and assess come later)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import shapely
+from affine import Affine
+from pyproj import CRS, Geod, Transformer
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from forcewatch import __version__
+from forcewatch.detect.onnx_backend import OnnxDetector
+from forcewatch.detect.run import Timings, detect_source
+from forcewatch.imagery.raster import RasterReader
+from forcewatch.imagery.scene import Registration, describe, sha256_of
+from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.store.base import Store
+
+_GEOD = Geod(ellps="WGS84")
+#: Points per side of the grid that measures the share of a site observed.
+SHARE_GRID = 48
+
+
+def _area_m2(geom: BaseGeometry) -> float:
+    return abs(_GEOD.geometry_area_perimeter(geom)[0]) if not geom.is_empty else 0.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    path: Path
+    scene: Scene | None
+    status: str  # ingested | skipped (already ingested) | failed
+    sites: tuple[str, ...] = ()
+    message: str = ""
+
+
+def ingest(
+    store: Store,
+    paths: list[Path],
+    *,
+    acquired: str | None = None,
+    sensor: str | None = None,
+    registration: Registration | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[IngestResult]:
+    """Ingest every path in one transaction: all land, or (on any bad file) none do."""
+    results = []
+    with store.transaction():
+        for i, path in enumerate(paths):
+            image = path
+            if path.suffix.lower() != ".json" and path.is_file():
+                known = store.scene_by_sha(sha256_of(image))
+                if known is not None:
+                    results.append(
+                        IngestResult(path, known, "skipped", message=f"already ingested as scene {known.id}")
+                    )
+                    continue
+            scene = describe(path, acquired=acquired, sensor=sensor, registration=registration)
+            known = store.scene_by_sha(scene.sha256)
+            if known is not None:
+                results.append(IngestResult(path, known, "skipped", message=f"already ingested as scene {known.id}"))
+                continue
+            scene = store.add_scene(scene)
+            assert scene.id is not None
+            footprint = shapely.from_wkt(scene.footprint_wkt)
+            linked = []
+            for site in store.sites():
+                aoi = shapely.from_wkt(site.aoi_wkt)
+                if footprint.intersects(aoi):
+                    assert site.id is not None
+                    share = _area_m2(footprint.intersection(aoi)) / max(_area_m2(aoi), 1e-9)
+                    store.link(scene.id, site.id, round(share, 4))
+                    linked.append(site.name)
+            msg = f"covers {', '.join(linked)}" if linked else "overlaps no site: stored, nothing to scan"
+            store.log(
+                "ingest",
+                f"scene {scene.id} {scene.path} ({scene.acquired}, {scene.gsd_m:.2f} m, {scene.georef}): {msg}",
+            )
+            results.append(IngestResult(path, scene, "ingested", tuple(linked), msg))
+            if progress:
+                progress(i + 1, len(paths))
+    return results
+
+
+class WindowSource:
+    """A window of a raster, read like a whole image (offsets added on read)."""
+
+    def __init__(self, reader: RasterReader, x0: int, y0: int, x1: int, y1: int) -> None:
+        self.reader, self.x0, self.y0 = reader, x0, y0
+        self._w, self._h = x1 - x0, y1 - y0
+
+    @property
+    def width_px(self) -> int:
+        return self._w
+
+    @property
+    def height_px(self) -> int:
+        return self._h
+
+    def read(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        a, b, c, d = window_px
+        return self.reader.read((a + self.x0, b + self.y0, c + self.x0, d + self.y0), out_width, out_height)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    scene: Scene
+    site: Site
+    observation: Observation
+    detections: list[Detection]
+
+
+def _site_window(scene: Scene, aoi: BaseGeometry, margin_px: float) -> tuple[int, int, int, int] | None:
+    to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
+    inv = ~Affine(*scene.transform)
+    xs, ys = to_scene.transform(
+        *np.asarray(shapely.segmentize(aoi, 0.001).exterior.coords.xy)
+        if isinstance(aoi, Polygon)
+        else np.asarray(aoi.envelope.exterior.coords.xy)
+    )
+    cols, rows = zip(*(inv @ (x, y) for x, y in zip(xs, ys, strict=True)), strict=True)
+    x0 = max(0, int(np.floor(min(cols) - margin_px)))
+    y0 = max(0, int(np.floor(min(rows) - margin_px)))
+    x1 = min(scene.width_px, int(np.ceil(max(cols) + margin_px)))
+    y1 = min(scene.height_px, int(np.ceil(max(rows) + margin_px)))
+    return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
+
+
+def _share_observed(
+    reader: RasterReader, scene: Scene, aoi: BaseGeometry, window: tuple[int, int, int, int] | None
+) -> float:
+    """Share of the site's area that the scene covers with valid pixels (a point grid)."""
+    minx, miny, maxx, maxy = aoi.bounds
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, SHARE_GRID), np.linspace(miny, maxy, SHARE_GRID))
+    inside = shapely.contains_xy(aoi, gx.ravel(), gy.ravel())
+    if not inside.any() or window is None:
+        return 0.0
+    x0, y0, x1, y1 = window
+    f = max(1.0, max(x1 - x0, y1 - y0) / 512)
+    mw, mh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
+    _, valid = reader.read((x0, y0, x1, y1), mw, mh)
+    to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
+    sx, sy = to_scene.transform(gx.ravel()[inside], gy.ravel()[inside])
+    inv = ~Affine(*scene.transform)
+    cols = inv.a * np.asarray(sx) + inv.b * np.asarray(sy) + inv.c
+    rows = inv.d * np.asarray(sx) + inv.e * np.asarray(sy) + inv.f
+    mc = ((cols - x0) / (x1 - x0) * mw).astype(int)
+    mr = ((rows - y0) / (y1 - y0) * mh).astype(int)
+    ok = (mc >= 0) & (mc < mw) & (mr >= 0) & (mr < mh)
+    seen = np.zeros(len(mc), bool)
+    seen[ok] = valid[mr[ok], mc[ok]]
+    return float(seen.mean())
+
+
+def scan_pair(
+    scene: Scene,
+    site: Site,
+    detector: OnnxDetector,
+    *,
+    score_threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> ScanResult:
+    """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the site."""
+    assert scene.id is not None and site.id is not None
+    meta = detector.meta
+    aoi = shapely.from_wkt(site.aoi_wkt)
+    margin_px = meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m
+    window = _site_window(scene, aoi, margin_px)
+    kept: list[Detection] = []
+    with RasterReader(Path(scene.path)) as reader:
+        if window is not None:
+            x0, y0 = window[0], window[1]
+            found = detect_source(
+                WindowSource(reader, *window),
+                scene.gsd_m,
+                detector,
+                score_threshold=score_threshold,
+                progress=progress,
+                timings=timings,
+            )
+            aff = Affine(*scene.transform)
+            to_ll = Transformer.from_crs(CRS.from_wkt(scene.crs_wkt), 4326, always_xy=True)
+            for d in found:
+                bx0, by0, bx1, by1 = (
+                    d.box_px[0] + x0,
+                    d.box_px[1] + y0,
+                    d.box_px[2] + x0,
+                    d.box_px[3] + y0,
+                )
+                corners = [aff @ p for p in ((bx0, by0), (bx1, by0), (bx1, by1), (bx0, by1))]
+                lons, lats = to_ll.transform([c[0] for c in corners], [c[1] for c in corners])
+                poly = Polygon(zip(lons, lats, strict=True))
+                if aoi.contains(poly.centroid):
+                    kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon_wkt=poly.wkt))
+        share = _share_observed(reader, scene, aoi, window)
+    observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt))
+    counts = {c: 0 for c in meta.classes}
+    for d in kept:
+        counts[d.class_name] = counts.get(d.class_name, 0) + 1
+    obs = Observation(
+        site_id=site.id,
+        scene_id=scene.id,
+        acquired=scene.acquired,
+        counts=counts,
+        share_observed=round(share, 4),
+        observed_wkt=observed.wkt if not observed.is_empty else "",
+        model_id=meta.model_id,
+        model_sha256=detector.sha256,
+        thresholds={
+            "score": meta.score_threshold if score_threshold is None else score_threshold,
+            "nms_iou": meta.nms_iou,
+        },
+        software_version=__version__,
+    )
+    return ScanResult(scene, site, obs, kept)
+
+
+def scan(
+    store: Store,
+    detector: OnnxDetector,
+    *,
+    site_name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> list[ScanResult]:
+    """Scan every scene × site pair not yet scanned with this model, in one transaction:
+    an interrupted or failed scan leaves the store as it was, and re-running it is harmless."""
+    if site_name is not None:
+        store.site(site_name)  # a clear error for an unknown site
+    pairs = store.pending_pairs(detector.sha256, site_name)
+    results = []
+    with store.transaction():
+        for i, (scene, site) in enumerate(pairs):
+            label = f"{site.name} @ {scene.acquired[:10]}"
+            tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+            res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings)
+            res = replace(res, observation=store.add_observation(res.observation, res.detections))
+            store.log(
+                "scan",
+                f"site {site.name!r} in scene {scene.id}: {res.observation.counts}, "
+                f"{res.observation.share_observed:.0%} observed",
+            )
+            results.append(res)
+            if progress:
+                progress("scenes", i + 1, len(pairs))
+    return results

@@ -1,0 +1,146 @@
+"""Vector exports with pyogrio: sites, scene footprints, detections and observations as
+GeoPackage (one file, four layers), KML (one file, a folder a layer, a placemark a feature),
+GeoJSON or CSV (a file a layer, in the folder OUT)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from forcewatch.errors import InputError
+from forcewatch.store.base import Store
+
+FORMATS = {"gpkg": "GPKG", "kml": "KML", "geojson": "GeoJSON", "csv": "CSV"}
+
+
+def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes | None], dict[str, list[object]]]]:
+    sites = [store.site(site_name)] if site_name else store.sites()
+    site_ids = {s.id for s in sites}
+    names = {s.id: s.name for s in store.sites()}
+    layers: dict[str, tuple[list[bytes | None], dict[str, list[object]]]] = {}
+    layers["sites"] = (
+        [shapely.to_wkb(shapely.from_wkt(s.aoi_wkt)) for s in sites],
+        {
+            "Name": [s.name for s in sites],
+            "Description": [s.notes for s in sites],
+            "kind": [s.kind for s in sites],
+            "lat": [s.lat for s in sites],
+            "lon": [s.lon for s in sites],
+        },
+    )
+    scenes = {sc.id: sc for sid in site_ids if sid is not None for sc in store.scenes_of_site(sid)}
+    if not site_name:
+        scenes |= {sc.id: sc for sc in store.scenes()}
+    sc_list = sorted(scenes.values(), key=lambda s: (s.acquired, s.id or 0))
+    layers["scenes"] = (
+        [shapely.to_wkb(shapely.from_wkt(s.footprint_wkt)) for s in sc_list],
+        {
+            "Name": [Path(s.path).name for s in sc_list],
+            "Description": [
+                f"{s.acquired}, {s.sensor}, {s.gsd_m:.2f} m GSD, georeferencing: {s.georef}" for s in sc_list
+            ],
+            "acquired": [s.acquired for s in sc_list],
+            "sensor": [s.sensor for s in sc_list],
+            "gsd_m": [s.gsd_m for s in sc_list],
+            "sha256": [s.sha256 for s in sc_list],
+            "path": [s.path for s in sc_list],
+        },
+    )
+    obs = [o for sid in site_ids for o in store.observations(sid)]
+    layers["observations"] = (
+        [shapely.to_wkb(shapely.from_wkt(o.observed_wkt)) if o.observed_wkt else None for o in obs],
+        {
+            "Name": [f"{names[o.site_id]} {o.acquired[:10]}" for o in obs],
+            "Description": [
+                ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())) + f"; {o.share_observed:.0%} observed"
+                for o in obs
+            ],
+            "site": [names[o.site_id] for o in obs],
+            "acquired": [o.acquired for o in obs],
+            "counts": [json.dumps(o.counts, sort_keys=True) for o in obs],
+            "total": [sum(o.counts.values()) for o in obs],
+            "share_observed": [o.share_observed for o in obs],
+            "model": [o.model_id for o in obs],
+            "model_sha256": [o.model_sha256 for o in obs],
+            "scene_id": [o.scene_id for o in obs],
+        },
+    )
+    dets = [d for sid in site_ids for d in store.detections(sid)]
+    layers["detections"] = (
+        [shapely.to_wkb(shapely.from_wkt(d.detection.polygon_wkt)) if d.detection.polygon_wkt else None for d in dets],
+        {
+            "Name": [f"{d.detection.class_name} {d.detection.score:.2f}" for d in dets],
+            "Description": [
+                f"{names[d.site_id]}, {d.acquired[:10]}, {d.detection.size_class}, "
+                f"{d.detection.length_m:.0f} × {d.detection.width_m:.0f} m"
+                for d in dets
+            ],
+            "site": [names[d.site_id] for d in dets],
+            "acquired": [d.acquired for d in dets],
+            "class": [d.detection.class_name for d in dets],
+            "score": [d.detection.score for d in dets],
+            "size_class": [d.detection.size_class for d in dets],
+            "length_m": [d.detection.length_m for d in dets],
+            "width_m": [d.detection.width_m for d in dets],
+            "scene_id": [d.scene_id for d in dets],
+            "model": [d.detection.model_id for d in dets],
+        },
+    )
+    return layers
+
+
+def _column(values: list[object]) -> np.ndarray:
+    if (
+        values
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values if v is not None)
+        and any(v is not None for v in values)
+    ):
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+    return np.array(["" if v is None else str(v) for v in values], dtype=object)
+
+
+def export(store: Store, fmt: str, out: Path, site_name: str | None = None) -> list[Path]:
+    """Write the layers; returns the files written."""
+    import pyogrio
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    layers = _layers(store, site_name)
+    driver = FORMATS[fmt]
+    written: list[Path] = []
+    single_file = fmt in ("gpkg", "kml")
+    if single_file:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.exists():
+            out.unlink()
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+    for name, (geoms, fields) in layers.items():
+        target = out if single_file else out / f"{name}.{fmt}"
+        if not single_file and target.exists():
+            target.unlink()
+        geom_arr = np.array(geoms, dtype=object)
+        kwargs: dict[str, object] = {"crs": "EPSG:4326", "geometry_type": "Unknown"}
+        if fmt == "csv":
+            kwargs = {
+                "layer_options": {"GEOMETRY": "AS_WKT"},
+                "crs": "EPSG:4326",
+                "geometry_type": "Unknown",
+            }
+        if single_file and written:
+            kwargs["append"] = True
+        pyogrio.raw.write(
+            target,
+            geom_arr,
+            [_column(v) for v in fields.values()],
+            list(fields),
+            driver=driver,
+            layer=name,
+            **kwargs,
+        )
+        if target not in written:
+            written.append(target)
+    return written

@@ -1,0 +1,412 @@
+"""The GeoPackage store: one ``forcewatch.gpkg`` per workspace, opened by QGIS and ``ogrinfo``.
+
+Layers: ``sites``, ``scenes`` (footprints), ``observations`` (the observed part of each site),
+``detections`` (boxes on the ground); plain tables ``scene_sites``, ``forcewatch_log`` and
+``forcewatch_schema`` (the schema version, upgraded by :data:`MIGRATIONS`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import shapely
+
+from forcewatch.errors import InputError, StoreError
+from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.store import gpkg_format as fmt
+from forcewatch.store.base import StoredDetection
+
+
+def _migration_1(con: sqlite3.Connection) -> None:
+    fmt.create_feature_table(
+        con,
+        "sites",
+        "POLYGON",
+        "name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', lat REAL, lon REAL, "
+        "radius_m REAL, created TEXT NOT NULL",
+        "Watched sites: areas of interest",
+    )
+    fmt.create_feature_table(
+        con,
+        "scenes",
+        "POLYGON",
+        "path TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, acquired TEXT NOT NULL, sensor TEXT NOT NULL, "
+        "crs_wkt TEXT NOT NULL, transform TEXT NOT NULL, width_px INTEGER NOT NULL, height_px INTEGER NOT NULL, "
+        "gsd_m REAL NOT NULL, georef TEXT NOT NULL, properties TEXT NOT NULL DEFAULT '{}', ingested TEXT NOT NULL",
+        "Ingested scenes: footprints",
+    )
+    fmt.create_feature_table(
+        con,
+        "observations",
+        "GEOMETRY",
+        "site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, "
+        "scene_id INTEGER NOT NULL REFERENCES scenes(fid) ON DELETE CASCADE, acquired TEXT NOT NULL, "
+        "counts TEXT NOT NULL, total INTEGER NOT NULL, share_observed REAL NOT NULL, model_id TEXT NOT NULL, "
+        "model_sha256 TEXT NOT NULL, thresholds TEXT NOT NULL, software_version TEXT NOT NULL, "
+        "scanned TEXT NOT NULL, UNIQUE (site_id, scene_id, model_sha256)",
+        "One scan of one site in one scene: counts, share observed, provenance",
+    )
+    fmt.create_feature_table(
+        con,
+        "detections",
+        "POLYGON",
+        "observation_id INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
+        "scene_id INTEGER NOT NULL, site_id INTEGER NOT NULL, acquired TEXT NOT NULL, class TEXT NOT NULL, "
+        "score REAL NOT NULL, box_px TEXT NOT NULL, length_m REAL NOT NULL, width_m REAL NOT NULL, "
+        "size_class TEXT NOT NULL, model_id TEXT NOT NULL",
+        "Detected objects: boxes on the ground",
+    )
+    fmt.create_attribute_table(
+        con,
+        "scene_sites",
+        "scene_id INTEGER NOT NULL REFERENCES scenes(fid) ON DELETE CASCADE, "
+        "site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, overlap_share REAL NOT NULL, "
+        "PRIMARY KEY (scene_id, site_id)",
+        "Which scene covers which site, and how much of it",
+    )
+    fmt.create_attribute_table(
+        con,
+        "forcewatch_log",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, command TEXT NOT NULL, message TEXT NOT NULL",
+        "What each command did",
+    )
+    con.execute("CREATE INDEX detections_site ON detections(site_id)")
+    con.execute("CREATE INDEX observations_site ON observations(site_id)")
+
+
+#: Schema migrations, in order; the schema version is the number applied.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+STORE_NAME = "forcewatch.gpkg"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_store(path: Path, *, create: bool = False) -> GeoPackageStore:
+    """Open (or, with ``create``, make) the GeoPackage store at ``path``, upgrading its schema."""
+    if not path.exists() and not create:
+        raise StoreError(
+            f"{path.parent}: not a ForceWatch workspace (no {path.name}). Fix: run "
+            f"`forcewatch init {path.parent}`, or pass -w/--workspace with a workspace folder."
+        )
+    return GeoPackageStore(path, create=create)
+
+
+class GeoPackageStore:
+    """The :class:`~forcewatch.store.base.Store` on a GeoPackage file."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        fresh = not path.exists()
+        self.con = sqlite3.connect(path, isolation_level=None)
+        self.con.row_factory = sqlite3.Row
+        fmt.register_functions(self.con)
+        self.con.execute("PRAGMA foreign_keys = ON")
+        self._depth = 0
+        if fresh:
+            with self.transaction():
+                fmt.create_core(self.con)
+                fmt.create_attribute_table(
+                    self.con,
+                    "forcewatch_schema",
+                    "version INTEGER NOT NULL, applied TEXT NOT NULL",
+                    "ForceWatch schema version",
+                )
+        elif self.con.execute("PRAGMA application_id").fetchone()[0] != fmt.APPLICATION_ID:
+            self.con.close()
+            raise StoreError(f"{path}: not a GeoPackage. Fix: point -w/--workspace at a ForceWatch workspace.")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        try:
+            version = self.con.execute("SELECT coalesce(max(version), 0) FROM forcewatch_schema").fetchone()[0]
+        except sqlite3.OperationalError:
+            raise StoreError(f"{self.path}: a GeoPackage, but not a ForceWatch store (no forcewatch_schema).") from None
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this ForceWatch knows "
+                f"({len(MIGRATIONS)}). Fix: upgrade ForceWatch."
+            )
+        for number in range(version + 1, len(MIGRATIONS) + 1):
+            with self.transaction():
+                MIGRATIONS[number - 1](self.con)
+                self.con.execute("INSERT INTO forcewatch_schema VALUES (?, ?)", (number, _now()))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.con.execute("SELECT max(version) FROM forcewatch_schema").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside land together or not at all (nested calls join the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.con.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        else:
+            self.con.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _require_tx(self) -> None:
+        if not self._depth:
+            raise RuntimeError("store writes must happen inside store.transaction()")
+
+    # ---- sites
+    @staticmethod
+    def _site(row: sqlite3.Row) -> Site:
+        geom = fmt.decode(row["geom"])
+        return Site(
+            row["name"],
+            geom.wkt if geom is not None else "",
+            row["kind"],
+            row["notes"],
+            row["lat"],
+            row["lon"],
+            row["radius_m"],
+            row["fid"],
+        )
+
+    def add_site(self, site: Site) -> Site:
+        self._require_tx()
+        if self.con.execute("SELECT 1 FROM sites WHERE name = ?", (site.name,)).fetchone():
+            raise InputError(
+                f"site {site.name!r} already exists. Fix: choose another name, or `forcewatch site remove "
+                f"{site.name!r}` first."
+            )
+        cur = self.con.execute(
+            "INSERT INTO sites (geom, name, kind, notes, lat, lon, radius_m, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fmt.encode(shapely.from_wkt(site.aoi_wkt)),
+                site.name,
+                site.kind,
+                site.notes,
+                site.lat,
+                site.lon,
+                site.radius_m,
+                _now(),
+            ),
+        )
+        fmt.touch_contents(self.con, "sites")
+        return self.site_by_id(int(cur.lastrowid or 0))
+
+    def site_by_id(self, fid: int) -> Site:
+        return self._site(self.con.execute("SELECT * FROM sites WHERE fid = ?", (fid,)).fetchone())
+
+    def sites(self) -> list[Site]:
+        return [self._site(r) for r in self.con.execute("SELECT * FROM sites ORDER BY name")]
+
+    def site(self, name: str) -> Site:
+        row = self.con.execute("SELECT * FROM sites WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            raise InputError(
+                f"no site named {name!r}. Fix: use one of: {', '.join(s.name for s in self.sites()) or 'none yet'}"
+                " (`forcewatch site list`)."
+            )
+        return self._site(row)
+
+    def remove_site(self, name: str) -> Site:
+        self._require_tx()
+        site = self.site(name)
+        self.con.execute("DELETE FROM sites WHERE fid = ?", (site.id,))
+        fmt.touch_contents(self.con, "sites")
+        return site
+
+    # ---- scenes
+    @staticmethod
+    def _scene(row: sqlite3.Row) -> Scene:
+        geom = fmt.decode(row["geom"])
+        t = json.loads(row["transform"])
+        return Scene(
+            row["path"],
+            row["sha256"],
+            row["acquired"],
+            row["sensor"],
+            row["crs_wkt"],
+            (t[0], t[1], t[2], t[3], t[4], t[5]),
+            row["width_px"],
+            row["height_px"],
+            row["gsd_m"],
+            geom.wkt if geom is not None else "",
+            row["georef"],
+            json.loads(row["properties"]),
+            row["fid"],
+        )
+
+    def scene_by_sha(self, sha256: str) -> Scene | None:
+        row = self.con.execute("SELECT * FROM scenes WHERE sha256 = ?", (sha256,)).fetchone()
+        return None if row is None else self._scene(row)
+
+    def scene_by_id(self, fid: int) -> Scene:
+        return self._scene(self.con.execute("SELECT * FROM scenes WHERE fid = ?", (fid,)).fetchone())
+
+    def add_scene(self, scene: Scene) -> Scene:
+        self._require_tx()
+        cur = self.con.execute(
+            "INSERT INTO scenes (geom, path, sha256, acquired, sensor, crs_wkt, transform, width_px, height_px, "
+            "gsd_m, georef, properties, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fmt.encode(shapely.from_wkt(scene.footprint_wkt)),
+                scene.path,
+                scene.sha256,
+                scene.acquired,
+                scene.sensor,
+                scene.crs_wkt,
+                json.dumps(list(scene.transform)),
+                scene.width_px,
+                scene.height_px,
+                scene.gsd_m,
+                scene.georef,
+                json.dumps(scene.properties or {}),
+                _now(),
+            ),
+        )
+        fmt.touch_contents(self.con, "scenes")
+        return self.scene_by_id(int(cur.lastrowid or 0))
+
+    def scenes(self) -> list[Scene]:
+        return [self._scene(r) for r in self.con.execute("SELECT * FROM scenes ORDER BY acquired, fid")]
+
+    def link(self, scene_id: int, site_id: int, overlap_share: float) -> None:
+        self._require_tx()
+        self.con.execute(
+            "INSERT OR REPLACE INTO scene_sites VALUES (?, ?, ?)",
+            (scene_id, site_id, overlap_share),
+        )
+
+    def scenes_of_site(self, site_id: int) -> list[Scene]:
+        rows = self.con.execute(
+            "SELECT s.* FROM scenes s JOIN scene_sites l ON l.scene_id = s.fid WHERE l.site_id = ? ORDER BY s.acquired",
+            (site_id,),
+        )
+        return [self._scene(r) for r in rows]
+
+    def pending_pairs(self, model_sha256: str, site_name: str | None = None) -> list[tuple[Scene, Site]]:
+        sql = (
+            "SELECT l.scene_id, l.site_id FROM scene_sites l JOIN sites t ON t.fid = l.site_id "
+            "JOIN scenes s ON s.fid = l.scene_id WHERE NOT EXISTS (SELECT 1 FROM observations o "
+            "WHERE o.scene_id = l.scene_id AND o.site_id = l.site_id AND o.model_sha256 = ?)"
+        )
+        args: list[object] = [model_sha256]
+        if site_name is not None:
+            sql += " AND t.name = ?"
+            args.append(site_name)
+        rows = self.con.execute(sql + " ORDER BY s.acquired, t.name", args).fetchall()
+        return [(self.scene_by_id(r[0]), self.site_by_id(r[1])) for r in rows]
+
+    # ---- observations and detections
+    @staticmethod
+    def _observation(row: sqlite3.Row) -> Observation:
+        geom = fmt.decode(row["geom"])
+        return Observation(
+            row["site_id"],
+            row["scene_id"],
+            row["acquired"],
+            json.loads(row["counts"]),
+            row["share_observed"],
+            geom.wkt if geom is not None else "",
+            row["model_id"],
+            row["model_sha256"],
+            json.loads(row["thresholds"]),
+            row["software_version"],
+            row["fid"],
+        )
+
+    def add_observation(self, obs: Observation, detections: list[Detection]) -> Observation:
+        self._require_tx()
+        cur = self.con.execute(
+            "INSERT INTO observations (geom, site_id, scene_id, acquired, counts, total, share_observed, model_id, "
+            "model_sha256, thresholds, software_version, scanned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                fmt.encode(shapely.from_wkt(obs.observed_wkt)) if obs.observed_wkt else None,
+                obs.site_id,
+                obs.scene_id,
+                obs.acquired,
+                json.dumps(obs.counts, sort_keys=True),
+                sum(obs.counts.values()),
+                obs.share_observed,
+                obs.model_id,
+                obs.model_sha256,
+                json.dumps(obs.thresholds),
+                obs.software_version,
+                _now(),
+            ),
+        )
+        oid = int(cur.lastrowid or 0)
+        self.con.executemany(
+            "INSERT INTO detections (geom, observation_id, scene_id, site_id, acquired, class, score, box_px, "
+            "length_m, width_m, size_class, model_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    fmt.encode(shapely.from_wkt(d.polygon_wkt)) if d.polygon_wkt else None,
+                    oid,
+                    obs.scene_id,
+                    obs.site_id,
+                    obs.acquired,
+                    d.class_name,
+                    d.score,
+                    json.dumps([round(v, 2) for v in d.box_px]),
+                    d.length_m,
+                    d.width_m,
+                    d.size_class,
+                    d.model_id,
+                )
+                for d in detections
+            ],
+        )
+        fmt.touch_contents(self.con, "observations")
+        fmt.touch_contents(self.con, "detections")
+        row = self.con.execute("SELECT * FROM observations WHERE fid = ?", (oid,)).fetchone()
+        return self._observation(row)
+
+    def observations(self, site_id: int | None = None) -> list[Observation]:
+        sql, args = "SELECT * FROM observations", []
+        if site_id is not None:
+            sql, args = sql + " WHERE site_id = ?", [site_id]
+        return [self._observation(r) for r in self.con.execute(sql + " ORDER BY acquired, fid", args)]
+
+    def detections(self, site_id: int | None = None) -> Iterator[StoredDetection]:
+        sql, args = "SELECT * FROM detections", []
+        if site_id is not None:
+            sql, args = sql + " WHERE site_id = ?", [site_id]
+        for r in self.con.execute(sql + " ORDER BY acquired, fid", args):
+            geom = fmt.decode(r["geom"])
+            box = json.loads(r["box_px"])
+            det = Detection(
+                r["class"],
+                r["score"],
+                (box[0], box[1], box[2], box[3]),
+                r["length_m"],
+                r["width_m"],
+                r["size_class"],
+                r["model_id"],
+                r["scene_id"],
+                geom.wkt if geom is not None else None,
+            )
+            yield StoredDetection(r["fid"], r["observation_id"], r["scene_id"], r["site_id"], det, r["acquired"])
+
+    def log(self, command: str, message: str) -> None:
+        self._require_tx()
+        self.con.execute(
+            "INSERT INTO forcewatch_log (time, command, message) VALUES (?, ?, ?)",
+            (_now(), command, message),
+        )

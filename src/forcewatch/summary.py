@@ -1,0 +1,59 @@
+"""Read-only views of a store: the status table and a site's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forcewatch.model import Observation, Site
+from forcewatch.store.base import Store
+
+
+@dataclass(frozen=True)
+class SiteStatus:
+    site: Site
+    scenes: int
+    observations: int
+    latest: Observation | None
+
+    def to_json(self) -> dict[str, object]:
+        o = self.latest
+        return {
+            "site": self.site.name,
+            "kind": self.site.kind,
+            "lat": self.site.lat,
+            "lon": self.site.lon,
+            "scenes": self.scenes,
+            "observations": self.observations,
+            "latest": None
+            if o is None
+            else {
+                "acquired": o.acquired,
+                "counts": o.counts,
+                "share_observed": o.share_observed,
+                "scene_id": o.scene_id,
+                "model": o.model_id,
+            },
+        }
+
+
+def status(store: Store) -> list[SiteStatus]:
+    out = []
+    for site in store.sites():
+        assert site.id is not None
+        obs = store.observations(site.id)
+        out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None))
+    return out
+
+
+def observation_json(o: Observation) -> dict[str, object]:
+    return {
+        "id": o.id,
+        "acquired": o.acquired,
+        "scene_id": o.scene_id,
+        "counts": o.counts,
+        "share_observed": o.share_observed,
+        "model": o.model_id,
+        "model_sha256": o.model_sha256,
+        "thresholds": o.thresholds,
+        "software_version": o.software_version,
+    }

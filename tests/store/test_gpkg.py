@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyogrio
+import pytest
+import shapely
+from hypothesis import given
+from hypothesis import strategies as st
+from shapely.geometry import Point, box
+
+from forcewatch.errors import StoreError
+from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.store import gpkg_format as fmt
+from forcewatch.store.gpkg import MIGRATIONS, open_store
+
+
+@given(x=st.floats(-179, 179), y=st.floats(-89, 89), w=st.floats(1e-6, 0.5), h=st.floats(1e-6, 0.5))
+def test_geometry_blob_round_trip_and_envelope(x: float, y: float, w: float, h: float) -> None:
+    g = box(x, y, min(180, x + w), min(90, y + h))
+    blob = fmt.encode(g)
+    assert blob is not None and blob[:2] == b"GP"
+    assert fmt.decode(blob).equals(g)  # type: ignore[union-attr]
+    assert fmt._bounds(blob) == pytest.approx(g.bounds)
+
+
+def test_empty_geometry_has_no_envelope() -> None:
+    blob = fmt.encode(shapely.from_wkt("POLYGON EMPTY"))
+    assert fmt._bounds(blob) is None
+    assert fmt.decode(None) is None and fmt.encode(None) is None
+
+
+def _fill(store) -> tuple[Site, Scene]:  # type: ignore[no-untyped-def]
+    with store.transaction():
+        site = store.add_site(
+            Site(
+                "Luninets airfield",
+                Point(26.8, 52.25).buffer(0.02).wkt,
+                "airfield",
+                "",
+                52.25,
+                26.8,
+                2000,
+            )
+        )
+        scene = store.add_scene(
+            Scene(
+                "/x.tif",
+                "abc",
+                "2022-01-20T09:00:00Z",
+                "test",
+                "EPSG:32635",
+                (0.5, 0, 0, 0, -0.5, 0),
+                100,
+                100,
+                0.5,
+                box(26.7, 52.2, 26.9, 52.3).wkt,
+                "embedded",
+            )
+        )
+        store.link(scene.id, site.id, 1.0)
+    return site, scene
+
+
+def test_gdal_opens_the_store_and_lists_layers_with_spatial_index(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "forcewatch.gpkg", create=True)
+    site, scene = _fill(store)
+    with store.transaction():
+        det = Detection(
+            "aircraft",
+            0.9,
+            (1, 2, 30, 40),
+            20,
+            18,
+            "medium",
+            "m",
+            scene.id,
+            box(26.8, 52.25, 26.801, 52.251).wkt,
+        )
+        store.add_observation(
+            Observation(
+                site.id,
+                scene.id,
+                scene.acquired,
+                {"aircraft": 1},
+                0.9,
+                site.aoi_wkt,
+                "m",
+                "sha",
+                {"score": 0.5},
+                "0",
+            ),
+            [det],
+        )  # type: ignore[arg-type]
+    store.close()
+    layers = dict(pyogrio.list_layers(tmp_path / "forcewatch.gpkg"))
+    assert {
+        "sites",
+        "scenes",
+        "observations",
+        "detections",
+        "scene_sites",
+        "forcewatch_log",
+    } <= set(layers)
+    assert layers["sites"] == "Polygon" and layers["scene_sites"] is None
+    info = pyogrio.read_info(tmp_path / "forcewatch.gpkg", layer="detections")
+    assert info["crs"] == "EPSG:4326" and info["features"] == 1
+    assert info["capabilities"]["fast_spatial_filter"]  # the R-tree index is recognised
+    con = sqlite3.connect(tmp_path / "forcewatch.gpkg")
+    assert con.execute("PRAGMA application_id").fetchone()[0] == fmt.APPLICATION_ID
+    assert con.execute("SELECT count(*) FROM rtree_detections_geom").fetchone()[0] == 1
+
+
+def test_a_failed_command_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "forcewatch.gpkg", create=True)
+    _fill(store)
+    with pytest.raises(RuntimeError, match="boom"), store.transaction():
+        store.add_site(Site("Yelsk", Point(29.15, 51.81).buffer(0.02).wkt))
+        raise RuntimeError("boom")
+    assert [s.name for s in store.sites()] == ["Luninets airfield"]
+    con = sqlite3.connect(tmp_path / "forcewatch.gpkg")
+    assert con.execute("SELECT count(*) FROM rtree_sites_geom").fetchone()[0] == 1
+
+
+def test_removing_a_site_removes_its_links_and_index_rows(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "forcewatch.gpkg", create=True)
+    _fill(store)
+    with store.transaction():
+        store.remove_site("Luninets airfield")
+    assert store.sites() == [] and store.pending_pairs("m") == []
+
+
+def test_writes_outside_a_transaction_are_refused(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "forcewatch.gpkg", create=True)
+    with pytest.raises(RuntimeError, match="inside store.transaction"):
+        store.add_site(Site("x", Point(0, 0).buffer(0.01).wkt))
+
+
+def test_schema_is_versioned(tmp_path: Path) -> None:
+    path = tmp_path / "forcewatch.gpkg"
+    store = open_store(path, create=True)
+    assert store.schema_version == len(MIGRATIONS)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("INSERT INTO forcewatch_schema VALUES (99, 'future')")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99 is newer"):
+        open_store(path)
+
+
+def test_not_a_workspace(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="not a ForceWatch workspace.*forcewatch init"):
+        open_store(tmp_path / "forcewatch.gpkg")
+    (tmp_path / "other.gpkg").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
+    with pytest.raises((StoreError, sqlite3.DatabaseError)):
+        open_store(tmp_path / "other.gpkg")
