@@ -16,9 +16,13 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+
 from forcewatch.detect.registry import load_detector, model_path
 from forcewatch.detect.run import detect_image
-from forcewatch.train.evaluate import evaluate_predictions, predict_set
+from forcewatch.detect.sizes import size_class
+from forcewatch.train.evaluate import ImagePrediction, evaluate_predictions, predict_set
+from forcewatch.train.evaluate import _iou_matrix as _iou
 from forcewatch.train.readers import read_annotations
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -27,7 +31,7 @@ DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None)
-    ap.add_argument("--gsds", default="1.0,1.5,2.0,3.0")
+    ap.add_argument("--gsds", default="1.0,1.5,2.0,3.0,4.0,5.0")
     ap.add_argument("--split", default=None, help="split.json (default: beside the model)")
     args = ap.parse_args()
     det = load_detector(args.model)
@@ -35,6 +39,21 @@ def main() -> None:
     split = json.loads(split_path.read_text())
     data = read_annotations(DATA / "airbus-aircraft", "airbus", gsd_m=0.5).subset(set(split["holdout"]))
     thr = det.meta.score_threshold
+
+    def recall_by_size(preds: list[ImagePrediction]) -> dict[str, object]:
+        """Share of whole aircraft found (IoU ≥ 0.5 at the threshold), by their size on the ground."""
+        found: dict[str, list[bool]] = {}
+        by_name = {p.name: p for p in preds}
+        for im in data.images:
+            p = by_name[im.name]
+            boxes = p.boxes[p.scores >= thr]
+            for o in im.objects:
+                if o.truncated:
+                    continue
+                length_m = max(o.box_px[2] - o.box_px[0], o.box_px[3] - o.box_px[1]) * (im.gsd_m or 0.5)
+                hit = bool(len(boxes)) and float(_iou(np.array([o.box_px]), boxes).max()) >= 0.5
+                found.setdefault(size_class("aircraft", length_m), []).append(hit)
+        return {k: {"n": len(v), "recall": round(sum(v) / len(v), 3)} for k, v in sorted(found.items())}
 
     def report(name: str, **kw: object) -> None:
         t0 = time.perf_counter()
@@ -49,6 +68,7 @@ def main() -> None:
                     "threshold": thr,
                     **{k: v for k, v in kw.items()},
                     **r.to_json(),
+                    "recall_by_size": recall_by_size(preds),
                     "seconds": round(time.perf_counter() - t0, 1),
                 }
             ),

@@ -96,7 +96,7 @@ def measure(path: Path) -> dict[str, object]:
         with store.transaction():
             store.add_site(make_site("scene", LAT, LON, radius_m=side * 0.5 * 0.75))
         t0 = time.perf_counter()
-        ingest(store, [path])
+        ingest(store, [path], acquired="2022-02-10T09:00:00Z", sensor="benchmark mosaic")
         t_ingest = time.perf_counter() - t0
         timings = Timings()
         t0 = time.perf_counter()

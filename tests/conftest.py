@@ -34,8 +34,16 @@ def airbus_dir() -> Path:
 
 @pytest.fixture
 def airbus_image(airbus_dir: Path) -> Path:
-    """A held-out Airbus image with many aircraft (never used in training)."""
-    return airbus_dir / "train" / "4f833867-273e-4d73-8bc3-cb2d9ceb54ef.jpg"
+    """A held-out Airbus image with 27 labelled whole aircraft (never used in training)."""
+    return airbus_dir / "train" / "7ab2461e-fad4-4d90-a260-8317bbc4e958.jpg"
+
+
+def labelled_count(airbus_dir: Path, image: Path) -> int:
+    """Whole (not truncated) aircraft labelled in an Airbus image, duplicates merged."""
+    from forcewatch.train.readers import read_annotations
+
+    data = read_annotations(airbus_dir, "airbus", gsd_m=0.5).subset({image.name})
+    return sum(not o.truncated for o in data.images[0].objects)
 
 
 def write_png(path: Path, width: int, height: int, seed: int = 0) -> Path:

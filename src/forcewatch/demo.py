@@ -116,8 +116,6 @@ def run_demo(
                 )
                 when = (start + dt.timedelta(days=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
                 ingested += ingest(store, [f], acquired=when, registration=reg)
-                if progress:
-                    progress("ingest", k + 1, len(files))
         scanned = scan(store, detector, progress=progress)
         rows = status(store)
         exports_dir = out_dir / "exports"

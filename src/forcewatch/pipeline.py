@@ -145,7 +145,7 @@ def _share_observed(
     x0, y0, x1, y1 = window
     f = max(1.0, max(x1 - x0, y1 - y0) / 512)
     mw, mh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
-    _, valid = reader.read((x0, y0, x1, y1), mw, mh)
+    valid = reader.valid_mask((x0, y0, x1, y1), mw, mh)
     to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
     sx, sy = to_scene.transform(gx.ravel()[inside], gy.ravel()[inside])
     inv = ~Affine(*scene.transform)

@@ -18,7 +18,7 @@ from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.errors import GsdUnknownError, ModelError
 from forcewatch.imagery.array import ArraySource
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
-from tests.conftest import write_png
+from tests.conftest import labelled_count, write_png
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,8 @@ def test_detect_json_on_a_real_airbus_image(runner: CliRunner, airbus_image: Pat
     doc = json.loads(res.output)
     assert doc["image"] == str(airbus_image) and doc["gsd_m"] == 0.5 and doc["model"]
     dets = doc["detections"]
-    assert len(dets) >= 20  # the image shows about 30 whole aircraft
+    truth = labelled_count(airbus_image.parents[1], airbus_image)
+    assert abs(len(dets) - truth) <= max(2, 0.1 * truth), (len(dets), truth)
     d = dets[0]
     assert set(d) >= {"class", "score", "box", "length_m", "width_m", "size_class"}
     assert d["class"] == "aircraft" and 0 < d["score"] <= 1

@@ -45,6 +45,29 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, dict[str, float]], 
         yield update
 
 
+@contextmanager
+def scan_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """Two bars: scenes (label "scenes") and the tiles of the current scene × site pair."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    ) as prog:
+        scenes = prog.add_task("scene × site pairs", total=None)
+        tiles = prog.add_task("tiles", total=None)
+
+        def update(label: str, done: int, total: int) -> None:
+            if label == "scenes":
+                prog.update(scenes, completed=done, total=total)
+            else:
+                prog.update(tiles, completed=done, total=total, description=f"tiles of {label}")
+
+        yield update
+
+
 def parse_class_map(pairs: list[str] | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs or []:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from forcewatch.cli.common import console, progress_bar
+from forcewatch.cli.common import console, scan_progress
 
 
 def demo_cmd(
@@ -30,14 +30,8 @@ def demo_cmd(
     from forcewatch.detect.registry import load_detector
 
     detector = load_detector(model)
-    with progress_bar("demo") as update:
-        outcome = run_demo(
-            out,
-            detector,
-            imagery=imagery,
-            gsd_m=gsd_m,
-            progress=lambda label, i, n: update(i, n, {}),
-        )
+    with scan_progress() as update:
+        outcome = run_demo(out, detector, imagery=imagery, gsd_m=gsd_m, progress=update)
     console.print(f"[bold]{outcome.note}[/]")
     for r in outcome.scanned:
         o = r.observation

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from forcewatch.cli.common import console, progress_bar
+from forcewatch.cli.common import console, progress_bar, scan_progress
 from forcewatch.cli.common_ws import WorkspaceOpt
 
 
@@ -99,8 +99,8 @@ def scan_cmd(
     detector = load_detector(model)
     store = open_workspace(workspace)
     try:
-        with progress_bar("scanning") as update:
-            results = scan(store, detector, site_name=site, progress=lambda label, i, n: update(i, n, {}))
+        with scan_progress() as update:
+            results = scan(store, detector, site_name=site, progress=update)
     finally:
         store.close()
     if not results:

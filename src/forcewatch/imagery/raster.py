@@ -24,6 +24,8 @@ from forcewatch.errors import GsdUnknownError, ImageryError
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
 STRETCH_PERCENTILES = (2.0, 98.0)
+#: GDAL's block cache (by default 5 % of RAM) would grow with the scene; tiles are read once.
+GDAL_CACHE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,13 @@ class RasterReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ds = _open(path)
+        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+        self._env.__enter__()
+        try:
+            self._ds = _open(path)
+        except BaseException:
+            self._env.__exit__(None, None, None)
+            raise
         self.info = RasterInfo(
             path=path,
             width_px=self._ds.width,
@@ -165,6 +173,23 @@ class RasterReader:
 
     def close(self) -> None:
         self._ds.close()
+        self._env.__exit__(None, None, None)
+
+    @property
+    def has_mask(self) -> bool:
+        """Whether some pixels may be invalid (alpha band, nodata value or mask band)."""
+        from rasterio.enums import MaskFlags
+
+        flags = self._ds.mask_flag_enums[self._bands[0] - 1]
+        return self._alpha is not None or self._ds.nodata is not None or MaskFlags.all_valid not in flags
+
+    def valid_mask(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> np.ndarray:
+        """Validity of a window at the requested size (read only when the file has a mask)."""
+        if not self.has_mask:
+            return np.ones((out_height, out_width), dtype=bool)
+        return self.read(window_px, out_width, out_height)[1]
 
     def verify(self, side_px: int = 256) -> None:
         """Decode the whole image at low resolution: a truncated or corrupt file fails here."""

@@ -13,10 +13,11 @@ import numpy as np
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    scale_jitter: float = 1.25  # GSD jitter: the image is resampled at gsd × [1/j, j]
+    scale_jitter: float = 1.4  # GSD jitter: the image is resampled at gsd × [1/j, j] (a stated GSD may be wrong)
     object_centred: float = 0.7  # share of crops centred near a labelled object
     degrade_p: float = 0.45  # share of crops degraded to a coarser source GSD …
-    degrade_max: float = 3.2  # … up to this many times the model GSD
+    degrade_max: float = 4.0  # … up to this many times the model GSD
+    sensor_blur_p: float = 0.5  # degraded crops also get a sensor-like blur at the coarse GSD
     haze_p: float = 0.3
     grey_p: float = 0.25
     blur_p: float = 0.15
@@ -68,8 +69,11 @@ def sample_crop(
     if rng.random() < cfg.degrade_p:
         d = rng.uniform(1.3, cfg.degrade_max) / jitter  # simulated source GSD / crop GSD
         small = max(8, round(crop_px / max(d, 1.0)))
+        coarse = cv2.resize(crop, (small, small), interpolation=cv2.INTER_AREA)
+        if rng.random() < cfg.sensor_blur_p:  # real coarse sensors are softer than an area average
+            coarse = cv2.GaussianBlur(coarse, (0, 0), rng.uniform(0.4, 0.9))
         crop = cv2.resize(
-            cv2.resize(crop, (small, small), interpolation=cv2.INTER_AREA),
+            coarse,
             (crop_px, crop_px),
             interpolation=cv2.INTER_LINEAR,
         )
