@@ -17,8 +17,9 @@ from forcewatch import __version__
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
 from forcewatch.imagery.raster import RasterReader
-from forcewatch.imagery.scene import Registration, describe, sha256_of
+from forcewatch.imagery.scene import Registration, describe
 from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.provenance import file_sha256
 from forcewatch.store.base import Store
 
 _GEOD = Geod(ellps="WGS84")
@@ -54,7 +55,7 @@ def ingest(
         for i, path in enumerate(paths):
             image = path
             if path.suffix.lower() != ".json" and path.is_file():
-                known = store.scene_by_sha(sha256_of(image))
+                known = store.scene_by_sha(file_sha256(image))
                 if known is not None:
                     results.append(
                         IngestResult(path, known, "skipped", message=f"already ingested as scene {known.id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ import numpy as np
 
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.errors import ModelError
+from forcewatch.provenance import file_sha256
 
 #: The network's input must be a multiple of its coarsest stride.
 INPUT_MULTIPLE = 32
@@ -21,14 +21,6 @@ class TileDetections:
     boxes: np.ndarray  # N×4 float32, tile pixels
     scores: np.ndarray  # N float32
     classes: np.ndarray  # N int64
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def read_meta(path: Path) -> ModelMeta:

@@ -183,9 +183,7 @@ class RasterReader:
         flags = self._ds.mask_flag_enums[self._bands[0] - 1]
         return self._alpha is not None or self._ds.nodata is not None or MaskFlags.all_valid not in flags
 
-    def valid_mask(
-        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
-    ) -> np.ndarray:
+    def valid_mask(self, window_px: tuple[float, float, float, float], out_width: int, out_height: int) -> np.ndarray:
         """Validity of a window at the requested size (read only when the file has a mask)."""
         if not self.has_mask:
             return np.ones((out_height, out_width), dtype=bool)

@@ -7,7 +7,6 @@ and plain JPEG/PNG registered by the user (centre + GSD [+ rotation], world file
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from forcewatch.errors import ImageryError, InputError
 from forcewatch.imagery import georef as gr
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Scene
+from forcewatch.provenance import file_sha256
 
 STAC_ASSET_KEYS = ("visual", "image", "data", "analytic", "pan")
 
@@ -32,14 +32,6 @@ class Registration:
     crs: str | None = None  # for a world file
     gcps: Path | None = None
     gcp_tolerance_m: float = 10.0
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def parse_time(text: str, where: str) -> str:
@@ -176,7 +168,7 @@ def describe(
         extras["gcp_residuals_m"] = [round(r, 2) for r in geo.residuals_m]
     return Scene(
         path=str(image.resolve()),
-        sha256=sha256_of(image),
+        sha256=file_sha256(image),
         acquired=parse_time(str(when), str(path)),
         sensor=sensor or str(extras.get("constellation") or extras.get("platform") or tags.get("SENSOR") or "unknown"),
         crs_wkt=geo.crs_wkt,

@@ -1,0 +1,101 @@
+"""ONNX metadata round trip (no torch needed): what export writes, the backend reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from forcewatch.detect.metadata import ModelMeta
+from forcewatch.detect.onnx_backend import OnnxDetector, decode, read_meta
+from forcewatch.errors import ModelError
+from forcewatch.train.export import write_metadata
+
+META = ModelMeta(
+    model_id="toy",
+    classes=("aircraft", "vehicle"),
+    gsd_m=0.8,
+    stride=4,
+    tile_px=512,
+    overlap_px=96,
+    mean=(1.0, 2.0, 3.0),
+    std=(4.0, 5.0, 6.0),
+    score_threshold=0.4,
+    nms_iou=0.5,
+    version="0.1.0",
+    licence="CC0",
+    training_data="none",
+    scores={"ap50": 0.9},
+)
+
+
+def _toy_model(path: Path) -> Path:
+    """A graph with the detector's inputs and outputs (heat = peaks = a constant field)."""
+    x = helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, 3, None, None])
+    outs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ("heat", "peaks", "size", "offset")]
+    pool = helper.make_node("AveragePool", ["image"], ["pooled"], kernel_shape=[4, 4], strides=[4, 4])
+    nodes = [
+        pool,
+        helper.make_node("Slice", ["pooled", "s0", "s2", "ax"], ["heat"]),
+        helper.make_node("Identity", ["heat"], ["peaks"]),
+        helper.make_node("Slice", ["pooled", "s0", "s2", "ax"], ["size"]),
+        helper.make_node("Slice", ["pooled", "s0", "s2", "ax"], ["offset"]),
+    ]
+    inits = [
+        helper.make_tensor("s0", TensorProto.INT64, [1], [0]),
+        helper.make_tensor("s2", TensorProto.INT64, [1], [2]),
+        helper.make_tensor("ax", TensorProto.INT64, [1], [1]),
+    ]
+    model = helper.make_model(
+        helper.make_graph(nodes, "toy", [x], outs, inits), opset_imports=[helper.make_opsetid("", 17)]
+    )
+    write_metadata(model, META)
+    onnx.save(model, path)
+    return path
+
+
+def test_metadata_round_trip(tmp_path: Path) -> None:
+    path = _toy_model(tmp_path / "toy.onnx")
+    assert read_meta(path) == META
+    det = OnnxDetector(path)
+    assert det.model_id == "toy" and len(det.sha256) == 64
+    heat, peaks, size, offset = det.run(np.zeros((30, 50, 3), np.uint8))  # padded to 32 × 64
+    assert peaks.shape == heat.shape and size.shape == offset.shape == (1, 2, 8, 16)
+    assert heat.shape == (1, 2, 8, 16)
+
+
+def test_rewriting_metadata_replaces_it(tmp_path: Path) -> None:
+    path = _toy_model(tmp_path / "toy.onnx")
+    model = onnx.load(path)
+    write_metadata(model, ModelMeta(**{**META.__dict__, "score_threshold": 0.7}))
+    keys = [p.key for p in model.metadata_props]
+    assert len(keys) == len(set(keys))
+    onnx.save(model, path)
+    assert read_meta(path).score_threshold == 0.7
+
+
+def test_a_model_without_forcewatch_metadata_is_refused(tmp_path: Path) -> None:
+    path = _toy_model(tmp_path / "toy.onnx")
+    model = onnx.load(path)
+    del model.metadata_props[:]
+    onnx.save(model, path)
+    with pytest.raises(ModelError, match="no 'forcewatch.model_id' metadata.*forcewatch train"):
+        read_meta(path)
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match="not a readable ONNX model"):
+        read_meta(bad)
+
+
+def test_decode_peaks_to_boxes() -> None:
+    heat = np.zeros((1, 8, 8), np.float32)
+    heat[0, 2, 3] = 0.9
+    size = np.zeros((2, 8, 8), np.float32)
+    size[:, 2, 3] = np.log(5.0)  # 5 cells = 20 px
+    offset = np.full((2, 8, 8), 0.5, np.float32)
+    out = decode(heat, heat.copy(), size, offset, 4, 0.5, 32, 32)
+    np.testing.assert_allclose(out.boxes, [[4.0, 0.0, 24.0, 20.0]], atol=1e-4)  # centre (14, 10), clipped at the top
+    assert out.classes.tolist() == [0] and out.scores.tolist() == pytest.approx([0.9])
