@@ -183,3 +183,15 @@ def test_plain_jpeg_registered_by_gcps(runner: CliRunner, tmp_path: Path) -> Non
         ok=False,
     )
     assert res.exit_code != 0 and "collinear" in str(res.exception)
+
+
+def test_site_list_with_distance_to_a_border(runner: CliRunner, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run(runner, "init", str(ws), "--example", "ukraine-2022")
+    doc = json.loads(run(runner, "site", "list", "-w", str(ws), "--distance-to", "UKR", "--json").output)
+    assert "Ukraine" in doc["line"] and "Crimea" in doc["line"]
+    by_name = {s["site"]: s["area_distance"] for s in doc["sites"]}
+    assert 10 < by_name["Yelsk"]["distance_km"] < 25  # the site's area edge, about 4 km nearer than the town
+    assert by_name["Yelsk"]["distance_miles"] == pytest.approx(by_name["Yelsk"]["distance_km"] / 1.609344, abs=0.01)
+    table = run(runner, "site", "list", "-w", str(ws), "--distance-to", "UKR-1991").output
+    assert "internationally recognised" in table and "Novoozerne" in table

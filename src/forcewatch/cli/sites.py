@@ -10,6 +10,7 @@ from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
 from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.model import Site
 
 site_app = typer.Typer(help="Watched sites.", no_args_is_help=True)
 
@@ -69,8 +70,19 @@ def add_cmd(
 
 
 @site_app.command("list")
-def list_cmd(workspace: WorkspaceOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """List the watched sites."""
+def list_cmd(
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    distance_to: Annotated[
+        str | None,
+        typer.Option(
+            "--distance-to",
+            help="Measure each site's distance to a country's land border (ISO-3 code or name; UKR-1991 for "
+            "Ukraine's internationally recognised borders) or to the lines of a file (.geojson, .gpkg, .kml).",
+        ),
+    ] = None,
+) -> None:
+    """List the watched sites (and how far each is from a border or line)."""
     import shapely
 
     from forcewatch.sites import area_km2, to_feature
@@ -79,6 +91,9 @@ def list_cmd(workspace: WorkspaceOpt = None, as_json: Annotated[bool, typer.Opti
     store = open_workspace(workspace)
     sites = store.sites()
     store.close()
+    if distance_to is not None:
+        _list_distances(sites, distance_to, as_json)
+        return
     if as_json:
         print_json({"type": "FeatureCollection", "features": [to_feature(s) for s in sites]})
         return
@@ -95,6 +110,37 @@ def list_cmd(workspace: WorkspaceOpt = None, as_json: Annotated[bool, typer.Opti
             s.notes[:60],
         )
     console.print(table)
+
+
+def _list_distances(sites: list[Site], spec: str, as_json: bool) -> None:
+    import shapely
+
+    from forcewatch.geo.distance import distance_to, reference_line
+
+    line = reference_line(spec)
+    rows = [(s, distance_to(shapely.from_wkt(s.aoi_wkt), line)) for s in sites]
+    if as_json:
+        print_json(
+            {
+                "line": line.name,
+                "source": line.source,
+                "sites": [{"site": s.name, "lat": s.lat, "lon": s.lon, "area_distance": d.to_json()} for s, d in rows],
+            }
+        )
+        return
+    table = Table(title=f"Distance of each site's area to the {line.name}")
+    for col in ("site", "kind", "km", "miles", "nearest point of the line"):
+        table.add_column(col, justify="right" if col in ("km", "miles") else "left")
+    for s, d in sorted(rows, key=lambda r: r[1].distance_m):
+        table.add_row(
+            s.name,
+            s.kind,
+            f"{d.distance_km:.1f}",
+            f"{d.distance_miles:.1f}",
+            f"{d.nearest_lat:.4f} N, {d.nearest_lon:.4f} E",
+        )
+    console.print(table)
+    console.print(f"line: {line.name} — {line.source}")
 
 
 @site_app.command("remove")

@@ -1,0 +1,1 @@
+"""Reference lines (bundled country borders, user lines), geodesic distance, containment."""
