@@ -195,3 +195,19 @@ def test_site_list_with_distance_to_a_border(runner: CliRunner, tmp_path: Path) 
     assert by_name["Yelsk"]["distance_miles"] == pytest.approx(by_name["Yelsk"]["distance_km"] / 1.609344, abs=0.01)
     table = run(runner, "site", "list", "-w", str(ws), "--distance-to", "UKR-1991").output
     assert "internationally recognised" in table and "Novoozerne" in table
+
+
+def test_estimate_after_a_scan(runner: CliRunner, scenes: list[Path], tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run(runner, "init", str(ws), "--example", "ukraine-2022")
+    run(runner, "ingest", *map(str, scenes), "-w", str(ws))
+    run(runner, "scan", "-w", str(ws))
+    doc = json.loads(run(runner, "estimate", "-w", str(ws), "--site", "Luninets airfield", "--json").output)
+    (site,) = doc["sites"]
+    (aircraft,) = site["classes"]
+    assert aircraft["detected"] == 5 and aircraft["unit"] == "aviation squadron equivalents"
+    c = aircraft["corrected_count"]
+    assert c["low"] <= c["central"] <= c["high"] and abs(c["central"] - 5) < 0.5
+    assert any("source:" in a for a in aircraft["assumptions"])
+    empty = json.loads(run(runner, "estimate", "-w", str(ws), "--site", "Yelsk", "--json").output)
+    assert empty["sites"][0]["estimate"] is None

@@ -41,6 +41,10 @@ def evaluate_cmd(
     ] = None,
     class_map: Annotated[list[str] | None, typer.Option("--class-map", help="Rename a class: FROM=TO.")] = None,
     format_out: Annotated[str, typer.Option("--format-out", help="table | json")] = "table",
+    record: Annotated[
+        str | None,
+        typer.Option("--record", help="Store these scores in the model file's metadata under this key (e.g. holdout)."),
+    ] = None,
 ) -> None:
     """Evaluate a detector on labelled images it never saw in training."""
     from forcewatch.detect.registry import load_detector
@@ -61,6 +65,19 @@ def evaluate_cmd(
             progress=lambda i, n: update(i, n, {}),
         )
     reports = evaluate_predictions(preds, data_set, thr)
+    if record:
+        from forcewatch.train.export import record_scores
+
+        record_scores(
+            detector.path,
+            record,
+            {
+                "data": str(data),
+                "images": len(data_set.images),
+                "threshold": thr,
+                "classes": {r.class_name: {**r.to_json(), "n_detections": r.n_detections} for r in reports},
+            },
+        )
     doc = {
         "data": str(data),
         "format": fmt,

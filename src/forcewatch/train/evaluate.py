@@ -101,6 +101,7 @@ class ClassReport:
     count_mape_pct: float
     n_gt: int
     n_images: int
+    n_detections: int = 0  # at the threshold
 
     def to_json(self) -> dict[str, object]:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
@@ -159,6 +160,7 @@ def evaluate_predictions(
                 float(np.mean(pct_err)) if pct_err else float("nan"),
                 n_gt_total,
                 len(data.images),
+                tp_thr + fp_thr,
             )
         )
     return reports

@@ -91,6 +91,20 @@ def export_onnx(
     return out
 
 
+def record_scores(model_path: Path, key: str, scores: dict[str, object]) -> ModelMeta:
+    """Store evaluation scores (for example the hold-out's) inside the model file's metadata."""
+    import onnx
+
+    from forcewatch.detect.onnx_backend import read_meta
+
+    meta = read_meta(model_path)
+    meta = replace(meta, scores={**meta.scores, key: scores})
+    model = onnx.load(str(model_path))
+    write_metadata(model, meta)
+    onnx.save(model, str(model_path))
+    return meta
+
+
 def write_metadata(model: object, meta: ModelMeta) -> None:
     """Replace the ForceWatch metadata of an in-memory ONNX model."""
     props = model.metadata_props  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Assessments: force estimates with honest ranges (alert rules come with the change issue)."""

@@ -1,0 +1,233 @@
+"""Force estimates: counts by class → corrected counts → unit equivalents → personnel, each as
+low / central / high, with every assumption stated.
+
+Correction for the detector: a detected count n over-counts by its false positives and misses
+what it does not find, so the expected true count is n × precision / recall, with both measured
+on the model's hold-out (the model card, stored in the ONNX metadata) and their 95 % Wilson
+intervals giving the range. The estimate covers only what was observed: a site seen at 60 % is an
+estimate for that 60 %, said in the output.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from forcewatch.errors import InputError
+from forcewatch.model import Observation
+from forcewatch.store.base import Store
+
+DOCTRINE = Path(__file__).with_name("doctrine.yaml")
+Z95 = 1.959964
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float
+    central: float
+    high: float
+
+    def to_json(self, digits: int = 1) -> dict[str, float]:
+        return {
+            "low": round(self.low, digits),
+            "central": round(self.central, digits),
+            "high": round(self.high, digits),
+        }
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    id: str
+    name: str
+    counts_class: str
+    objects_per_unit: Range
+    personnel_per_unit: Range
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DetectorQuality:
+    """Precision and recall at the operating threshold, and how many objects measured them."""
+
+    model_id: str
+    precision: float
+    recall: float
+    n_objects: int
+    n_detections: int
+
+
+@dataclass(frozen=True)
+class ClassEstimate:
+    class_name: str
+    detected: int
+    corrected: Range
+    unit: str | None
+    units: Range | None
+    personnel: Range | None
+    assumptions: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "class": self.class_name,
+            "detected": self.detected,
+            "corrected_count": self.corrected.to_json(),
+            "unit": self.unit,
+            "unit_equivalents": self.units.to_json(2) if self.units else None,
+            "personnel": self.personnel.to_json(0) if self.personnel else None,
+            "assumptions": self.assumptions,
+        }
+
+
+def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _range(doc: object, where: str) -> Range:
+    if not isinstance(doc, dict) or not {"low", "central", "high"} <= set(doc):
+        raise InputError(f"{where}: expected {{low, central, high}}, got {doc!r}.")
+    try:
+        r = Range(float(doc["low"]), float(doc["central"]), float(doc["high"]))
+    except (TypeError, ValueError):
+        raise InputError(f"{where}: low, central and high must be numbers, got {doc!r}.") from None
+    if not 0 < r.low <= r.central <= r.high:
+        raise InputError(f"{where}: need 0 < low <= central <= high, got {r.low}, {r.central}, {r.high}.")
+    return r
+
+
+def load_doctrine(path: Path | None = None) -> list[UnitRule]:
+    """The doctrine table (the bundled one, or the user's edited copy), validated."""
+    path = path or DOCTRINE
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InputError(f"{path}: cannot read the doctrine table ({exc}).") from None
+    rules = []
+    for i, u in enumerate((doc or {}).get("units", [])):
+        where = f"{path}, units[{i}]"
+        for key in ("id", "name", "counts_class", "objects_per_unit", "personnel_per_unit", "sources"):
+            if key not in u:
+                raise InputError(
+                    f"{where}: missing {key!r}. Fix: every unit needs id, name, counts_class, "
+                    "objects_per_unit, personnel_per_unit and sources."
+                )
+        if not u["sources"]:
+            raise InputError(f"{where}: no sources. Fix: cite where each figure comes from.")
+        rules.append(
+            UnitRule(
+                str(u["id"]),
+                str(u["name"]),
+                str(u["counts_class"]),
+                _range(u["objects_per_unit"], f"{where}.objects_per_unit"),
+                _range(u["personnel_per_unit"], f"{where}.personnel_per_unit"),
+                tuple(str(s) for s in u["sources"]),
+            )
+        )
+    return rules
+
+
+def corrected_count(detected: int, q: DetectorQuality) -> Range:
+    """n × precision / recall, with the Wilson intervals of both as the range."""
+    p_lo, p_hi = wilson(q.precision * q.n_detections, q.n_detections)
+    r_lo, r_hi = wilson(q.recall * q.n_objects, q.n_objects)
+    return Range(
+        detected * p_lo / r_hi, detected * q.precision / max(q.recall, 1e-9), detected * p_hi / max(r_lo, 1e-9)
+    )
+
+
+def estimate(counts: dict[str, int], quality: DetectorQuality, rules: list[UnitRule]) -> list[ClassEstimate]:
+    out = []
+    for cls, n in sorted(counts.items()):
+        corr = corrected_count(n, quality)
+        notes = [
+            f"{quality.model_id}: precision {quality.precision:.3f} (measured on {quality.n_detections} detections), "
+            f"recall {quality.recall:.3f} (on {quality.n_objects} objects) on its hold-out; 95 % Wilson intervals",
+            f"corrected count = detected × precision / recall = {n} × {quality.precision:.3f} / {quality.recall:.3f}",
+        ]
+        rule = next((r for r in rules if r.counts_class == cls), None)
+        units = personnel = None
+        if rule is not None:
+            o, pp = rule.objects_per_unit, rule.personnel_per_unit
+            units = Range(corr.low / o.high, corr.central / o.central, corr.high / o.low)
+            personnel = Range(units.low * pp.low, units.central * pp.central, units.high * pp.high)
+            notes.append(
+                f"{rule.name}: {o.low:g}-{o.high:g} {cls} per unit (central {o.central:g}), "
+                f"{pp.low:g}-{pp.high:g} personnel per unit (central {pp.central:g})"
+            )
+            notes.extend(f"source: {s}" for s in rule.sources)
+        else:
+            notes.append(f"no doctrine rule for {cls!r}: counts only")
+        out.append(ClassEstimate(cls, n, corr, rule.name if rule else None, units, personnel, notes))
+    return out
+
+
+def quality_from_scores(
+    model_id: str, scores: dict[str, object], class_name: str, key: str = "holdout"
+) -> DetectorQuality:
+    """Precision and recall recorded in a model's metadata by ``forcewatch evaluate --record``."""
+    try:
+        c = scores[key]["classes"][class_name]  # type: ignore[index]
+        return DetectorQuality(
+            model_id, float(c["precision"]), float(c["recall"]), int(c["n_gt"]), int(c["n_detections"])
+        )
+    except (KeyError, TypeError):
+        raise InputError(
+            f"model {model_id!r} has no recorded {key!r} scores for {class_name!r}, so its counts cannot be corrected. "
+            f"Fix: run `forcewatch evaluate DATA --format ... --model MODEL --record {key}` on labelled images it "
+            "never saw."
+        ) from None
+
+
+@dataclass(frozen=True)
+class SiteEstimate:
+    site: str
+    observation: Observation | None
+    classes: list[ClassEstimate]
+
+    def to_json(self) -> dict[str, object]:
+        o = self.observation
+        if o is None:
+            return {"site": self.site, "estimate": None, "why": "no observation with this model yet"}
+        return {
+            "site": self.site,
+            "acquired": o.acquired,
+            "share_observed": o.share_observed,
+            "scene_id": o.scene_id,
+            "classes": [e.to_json() for e in self.classes],
+        }
+
+
+def site_estimates(
+    store: Store,
+    model_id: str,
+    model_sha256: str,
+    scores: dict[str, object],
+    doctrine: Path | None = None,
+    site_name: str | None = None,
+) -> list[SiteEstimate]:
+    """The estimate for each site's latest observation made with this model."""
+    rules = load_doctrine(doctrine)
+    out = []
+    for s in [store.site(site_name)] if site_name else store.sites():
+        assert s.id is not None
+        obs = [o for o in store.observations(s.id) if o.model_sha256 == model_sha256]
+        if not obs:
+            out.append(SiteEstimate(s.name, None, []))
+            continue
+        latest = obs[-1]
+        classes = [
+            e
+            for cls, n in sorted(latest.counts.items())
+            for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls), rules)
+        ]
+        out.append(SiteEstimate(s.name, latest, classes))
+    return out
