@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from forcewatch.assess.claims import ClaimsFound
 from forcewatch.cli.common import console, print_json
 from forcewatch.cli.common_ws import WorkspaceOpt
 
@@ -78,5 +79,89 @@ def estimate_cmd(
         console.print(f"- {n}")
 
 
+def claims_cmd(
+    article: Annotated[Path, typer.Argument(help="A news text (UTF-8 .txt).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    add_sites: Annotated[bool, typer.Option("--add-sites", help="Add the places found as watched sites.")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Find place-and-distance and equipment-count statements in ARTICLE and check the distances."""
+    from forcewatch.assess.claims import check_distance, find_claims
+    from forcewatch.errors import InputError
+
+    if not article.is_file():
+        raise InputError(f"{article}: no such file. Fix: give the path of a text file.")
+    found = find_claims(article.read_text(encoding="utf-8"))
+    checked = [check_distance(c) for c in found.distances]
+    added: list[str] = []
+    if add_sites:
+        added = _add_claim_sites(found, workspace)
+    if as_json:
+        print_json(
+            {
+                "article": str(article),
+                "subject_country": found.subject_country,
+                "subject_why": found.subject_why,
+                "distances": [c.to_json() for c in checked],
+                "equipment": [e.to_json() for e in found.equipment],
+                "sites_added": added,
+            }
+        )
+        return
+    table = Table(title=f"Distance claims in {article.name}")
+    for col in ("place", "claim", "measured km", "difference km", "verdict", "border"):
+        table.add_column(col)
+    lines: dict[str, str] = {}
+    for c in checked:
+        p = c.claim.place
+        table.add_row(
+            f"{p.text} → {p.place.name} ({p.place.country})" if p else "-",
+            c.claim.text,
+            f"{c.measured_km:.1f}" if c.measured_km is not None else "-",
+            f"{c.difference_km:+.1f}" if c.difference_km is not None else "-",
+            c.verdict,
+            c.claim.border_code,
+        )
+        lines.setdefault(f"{c.claim.border_code}: {c.line}", c.claim.border_why)
+    console.print(table)
+    for line, why in lines.items():
+        console.print(f"{line} — chosen because {why}")
+    eq = Table(title="Equipment and counts")
+    for col in ("statement", "count", "type", "category", "place"):
+        eq.add_column(col)
+    for e in found.equipment:
+        lo, hi = e.count
+        eq.add_row(
+            e.text,
+            f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}",
+            e.type or "-",
+            e.category,
+            f"{e.place.place.name} ({e.place.place.country})" if e.place else "-",
+        )
+    console.print(eq)
+    for name in added:
+        console.print(f"added site {name!r}")
+
+
+def _add_claim_sites(found: ClaimsFound, workspace: Path | None) -> list[str]:
+    from forcewatch.assess.claims import places_as_sites
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    added = []
+    try:
+        with store.transaction():
+            existing = {s.name for s in store.sites()}
+            for site in places_as_sites(found):
+                if site.name not in existing:
+                    store.add_site(site)
+                    added.append(site.name)
+            store.log("claims", f"added sites {added}")
+    finally:
+        store.close()
+    return added
+
+
 def register(app: typer.Typer) -> None:
     app.command("estimate")(estimate_cmd)
+    app.command("claims")(claims_cmd)
