@@ -18,7 +18,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from forcewatch.cli import assess, demo, detect, evaluate, ingest, sites, train, workspace
+    from forcewatch.cli import assess, demo, detect, evaluate, ingest, report, sites, train, workspace
 
     workspace.register(app)
     sites.register(app)
@@ -27,6 +27,7 @@ def _register() -> None:
     evaluate.register(app)
     train.register(app)
     assess.register(app)
+    report.register(app)
     demo.register(app)
 
 

@@ -1,0 +1,189 @@
+"""The brief: one self-contained HTML file (images embedded as data URIs, no network) with an
+overview map, and per site a headline sentence, annotated image chips per date, a counts timeline,
+the force estimate with its assumptions, and provenance so that every number can be re-derived."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import jinja2
+import numpy as np
+import shapely
+from affine import Affine
+
+from forcewatch import __version__
+from forcewatch.assess.estimate import SiteEstimate, site_estimates
+from forcewatch.geo.distance import Distance, distance_to, reference_line
+from forcewatch.imagery.raster import RasterReader
+from forcewatch.model import Observation, Scene, Site
+from forcewatch.report.annotate import COLOURS
+from forcewatch.report.charts import counts_timeline, overview_map
+from forcewatch.store.base import Store, StoredDetection
+
+CHIP_SIDE_PX = 900
+CHIP_MARGIN_M = 60.0
+
+
+@dataclass
+class DateChip:
+    acquired: str
+    scene: Scene
+    observation: Observation
+    png: bytes
+    caption: str
+
+
+@dataclass
+class SiteSection:
+    site: Site
+    headline: str
+    distance: Distance | None
+    chips: list[DateChip] = field(default_factory=list)
+    timeline_png: bytes | None = None
+    estimate: SiteEstimate | None = None
+    observations: list[Observation] = field(default_factory=list)
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def _date(iso: str) -> str:
+    return dt.datetime.strptime(iso[:10], "%Y-%m-%d").strftime("%-d %B %Y")
+
+
+def headline(site: Site, obs: list[Observation], distance: Distance | None) -> str:
+    """A sentence in the manner of the published analyses, from the stored data only."""
+    if not obs:
+        return f"{site.name}: no observation yet."
+    last = obs[-1]
+    counts = ", ".join(f"{n} {c}" for c, n in sorted(last.counts.items()))
+    where = (
+        f"{site.name} ({site.lat:.2f} N, {site.lon:.2f} E)"
+        if site.lat is not None and site.lon is not None
+        else site.name
+    )
+    parts = [f"{counts} at {where} on {_date(last.acquired)}"]
+    if distance is not None:
+        parts.append(f"{distance.distance_km:.0f} km ({distance.distance_miles:.0f} miles) from the {distance.line}")
+    if len(obs) >= 2:
+        prev = obs[-2]
+        deltas = [f"{last.counts.get(c, 0) - prev.counts.get(c, 0):+d} {c}" for c in sorted(last.counts)]
+        parts.append(f"{', '.join(deltas)} since {_date(prev.acquired)}")
+    parts.append(f"{last.share_observed:.0%} of the site observed")
+    return "; ".join(parts) + "."
+
+
+def chip(scene: Scene, site: Site, detections: list[StoredDetection]) -> tuple[bytes, str]:
+    """The part of the scene around the site's detections (or the site), boxes drawn."""
+    aff = Affine(*scene.transform)
+    inv = ~aff
+    margin_px = CHIP_MARGIN_M / scene.gsd_m
+    if detections:
+        boxes = np.array([d.detection.box_px for d in detections])
+        x0, y0 = boxes[:, 0].min() - margin_px, boxes[:, 1].min() - margin_px
+        x1, y1 = boxes[:, 2].max() + margin_px, boxes[:, 3].max() + margin_px
+    else:
+        from pyproj import CRS, Transformer
+
+        aoi = shapely.from_wkt(site.aoi_wkt).intersection(shapely.from_wkt(scene.footprint_wkt))
+        if aoi.is_empty:
+            aoi = shapely.from_wkt(scene.footprint_wkt)
+        to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
+        xs, ys = to_scene.transform(*np.asarray(aoi.envelope.exterior.coords.xy))
+        cols, rows = zip(*(inv @ (x, y) for x, y in zip(xs, ys, strict=True)), strict=True)
+        x0, y0, x1, y1 = min(cols), min(rows), max(cols), max(rows)
+    x0, y0 = max(0.0, x0), max(0.0, y0)
+    x1, y1 = min(float(scene.width_px), x1), min(float(scene.height_px), y1)
+    scale = min(1.0, CHIP_SIDE_PX / max(x1 - x0, y1 - y0))
+    w, h = max(1, round((x1 - x0) * scale)), max(1, round((y1 - y0) * scale))
+    with RasterReader(Path(scene.path)) as reader:
+        rgb, _ = reader.read((x0, y0, x1, y1), w, h)
+    img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    for d in detections:
+        bx0, by0, bx1, by1 = d.detection.box_px
+        p0 = (round((bx0 - x0) * scale), round((by0 - y0) * scale))
+        p1 = (round((bx1 - x0) * scale), round((by1 - y0) * scale))
+        cv2.rectangle(img, p0, p1, COLOURS.get(d.detection.size_class, (0, 0, 255)), 2)
+    ok, png = cv2.imencode(".png", img)
+    assert ok
+    caption = (
+        f"{_date(scene.acquired)} — {scene.sensor}, {scene.gsd_m:.2f} m GSD, {len(detections)} detections; "
+        f"{(x1 - x0) * scene.gsd_m:.0f} m × {(y1 - y0) * scene.gsd_m:.0f} m; scene sha256 {scene.sha256[:12]}…"
+    )
+    return png.tobytes(), caption
+
+
+def build_brief(
+    store: Store,
+    *,
+    site_name: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    line: str = "UKR",
+    model_id: str = "",
+    model_sha256: str = "",
+    model_scores: dict[str, object] | None = None,
+) -> str:
+    """The brief as an HTML string."""
+    ref = reference_line(line)
+    sites = [store.site(site_name)] if site_name else store.sites()
+    scenes = {s.id: s for s in store.scenes()}
+    sections = []
+    for site in sites:
+        assert site.id is not None
+        obs = [
+            o
+            for o in store.observations(site.id)
+            if (not date_from or o.acquired >= date_from) and (not date_to or o.acquired[:10] <= date_to[:10])
+        ]
+        dist = distance_to(shapely.from_wkt(site.aoi_wkt), ref)
+        section = SiteSection(site, headline(site, obs, dist), dist, observations=obs)
+        dets = list(store.detections(site.id))
+        for o in obs:
+            scene = scenes[o.scene_id]
+            mine = [d for d in dets if d.observation_id == o.id]
+            png, caption = chip(scene, site, mine)
+            section.chips.append(DateChip(o.acquired, scene, o, png, caption))
+        if obs:
+            classes = sorted({c for o in obs for c in o.counts})
+            section.timeline_png = counts_timeline(
+                [o.acquired for o in obs],
+                {c: [o.counts.get(c, 0) for o in obs] for c in classes},
+                f"{site.name}: counts",
+            )
+            if model_scores is not None:
+                est = site_estimates(store, model_id, model_sha256, model_scores, site_name=site.name)
+                section.estimate = est[0] if est and est[0].observation is not None else None
+        sections.append(section)
+    points = []
+    for s in sections:
+        label = (
+            ", ".join(f"{n} {c}" for c, n in sorted(s.observations[-1].counts.items())) if s.observations else "no data"
+        )
+        points.append((s.site.name, s.site.lat or 0.0, s.site.lon or 0.0, label))
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["uri"] = data_uri
+    env.filters["date"] = _date
+    used_scenes = sorted({c.scene.id: c.scene for s in sections for c in s.chips}.values(), key=lambda s: s.acquired)
+    return env.get_template("brief.html.j2").render(
+        title="ForceWatch brief",
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        version=__version__,
+        map_png=overview_map(points),
+        sections=sections,
+        line=ref,
+        scenes=used_scenes,
+        model_id=model_id,
+        model_sha256=model_sha256,
+        synthetic=any("synthetic" in sc.sensor.lower() for sc in used_scenes),
+    )
