@@ -17,15 +17,23 @@ from affine import Affine
 
 from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate, site_estimates
+from forcewatch.change.match import match_objects
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Observation, Scene, Site
-from forcewatch.report.annotate import COLOURS
 from forcewatch.report.charts import counts_timeline, overview_map
 from forcewatch.store.base import Store, StoredDetection
 
 CHIP_SIDE_PX = 900
 CHIP_MARGIN_M = 60.0
+#: BGR colours of the boxes by what happened to the object since the previous date.
+STATUS_COLOURS = {
+    "seen": (0, 200, 255),
+    "stayed": (255, 128, 0),
+    "arrived": (0, 0, 230),
+    "departed": (230, 0, 230),
+    "not observed": (150, 150, 150),
+}
 
 
 @dataclass
@@ -78,13 +86,38 @@ def headline(site: Site, obs: list[Observation], distance: Distance | None) -> s
     return "; ".join(parts) + "."
 
 
-def chip(scene: Scene, site: Site, detections: list[StoredDetection]) -> tuple[bytes, str]:
-    """The part of the scene around the site's detections (or the site), boxes drawn."""
+def _boxes_in_scene(scene: Scene, dets: list[StoredDetection]) -> list[tuple[float, float, float, float]]:
+    """Ground polygons of detections (maybe from another scene) as boxes in this scene's pixels."""
+    from pyproj import CRS, Transformer
+
+    to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
+    inv = ~Affine(*scene.transform)
+    out = []
+    for d in dets:
+        xs, ys = np.asarray(shapely.from_wkt(d.detection.polygon_wkt or "POLYGON EMPTY").exterior.coords.xy)
+        mx, my = to_scene.transform(xs, ys)
+        cols, rows = zip(*(inv @ (x, y) for x, y in zip(mx, my, strict=True)), strict=True)
+        out.append((min(cols), min(rows), max(cols), max(rows)))
+    return out
+
+
+def chip(
+    scene: Scene,
+    site: Site,
+    detections: list[StoredDetection],
+    status: dict[int, str] | None = None,
+    gone: list[tuple[str, StoredDetection]] | None = None,
+) -> tuple[bytes, str]:
+    """The part of the scene around the site's detections (or the site), boxes drawn and coloured
+    by what happened since the previous date (``status`` by detection id; ``gone``: objects of the
+    previous date that departed or were not observed, drawn where they were)."""
     aff = Affine(*scene.transform)
     inv = ~aff
     margin_px = CHIP_MARGIN_M / scene.gsd_m
-    if detections:
-        boxes = np.array([d.detection.box_px for d in detections])
+    gone = gone or []
+    gone_boxes = _boxes_in_scene(scene, [d for _, d in gone]) if gone else []
+    if detections or gone_boxes:
+        boxes = np.array([d.detection.box_px for d in detections] + gone_boxes)
         x0, y0 = boxes[:, 0].min() - margin_px, boxes[:, 1].min() - margin_px
         x1, y1 = boxes[:, 2].max() + margin_px, boxes[:, 3].max() + margin_px
     else:
@@ -104,11 +137,12 @@ def chip(scene: Scene, site: Site, detections: list[StoredDetection]) -> tuple[b
     with RasterReader(Path(scene.path)) as reader:
         rgb, _ = reader.read((x0, y0, x1, y1), w, h)
     img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    for d in detections:
-        bx0, by0, bx1, by1 = d.detection.box_px
+    drawn = [(d.detection.box_px, (status or {}).get(d.id, "seen")) for d in detections]
+    drawn += [(b, what) for b, (what, _) in zip(gone_boxes, gone, strict=True)]
+    for (bx0, by0, bx1, by1), what in drawn:
         p0 = (round((bx0 - x0) * scale), round((by0 - y0) * scale))
         p1 = (round((bx1 - x0) * scale), round((by1 - y0) * scale))
-        cv2.rectangle(img, p0, p1, COLOURS.get(d.detection.size_class, (0, 0, 255)), 2)
+        cv2.rectangle(img, p0, p1, STATUS_COLOURS[what], 1 if what in ("departed", "not observed") else 2)
     ok, png = cv2.imencode(".png", img)
     assert ok
     caption = (
@@ -144,11 +178,31 @@ def build_brief(
         dist = distance_to(shapely.from_wkt(site.aoi_wkt), ref)
         section = SiteSection(site, headline(site, obs, dist), dist, observations=obs)
         dets = list(store.detections(site.id))
+        previous: list[StoredDetection] | None = None
         for o in obs:
             scene = scenes[o.scene_id]
             mine = [d for d in dets if d.observation_id == o.id]
-            png, caption = chip(scene, site, mine)
-            section.chips.append(DateChip(o.acquired, scene, o, png, caption))
+            status: dict[int, str] = {}
+            gone: list[tuple[str, StoredDetection]] = []
+            summary = ""
+            if previous is not None:
+                changes = match_objects(previous, mine, observed_after_wkt=o.observed_wkt or None)
+                for ch in changes.values():
+                    status.update({b.id: "stayed" for _, b in ch.stayed})
+                    status.update({d.id: "arrived" for d in ch.arrived})
+                    gone += [("departed", d) for d in ch.departed] + [("not observed", d) for d in ch.not_observed]
+                summary = "; ".join(
+                    f"{c.class_name}: {len(c.arrived)} arrived, {len(c.departed)} departed, {len(c.stayed)} stayed"
+                    + (f", {len(c.not_observed)} not observed" if c.not_observed else "")
+                    for c in changes.values()
+                )
+            png, caption = chip(scene, site, mine, status, gone)
+            section.chips.append(
+                DateChip(
+                    o.acquired, scene, o, png, caption + (f". Since the previous date: {summary}" if summary else "")
+                )
+            )
+            previous = mine
         if obs:
             classes = sorted({c for o in obs for c in o.counts})
             section.timeline_png = counts_timeline(

@@ -1,0 +1,1 @@
+"""Change between dates: object matching (arrived / departed / stayed)."""
