@@ -15,7 +15,9 @@ M_LAT = 1 / 111_250  # degrees per metre, near enough at this latitude for build
 M_LON = 1 / (111_320 * math.cos(math.radians(LAT0)))
 
 
-def det(i: int, x_m: float, y_m: float, length_m: float = 30.0, cls: str = "aircraft", when: str = "t") -> StoredDetection:
+def det(
+    i: int, x_m: float, y_m: float, length_m: float = 30.0, cls: str = "aircraft", when: str = "t"
+) -> StoredDetection:
     lon, lat = LON0 + x_m * M_LON, LAT0 + y_m * M_LAT
     h = length_m / 2
     poly = box(lon - h * M_LON, lat - h * M_LAT, lon + h * M_LON, lat + h * M_LAT)
@@ -30,8 +32,15 @@ def test_arrived_departed_stayed() -> None:
     assert [(a.id, b.id) for a, b in change.stayed] == [(0, 10), (1, 11), (2, 12)]
     assert [d.id for d in change.arrived] == [20, 21]
     assert [d.id for d in change.departed] == [3, 4]
-    assert change.to_json() == {"class": "aircraft", "before": 5, "after": 5, "stayed": 3, "arrived": 2,
-                                "departed": 2, "not_observed": 0}
+    assert change.to_json() == {
+        "class": "aircraft",
+        "before": 5,
+        "after": 5,
+        "stayed": 3,
+        "arrived": 2,
+        "departed": 2,
+        "not_observed": 0,
+    }
 
 
 def test_unobserved_is_not_departed() -> None:

@@ -102,6 +102,11 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
         check=True,
     )
     assert shot.stat().st_size > 50_000
+    pdf = tmp_path / "brief.pdf"
+    res = runner.invoke(app, ["report", "--out", str(pdf), "--format", "pdf", "-w", str(ws)])
+    assert res.exit_code == 0, res.output
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     shutil.copy(shot, artifacts / "brief.png")

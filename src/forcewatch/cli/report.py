@@ -20,7 +20,7 @@ def report_cmd(
     model: Annotated[
         str | None, typer.Option("--model", help="The model whose quality corrects the estimates.")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="html")] = "html",
+    fmt: Annotated[str, typer.Option("--format", help="html | pdf (printed by a headless Chromium)")] = "html",
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the brief: overview map, headlines, annotated chips, timelines, estimates, provenance."""
@@ -29,8 +29,8 @@ def report_cmd(
     from forcewatch.report.brief import build_brief
     from forcewatch.workspace import open_workspace
 
-    if fmt != "html":
-        raise InputError(f"--format {fmt!r}: only html is available (print it to PDF from a browser if needed).")
+    if fmt not in ("html", "pdf"):
+        raise InputError(f"--format {fmt!r}: use html or pdf.")
     detector = load_detector(model)
     store = open_workspace(workspace)
     try:
@@ -47,9 +47,14 @@ def report_cmd(
     finally:
         store.close()
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)
+    if fmt == "pdf":
+        from forcewatch.report.pdf import html_to_pdf
+
+        html_to_pdf(html, out)
+    else:
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(out)
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 
