@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import shapely
+
+from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site
 from forcewatch.store.base import Store
 
@@ -14,6 +17,7 @@ class SiteStatus:
     scenes: int
     observations: int
     latest: Observation | None
+    distance: Distance | None = None
 
     def to_json(self) -> dict[str, object]:
         o = self.latest
@@ -24,6 +28,7 @@ class SiteStatus:
             "lon": self.site.lon,
             "scenes": self.scenes,
             "observations": self.observations,
+            "distance": None if self.distance is None else self.distance.to_json(),
             "latest": None
             if o is None
             else {
@@ -36,12 +41,15 @@ class SiteStatus:
         }
 
 
-def status(store: Store) -> list[SiteStatus]:
+def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus]:
+    """One row per site; with ``distance_to_line`` (a border or line file), its distance too."""
+    line = reference_line(distance_to_line) if distance_to_line is not None else None
     out = []
     for site in store.sites():
         assert site.id is not None
         obs = store.observations(site.id)
-        out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None))
+        dist = distance_to(shapely.from_wkt(site.aoi_wkt), line) if line is not None else None
+        out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
 
 

@@ -211,3 +211,11 @@ def test_estimate_after_a_scan(runner: CliRunner, scenes: list[Path], tmp_path: 
     assert any("source:" in a for a in aircraft["assumptions"])
     empty = json.loads(run(runner, "estimate", "-w", str(ws), "--site", "Yelsk", "--json").output)
     assert empty["sites"][0]["estimate"] is None
+
+
+def test_status_with_distance(runner: CliRunner, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    run(runner, "init", str(ws), "--example", "ukraine-2022")
+    rows = json.loads(run(runner, "status", "-w", str(ws), "--json", "--distance-to", "Ukraine").output)
+    yelsk = next(r for r in rows if r["site"] == "Yelsk")
+    assert 10 < yelsk["distance"]["distance_km"] < 25 and "Ukraine" in yelsk["distance"]["line"]

@@ -28,8 +28,18 @@ def init_cmd(
 
 def status_table(rows: list[SiteStatus]) -> Table:
     table = Table(title="ForceWatch status")
-    for col in ("site", "kind", "latest", "counts", "observed", "scenes", "obs."):
-        table.add_column(col, justify="right" if col in ("observed", "scenes", "obs.") else "left")
+    with_distance = any(r.distance is not None for r in rows)
+    for col in (
+        "site",
+        "kind",
+        "latest",
+        "counts",
+        "observed",
+        "scenes",
+        "obs.",
+        *(["km to line"] if with_distance else []),
+    ):
+        table.add_column(col, justify="right" if col in ("observed", "scenes", "obs.", "km to line") else "left")
     for r in rows:
         o = r.latest
         counts = ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())) if o else "-"
@@ -41,20 +51,27 @@ def status_table(rows: list[SiteStatus]) -> Table:
             f"{o.share_observed:.0%}" if o else "-",
             str(r.scenes),
             str(r.observations),
+            *([f"{r.distance.distance_km:.1f}" if r.distance else "-"] if with_distance else []),
         )
+    if with_distance:
+        table.caption = f"distances to the {next(r.distance.line for r in rows if r.distance)}"
     return table
 
 
 def status_cmd(
     workspace: WorkspaceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    distance_to: Annotated[
+        str | None,
+        typer.Option("--distance-to", help="Add each site's distance to a border (ISO-3, name) or line file."),
+    ] = None,
 ) -> None:
-    """One row per site: latest date, counts, share observed, scenes."""
+    """One row per site: latest date, counts, share observed, scenes (and distance to a line)."""
     from forcewatch.summary import status
     from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
-    rows = status(store)
+    rows = status(store, distance_to)
     store.close()
     if as_json:
         print_json([r.to_json() for r in rows])
