@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import box
 
 from forcewatch.change.area import new_activity
 from forcewatch.errors import InputError
@@ -54,7 +53,7 @@ def _aligned(tmp_path: Path, shift_px: tuple[float, float], camp: bool, **kw: fl
 
 @pytest.mark.parametrize("shift", [(2.5, -1.5), (-3.0, 0.0), (0.4, 2.2)])
 def test_shift_is_found_to_sub_pixel_precision(tmp_path: Path, shift: tuple[float, float]) -> None:
-    grid, al, *_ = _aligned(tmp_path, shift, camp=False)
+    _grid, al, *_ = _aligned(tmp_path, shift, camp=False)
     # the later image moved +x (east) and +y (south): aligning it means moving it west and north
     assert al.dx_m == pytest.approx(-shift[0] * 0.5, abs=0.15)
     assert al.dy_m == pytest.approx(shift[1] * 0.5, abs=0.15)
@@ -62,13 +61,13 @@ def test_shift_is_found_to_sub_pixel_precision(tmp_path: Path, shift: tuple[floa
 
 
 def test_illumination_haze_and_shift_give_no_new_activity(tmp_path: Path) -> None:
-    grid, al, ra, rb, usable, *_ = _aligned(tmp_path, (2.0, -2.5), camp=False)
+    grid, _al, ra, rb, usable, *_ = _aligned(tmp_path, (2.0, -2.5), camp=False)
     areas, _ = new_activity(ra, rb, usable, grid)
     assert areas == []
 
 
 def test_a_tent_camp_is_found_with_its_area(tmp_path: Path) -> None:
-    grid, al, ra, rb, usable, camp_px, scene = _aligned(tmp_path, (1.5, 1.0), camp=True)
+    grid, _al, ra, rb, usable, camp_px, _scene = _aligned(tmp_path, (1.5, 1.0), camp=True)
     areas, mask = new_activity(ra, rb, usable, grid)
     assert len(areas) == 1
     # truth: the camp's footprint on the grid (in the earlier image's frame after alignment)
@@ -99,4 +98,3 @@ def test_clouds_are_masked_not_changed(tmp_path: Path) -> None:
     cloudy = (1 - alpha) * cloudy + alpha * 245
     mask = cloud_mask(cloudy, np.ones((500, 600), bool), 0.5)
     assert mask[blob].mean() > 0.9 and mask[~blob].mean() < 0.05
-    assert box(0, 0, 1, 1).area == 1  # shapely import used for fixtures above
