@@ -88,3 +88,37 @@ class Observation:
     thresholds: dict[str, float]
     software_version: str
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangedObject:
+    """An object that arrived, departed or could not be observed between two dates."""
+
+    status: str  # arrived | departed | not observed
+    class_name: str
+    score: float
+    polygon_wkt: str  # EPSG:4326
+    acquired: str  # the date it was seen
+
+
+@dataclass(frozen=True)
+class ActivityPolygon:
+    polygon_wkt: str
+    area_m2: float
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two observations of a site compared: misalignment, per-class changes, new activity."""
+
+    site_id: int
+    earlier: Observation
+    later: Observation
+    shift_east_m: float
+    shift_north_m: float
+    residual_m: float
+    share_usable: float
+    summary: dict[str, dict[str, int]]  # class → before, after, arrived, departed, stayed, not_observed
+    objects: tuple[ChangedObject, ...] = ()
+    activity: tuple[ActivityPolygon, ...] = ()

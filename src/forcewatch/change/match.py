@@ -54,8 +54,12 @@ def match_objects(
     *,
     misalignment_m: float = 0.0,
     observed_after_wkt: str | None = None,
+    after_offset_m: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, ObjectChange]:
-    """Arrived / departed / stayed per class between two dates (detections with ground polygons)."""
+    """Arrived / departed / stayed per class between two dates (detections with ground polygons).
+
+    ``after_offset_m`` (east, north) is added to the later date's positions: the co-registration
+    shift that aligns it with the earlier date."""
     pts = [shapely.from_wkt(d.detection.polygon_wkt).centroid for d in [*before, *after] if d.detection.polygon_wkt]
     if not pts:
         return {}
@@ -68,7 +72,7 @@ def match_objects(
     for cls in sorted({d.detection.class_name for d in [*before, *after]}):
         a = [d for d in before if d.detection.class_name == cls]
         b = [d for d in after if d.detection.class_name == cls]
-        ca, cb = _centres_m(a, to_local), _centres_m(b, to_local)
+        ca, cb = _centres_m(a, to_local), _centres_m(b, to_local) + np.asarray(after_offset_m)
         change = ObjectChange(cls)
         matched_a: set[int] = set()
         matched_b: set[int] = set()

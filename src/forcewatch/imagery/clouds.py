@@ -6,7 +6,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-BRIGHT = 0.72  # value (0–1) above which a pixel may be cloud
+BRIGHT = 0.82  # value (0–1) above which a pixel may be cloud (bright concrete stays below)
 MAX_SATURATION = 0.12
 MAX_TEXTURE = 6.0  # local standard deviation (grey levels) of cloud tops at 0.5–3 m
 

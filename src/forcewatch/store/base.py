@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.model import Comparison, Detection, Observation, Scene, Site
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,9 @@ class Store(Protocol):
     def observations(self, site_id: int | None = None) -> list[Observation]: ...
 
     def detections(self, site_id: int | None = None) -> Iterator[StoredDetection]: ...
+
+    def add_comparison(self, comparison: Comparison) -> int: ...
+
+    def comparisons(self, site_id: int) -> list[dict[str, Any]]: ...
 
     def log(self, command: str, message: str) -> None: ...

@@ -13,11 +13,12 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import shapely
 
 from forcewatch.errors import InputError, StoreError
-from forcewatch.model import Detection, Observation, Scene, Site
+from forcewatch.model import Comparison, Detection, Observation, Scene, Site
 from forcewatch.store import gpkg_format as fmt
 from forcewatch.store.base import StoredDetection
 
@@ -79,8 +80,39 @@ def _migration_1(con: sqlite3.Connection) -> None:
     con.execute("CREATE INDEX observations_site ON observations(site_id)")
 
 
+def _migration_2(con: sqlite3.Connection) -> None:
+    """Changes between dates: comparisons, changed objects, new-activity areas."""
+    fmt.create_attribute_table(
+        con,
+        "comparisons",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, "
+        "earlier_observation INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
+        "later_observation INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
+        "earlier TEXT NOT NULL, later TEXT NOT NULL, shift_east_m REAL NOT NULL, shift_north_m REAL NOT NULL, "
+        "residual_m REAL NOT NULL, share_usable REAL NOT NULL, summary TEXT NOT NULL, created TEXT NOT NULL, "
+        "UNIQUE (earlier_observation, later_observation)",
+        "Comparisons of two dates of a site: misalignment and per-class changes",
+    )
+    fmt.create_feature_table(
+        con,
+        "change_objects",
+        "POLYGON",
+        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
+        "status TEXT NOT NULL, class TEXT NOT NULL, score REAL NOT NULL, acquired TEXT NOT NULL",
+        "Objects that arrived, departed or could not be observed between two dates",
+    )
+    fmt.create_feature_table(
+        con,
+        "activity",
+        "POLYGON",
+        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
+        "area_m2 REAL NOT NULL, confidence REAL NOT NULL, earlier TEXT NOT NULL, later TEXT NOT NULL",
+        "New activity between two dates (tent camps, vehicle parks, earthworks)",
+    )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
 STORE_NAME = "forcewatch.gpkg"
 
 
@@ -403,6 +435,74 @@ class GeoPackageStore:
                 geom.wkt if geom is not None else None,
             )
             yield StoredDetection(r["fid"], r["observation_id"], r["scene_id"], r["site_id"], det, r["acquired"])
+
+    # ---- comparisons
+    def add_comparison(self, comparison: Comparison) -> int:
+        """Store a comparison (replacing an earlier one of the same two observations)."""
+        self._require_tx()
+        c = comparison
+        self.con.execute(
+            "DELETE FROM comparisons WHERE earlier_observation = ? AND later_observation = ?",
+            (c.earlier.id, c.later.id),
+        )
+        cur = self.con.execute(
+            "INSERT INTO comparisons (site_id, earlier_observation, later_observation, earlier, later, shift_east_m, "
+            "shift_north_m, residual_m, share_usable, summary, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                c.site_id,
+                c.earlier.id,
+                c.later.id,
+                c.earlier.acquired,
+                c.later.acquired,
+                c.shift_east_m,
+                c.shift_north_m,
+                c.residual_m,
+                c.share_usable,
+                json.dumps(c.summary),
+                _now(),
+            ),
+        )
+        cid = int(cur.lastrowid or 0)
+        self.con.executemany(
+            "INSERT INTO change_objects (geom, comparison_id, site_id, status, class, score, acquired) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    fmt.encode(shapely.from_wkt(o.polygon_wkt)),
+                    cid,
+                    c.site_id,
+                    o.status,
+                    o.class_name,
+                    o.score,
+                    o.acquired,
+                )
+                for o in c.objects
+            ],
+        )
+        self.con.executemany(
+            "INSERT INTO activity (geom, comparison_id, site_id, area_m2, confidence, earlier, later) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    fmt.encode(shapely.from_wkt(a.polygon_wkt)),
+                    cid,
+                    c.site_id,
+                    a.area_m2,
+                    a.confidence,
+                    c.earlier.acquired,
+                    c.later.acquired,
+                )
+                for a in c.activity
+            ],
+        )
+        fmt.touch_contents(self.con, "change_objects")
+        fmt.touch_contents(self.con, "activity")
+        return cid
+
+    def comparisons(self, site_id: int) -> list[dict[str, Any]]:
+        """Stored comparisons of a site (rows of the comparisons table, summary decoded)."""
+        rows = self.con.execute("SELECT * FROM comparisons WHERE site_id = ? ORDER BY later, earlier", (site_id,))
+        return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
 
     def log(self, command: str, message: str) -> None:
         self._require_tx()

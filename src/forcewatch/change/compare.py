@@ -1,0 +1,164 @@
+"""Compare two observations of a site: co-register the scenes on the site, match objects, find new
+activity, and say what could not be observed."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+from rasterio import features
+from shapely.geometry import shape
+from shapely.ops import unary_union
+
+from forcewatch.change.area import new_activity
+from forcewatch.change.match import match_objects
+from forcewatch.errors import InputError
+from forcewatch.imagery.clouds import cloud_mask
+from forcewatch.imagery.coreg import Grid, common_grid, estimate_shift, grey, read_on_grid, shift_image
+from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation
+from forcewatch.store.base import Store
+
+
+def pick_observations(
+    store: Store, site_name: str, date_from: str | None, date_to: str | None
+) -> tuple[Observation, Observation]:
+    """The earlier and later observations to compare (made with the same model)."""
+    site = store.site(site_name)
+    assert site.id is not None
+    obs = store.observations(site.id)
+    if obs:
+        model = obs[-1].model_sha256
+        obs = [o for o in obs if o.model_sha256 == model]
+    if len(obs) < 2:
+        raise InputError(
+            f"{site_name!r} has {len(obs)} observation{'s' if len(obs) != 1 else ''}: nothing to compare. "
+            "Fix: ingest and scan imagery of another date."
+        )
+    later_pool = [o for o in obs if not date_to or o.acquired[:10] <= date_to[:10]]
+    if not later_pool:
+        raise InputError(f"no observation of {site_name!r} on or before {date_to}.")
+    later = later_pool[-1]
+    earlier_pool = [
+        o for o in obs if o.acquired < later.acquired and (not date_from or o.acquired[:10] >= date_from[:10])
+    ]
+    if not earlier_pool:
+        raise InputError(
+            f"no observation of {site_name!r} before {later.acquired[:10]}"
+            + (f" and on or after {date_from}" if date_from else "")
+            + "."
+        )
+    return (earlier_pool[0] if date_from else earlier_pool[-1]), later
+
+
+def _mask_polygon(mask: np.ndarray, grid: Grid) -> shapely.Geometry:
+    to_ll = Transformer.from_crs(grid.crs, 4326, always_xy=True)
+    polys = [shape(g) for g, v in features.shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform) if v == 1]
+    if not polys:
+        return shapely.Polygon()
+    merged = unary_union(polys)
+    return shapely.transform(merged, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+
+
+def _objects_mask(polygons_wkt: list[str], grid: Grid, buffer_m: float = 5.0) -> np.ndarray:
+    """Grid cells covered by detected objects (lon/lat polygons), with a margin."""
+    if not polygons_wkt:
+        return np.zeros((grid.height, grid.width), bool)
+    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
+    shapes = []
+    for wkt in polygons_wkt:
+        g = shapely.transform(shapely.from_wkt(wkt), lambda xy: np.column_stack(to_grid.transform(xy[:, 0], xy[:, 1])))
+        shapes.append((g.buffer(buffer_m), 1))
+    return features.rasterize(shapes, out_shape=(grid.height, grid.width), transform=grid.transform).astype(bool)
+
+
+def compare(store: Store, site_name: str, date_from: str | None = None, date_to: str | None = None) -> Comparison:
+    """Everything that changed at a site between two of its observations."""
+    earlier, later = pick_observations(store, site_name, date_from, date_to)
+    site = store.site(site_name)
+    scenes = {s.id: s for s in store.scenes()}
+    sa, sb = scenes[earlier.scene_id], scenes[later.scene_id]
+    aoi = shapely.from_wkt(site.aoi_wkt)
+    both = aoi.intersection(shapely.from_wkt(sa.footprint_wkt)).intersection(shapely.from_wkt(sb.footprint_wkt))
+    if both.is_empty or both.area == 0:
+        raise InputError(
+            f"the scenes of {earlier.acquired[:10]} and {later.acquired[:10]} do not overlap over "
+            f"{site_name!r}: nothing to compare there."
+        )
+    grid = common_grid(both, max(sa.gsd_m, sb.gsd_m))
+    ra, va = read_on_grid(sa, grid)
+    rb, vb = read_on_grid(sb, grid)
+    ca, cb = cloud_mask(ra, va, grid.gsd_m), cloud_mask(rb, vb, grid.gsd_m)
+    valid = va & vb
+    if valid.any() and ((ca | cb) & valid).mean() / valid.mean() > 0.95:
+        raise InputError(
+            f"{site_name!r}: the site is under cloud on {earlier.acquired[:10]} or {later.acquired[:10]}: "
+            "not observed, nothing can be compared."
+        )
+    dets = list(store.detections(site.id))
+    before = [d for d in dets if d.observation_id == earlier.id]
+    after = [d for d in dets if d.observation_id == later.id]
+    # objects move between dates: align on the ground, not on them
+    movers = _objects_mask([d.detection.polygon_wkt for d in [*before, *after] if d.detection.polygon_wkt], grid)
+    al = estimate_shift(grey(ra), grey(rb), valid, grid.gsd_m, unusable=ca | cb | movers)
+    rb2 = np.stack([shift_image(rb[..., i], al.dx_m, al.dy_m, grid.gsd_m) for i in range(3)], axis=2)
+    vb2 = shift_image(vb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.99
+    cb2 = shift_image(cb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.01
+    usable = va & vb2 & ~ca & ~cb2
+    activity, _ = new_activity(ra, rb2, usable & ~movers, grid)  # detected objects are reported as objects
+    # what the later date could not see: outside its valid pixels, or under its clouds
+    observed_later = shapely.from_wkt(later.observed_wkt) if later.observed_wkt else aoi
+    clouds_later = _mask_polygon(cb & vb, grid)
+    if not clouds_later.is_empty:
+        observed_later = observed_later.difference(clouds_later)
+    changes = match_objects(
+        before,
+        after,
+        misalignment_m=al.residual_m,
+        observed_after_wkt=observed_later.wkt,
+        after_offset_m=(al.dx_m, al.dy_m),
+    )
+    objects: list[ChangedObject] = []
+    for ch in changes.values():
+        objects += [
+            ChangedObject(
+                "arrived", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+            )
+            for d in ch.arrived
+        ]
+        objects += [
+            ChangedObject(
+                "departed", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+            )
+            for d in ch.departed
+        ]
+        objects += [
+            ChangedObject(
+                "not observed", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+            )
+            for d in ch.not_observed
+        ]
+    area_usable = float(usable.sum()) / max(1, int(valid.sum()))
+    summary = {}
+    for cls in sorted(set(earlier.counts) | set(later.counts) | set(changes)):
+        got = changes.get(cls)
+        summary[cls] = {
+            "before": earlier.counts.get(cls, 0),
+            "after": later.counts.get(cls, 0),
+            "arrived": len(got.arrived) if got else 0,
+            "departed": len(got.departed) if got else 0,
+            "stayed": len(got.stayed) if got else 0,
+            "not_observed": len(got.not_observed) if got else 0,
+        }
+    assert site.id is not None
+    return Comparison(
+        site.id,
+        earlier,
+        later,
+        round(al.dx_m, 3),
+        round(al.dy_m, 3),
+        round(al.residual_m, 3),
+        round(area_usable, 4),
+        summary,
+        tuple(objects),
+        tuple(ActivityPolygon(a.polygon_wkt, a.area_m2, a.confidence) for a in activity),
+    )

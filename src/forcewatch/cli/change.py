@@ -1,0 +1,125 @@
+"""``forcewatch compare`` and ``forcewatch timeline``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from forcewatch.cli.common import console, print_json
+from forcewatch.cli.common_ws import WorkspaceOpt
+
+
+def compare_cmd(
+    site: Annotated[str, typer.Argument(help="Site name.")],
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="Earlier date (YYYY-MM-DD): the first observation on or after it.")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="Later date (YYYY-MM-DD): the last observation on or before it.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """What changed at SITE between two dates: objects arrived, departed, stayed; new activity; misalignment."""
+    from forcewatch.change.compare import compare
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    try:
+        comparison = compare(store, site, date_from, date_to)
+        with store.transaction():
+            cid = store.add_comparison(comparison)
+            store.log(
+                "compare", f"{site}: {comparison.earlier.acquired} → {comparison.later.acquired}: {comparison.summary}"
+            )
+    finally:
+        store.close()
+    c = comparison
+    doc = {
+        "site": site,
+        "comparison_id": cid,
+        "earlier": c.earlier.acquired,
+        "later": c.later.acquired,
+        "misalignment": {"shift_east_m": c.shift_east_m, "shift_north_m": c.shift_north_m, "residual_m": c.residual_m},
+        "share_usable": c.share_usable,
+        "classes": c.summary,
+        "new_activity": [
+            {
+                "area_m2": round(a.area_m2),
+                "area_ha": round(a.area_m2 / 1e4, 3),
+                "confidence": round(a.confidence, 2),
+                "polygon_wkt": a.polygon_wkt,
+            }
+            for a in c.activity
+        ],
+    }
+    if as_json:
+        print_json(doc)
+        return
+    table = Table(title=f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}")
+    for col in ("class", "before", "after", "arrived", "departed", "stayed", "not observed"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    for cls, s in c.summary.items():
+        table.add_row(cls, *(str(s[k]) for k in ("before", "after", "arrived", "departed", "stayed", "not_observed")))
+    console.print(table)
+    console.print(
+        f"misalignment corrected: {c.shift_east_m:+.1f} m east, {c.shift_north_m:+.1f} m north "
+        f"(residual about {c.residual_m:.1f} m); {c.share_usable:.0%} of the common area usable (cloud-free, valid)"
+    )
+    if c.activity:
+        total = sum(a.area_m2 for a in c.activity) / 1e4
+        console.print(
+            f"new activity: {len(c.activity)} area(s), {total:.2f} ha in all; largest "
+            f"{c.activity[0].area_m2 / 1e4:.2f} ha (confidence {c.activity[0].confidence:.2f})"
+        )
+    else:
+        console.print("new activity: none found")
+
+
+def timeline_cmd(
+    site: Annotated[str, typer.Argument(help="Site name.")],
+    workspace: WorkspaceOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A site's observations and the comparisons between them, in date order."""
+    from forcewatch.summary import observation_json
+    from forcewatch.workspace import open_workspace
+
+    store = open_workspace(workspace)
+    try:
+        s = store.site(site)
+        assert s.id is not None
+        obs = store.observations(s.id)
+        comps = store.comparisons(s.id)
+    finally:
+        store.close()
+    if as_json:
+        print_json({"site": site, "observations": [observation_json(o) for o in obs], "comparisons": comps})
+        return
+    table = Table(title=f"{site}: timeline")
+    for col in ("date", "counts", "observed", "change since the previous comparison"):
+        table.add_column(col)
+    by_later = {c["later"]: c for c in comps}
+    for o in obs:
+        c = by_later.get(o.acquired)
+        change = ""
+        if c:
+            change = "; ".join(
+                f"{cls}: +{v['arrived']} −{v['departed']}"
+                + (f" ({v['not_observed']} not observed)" if v["not_observed"] else "")
+                for cls, v in c["summary"].items()
+            )
+        table.add_row(
+            o.acquired[:16].replace("T", " "),
+            ", ".join(f"{n} {k}" for k, n in sorted(o.counts.items())),
+            f"{o.share_observed:.0%}",
+            change or "-",
+        )
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare_cmd)
+    app.command("timeline")(timeline_cmd)

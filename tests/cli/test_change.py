@@ -1,0 +1,88 @@
+"""forcewatch compare / timeline on synthetic dates with known truth, and the bad inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from forcewatch.cli import _register, app
+from forcewatch.imagery.synthetic import render_airfield, write_geotiff
+
+LAT, LON = 52.25, 26.80
+SLOTS = [(130 + 70 * k, 200.0) for k in range(8)]
+
+
+def _scene(
+    path: Path,
+    planes: list[int],
+    when: str,
+    shift_px: tuple[float, float] = (0, 0),
+    gain: float = 1.0,
+    cloud: bool = False,
+) -> Path:
+    rgb, _ = render_airfield(1400, 900, 0.5, [(*SLOTS[k], 34.0, 20.0 * k) for k in planes], seed=11)
+    img = rgb.astype(np.float32)
+    m = np.array([[1, 0, shift_px[0]], [0, 1, shift_px[1]]], np.float32)
+    img = cv2.warpAffine(img, m, (1400, 900), borderMode=cv2.BORDER_REFLECT) * gain
+    if cloud:
+        img = img * 0.05 + 240 * 0.95
+    return write_geotiff(np.clip(img, 0, 255).astype(np.uint8), path, LAT, LON, 0.5, when)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    _register()
+    folder = tmp_path / "ws"
+    assert CliRunner().invoke(app, ["init", str(folder), "--example", "ukraine-2022"]).exit_code == 0
+    return folder
+
+
+def _run(*args: str, ok: bool = True):  # type: ignore[no-untyped-def]
+    res = CliRunner().invoke(app, list(args))
+    if ok:
+        assert res.exit_code == 0, f"{args}: {res.output} {res.exception!r}"
+    return res
+
+
+def test_compare_two_dates(ws: Path, tmp_path: Path) -> None:
+    a = _scene(tmp_path / "a.tif", [0, 1, 2, 3, 4], "2022-01-20T09:00:00Z")
+    b = _scene(tmp_path / "b.tif", [0, 1, 2, 5, 6, 7], "2022-02-10T09:00:00Z", shift_px=(2.0, -1.5), gain=1.12)
+    _run("ingest", str(a), str(b), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
+    assert doc["classes"]["aircraft"] == {
+        "before": 5,
+        "after": 6,
+        "arrived": 3,
+        "departed": 2,
+        "stayed": 3,
+        "not_observed": 0,
+    }
+    mis = doc["misalignment"]  # the later image moved 1 m east and 0.75 m north
+    assert mis["shift_east_m"] == pytest.approx(-1.0, abs=0.3) and mis["shift_north_m"] == pytest.approx(-0.75, abs=0.3)
+    assert doc["new_activity"] == []
+    again = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
+    assert again["classes"] == doc["classes"]  # harmless to re-run: the stored comparison is replaced
+    timeline = json.loads(_run("timeline", "Luninets airfield", "--json", "-w", str(ws)).output)
+    assert len(timeline["observations"]) == 2 and len(timeline["comparisons"]) == 1
+
+
+def test_a_single_observation_has_nothing_to_compare(ws: Path, tmp_path: Path) -> None:
+    _run("ingest", str(_scene(tmp_path / "a.tif", [0, 1], "2022-01-20T09:00:00Z")), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
+    assert "1 observation: nothing to compare" in str(res.exception)
+
+
+def test_an_all_cloud_scene_is_not_observed(ws: Path, tmp_path: Path) -> None:
+    a = _scene(tmp_path / "a.tif", [0, 1, 2], "2022-01-20T09:00:00Z")
+    b = _scene(tmp_path / "b.tif", [0, 1, 2], "2022-02-10T09:00:00Z", cloud=True)
+    _run("ingest", str(a), str(b), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
+    assert "under cloud" in str(res.exception) and "not observed" in str(res.exception)
