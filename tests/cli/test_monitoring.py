@@ -90,6 +90,8 @@ def test_the_whole_monitoring_flow(runner: CliRunner, scenes: list[Path], tmp_pa
         "scenes",
         "observations",
         "detections",
+        "change_objects",
+        "activity",
     }
     kml = (ws / "e.kml").read_text()
     assert kml.count("<Placemark") == 7 + 2 + 2 + 8  # sites, scenes, observations, detections

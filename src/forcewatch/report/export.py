@@ -89,6 +89,39 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "model": [d.detection.model_id for d in dets],
         },
     )
+    names_of = {s.id: s.name for s in sites}
+    ids = {i for i in site_ids if i is not None}
+    objs = store.change_rows("change_objects", ids)
+    layers["change_objects"] = (
+        [shapely.to_wkb(shapely.from_wkt(o["wkt"])) if o["wkt"] else None for o in objs],
+        {
+            "Name": [f"{o['status']} {o['class']}" for o in objs],
+            "Description": [
+                f"{names_of.get(o['site_id'], '')}: {o['status']} (seen {o['acquired'][:10]})" for o in objs
+            ],
+            "site": [names_of.get(o["site_id"], "") for o in objs],
+            "status": [o["status"] for o in objs],
+            "class": [o["class"] for o in objs],
+            "score": [o["score"] for o in objs],
+            "comparison_id": [o["comparison_id"] for o in objs],
+        },
+    )
+    acts = store.change_rows("activity", ids)
+    layers["activity"] = (
+        [shapely.to_wkb(shapely.from_wkt(a["wkt"])) if a["wkt"] else None for a in acts],
+        {
+            "Name": [f"new activity {a['area_m2'] / 1e4:.2f} ha" for a in acts],
+            "Description": [
+                f"{names_of.get(a['site_id'], '')}: between {a['earlier'][:10]} and {a['later'][:10]}, "
+                f"confidence {a['confidence']:.2f}"
+                for a in acts
+            ],
+            "site": [names_of.get(a["site_id"], "") for a in acts],
+            "area_m2": [a["area_m2"] for a in acts],
+            "confidence": [a["confidence"] for a in acts],
+            "comparison_id": [a["comparison_id"] for a in acts],
+        },
+    )
     return layers
 
 

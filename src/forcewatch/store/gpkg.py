@@ -504,6 +504,19 @@ class GeoPackageStore:
         rows = self.con.execute("SELECT * FROM comparisons WHERE site_id = ? ORDER BY later, earlier", (site_id,))
         return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
 
+    def change_rows(self, table: str, site_ids: set[int]) -> list[dict[str, Any]]:
+        """Rows of ``change_objects`` or ``activity`` for these sites, geometry as WKT."""
+        if table not in ("change_objects", "activity"):
+            raise ValueError(table)
+        out = []
+        for r in self.con.execute(f'SELECT * FROM "{table}" ORDER BY fid'):
+            if r["site_id"] in site_ids:
+                geom = fmt.decode(r["geom"])
+                out.append(
+                    {**{k: r[k] for k in r.keys() if k != "geom"}, "wkt": geom.wkt if geom is not None else None}  # noqa: SIM118 (a Row)
+                )
+        return out
+
     def log(self, command: str, message: str) -> None:
         self._require_tx()
         self.con.execute(
