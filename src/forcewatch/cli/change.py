@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -120,6 +121,39 @@ def timeline_cmd(
     console.print(table)
 
 
+def alerts_cmd(
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines, webhook)."""
+    from forcewatch.assess.alerts import load_rules, run_alerts
+    from forcewatch.errors import InputError
+    from forcewatch.workspace import open_workspace, resolve
+
+    path = rules or resolve(workspace) / "alerts.yaml"
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no rules file. Fix: write one (see the example in forcewatch.assess.alerts) or pass --rules FILE."
+        )
+    ruleset = load_rules(path)
+    store = open_workspace(workspace)
+    try:
+        result = run_alerts(store, ruleset)
+    finally:
+        store.close()
+    for message in result.console:
+        console.print(f"[bold red]ALERT[/] {message}")
+    console.print(
+        f"{len(result.raised)} new alert(s); delivered: {result.delivered_jsonl} to JSON lines, "
+        f"{result.delivered_webhook} to the webhook"
+    )
+    for p in result.pending:
+        console.print(f"[yellow]queued, will retry:[/] {p}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare_cmd)
     app.command("timeline")(timeline_cmd)
+    app.command("alerts")(alerts_cmd)

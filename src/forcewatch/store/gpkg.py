@@ -111,8 +111,22 @@ def _migration_2(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_3(con: sqlite3.Connection) -> None:
+    """Alerts and their delivery state (the queue)."""
+    fmt.create_attribute_table(
+        con,
+        "alerts",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, comparison_id INTEGER NOT NULL "
+        "REFERENCES comparisons(id) ON DELETE CASCADE, site TEXT NOT NULL, message TEXT NOT NULL, "
+        "payload TEXT NOT NULL, created TEXT NOT NULL, console_done INTEGER NOT NULL DEFAULT 0, "
+        "jsonl_done INTEGER NOT NULL DEFAULT 0, webhook_done INTEGER NOT NULL DEFAULT 0, last_error TEXT, "
+        "UNIQUE (rule, comparison_id)",
+        "Alerts raised by rules, with what has been delivered where",
+    )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
 STORE_NAME = "forcewatch.gpkg"
 
 
@@ -516,6 +530,32 @@ class GeoPackageStore:
                     {**{k: r[k] for k in r.keys() if k != "geom"}, "wkt": geom.wkt if geom is not None else None}  # noqa: SIM118 (a Row)
                 )
         return out
+
+    # ---- alerts
+    def add_alert(self, rule: str, comparison_id: int, site: str, message: str, payload: dict[str, Any]) -> bool:
+        """Queue an alert; False when this rule already fired on this comparison."""
+        self._require_tx()
+        cur = self.con.execute(
+            "INSERT OR IGNORE INTO alerts (rule, comparison_id, site, message, payload, created) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (rule, comparison_id, site, message, json.dumps(payload), _now()),
+        )
+        return cur.rowcount == 1
+
+    def pending_alerts(self) -> list[dict[str, Any]]:
+        rows = self.con.execute(
+            "SELECT * FROM alerts WHERE console_done = 0 OR jsonl_done = 0 OR webhook_done = 0 ORDER BY id"
+        )
+        return [{**{k: r[k] for k in r.keys()}, "payload": json.loads(r["payload"])} for r in rows]  # noqa: SIM118
+
+    def mark_alert(self, alert_id: int, channel: str, error: str | None = None) -> None:
+        self._require_tx()
+        if channel not in ("console", "jsonl", "webhook"):
+            raise ValueError(channel)
+        if error is None:
+            self.con.execute(f"UPDATE alerts SET {channel}_done = 1, last_error = NULL WHERE id = ?", (alert_id,))
+        else:
+            self.con.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
 
     def log(self, command: str, message: str) -> None:
         self._require_tx()
