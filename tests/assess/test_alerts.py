@@ -68,7 +68,7 @@ def test_malformed_rules_files(tmp_path: Path, text: str, message: str) -> None:
 class _Hook(BaseHTTPRequestHandler):
     received: list[dict[str, object]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Hook.received.append(json.loads(body))
         self.send_response(204)
