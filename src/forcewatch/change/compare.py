@@ -3,6 +3,8 @@ activity, and say what could not be observed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import shapely
 from pyproj import Transformer
@@ -14,7 +16,16 @@ from forcewatch.change.area import new_activity
 from forcewatch.change.match import match_objects
 from forcewatch.errors import InputError
 from forcewatch.imagery.clouds import cloud_mask
-from forcewatch.imagery.coreg import Grid, common_grid, estimate_shift, grey, read_on_grid, shift_image
+from forcewatch.imagery.coreg import (
+    Grid,
+    common_grid,
+    estimate_shift,
+    grey,
+    read_on_grid,
+    refine_locally,
+    shift_image,
+    warp,
+)
 from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation
 from forcewatch.store.base import Store
 
@@ -100,9 +111,16 @@ def compare(store: Store, site_name: str, date_from: str | None = None, date_to:
     # objects move between dates: align on the ground, not on them
     movers = _objects_mask([d.detection.polygon_wkt for d in [*before, *after] if d.detection.polygon_wkt], grid)
     al = estimate_shift(grey(ra), grey(rb), valid, grid.gsd_m, unusable=ca | cb | movers)
-    rb2 = np.stack([shift_image(rb[..., i], al.dx_m, al.dy_m, grid.gsd_m) for i in range(3)], axis=2)
-    vb2 = shift_image(vb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.99
-    cb2 = shift_image(cb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.01
+    fit = refine_locally(grey(ra), grey(rb), valid & ~(ca | cb | movers), al, grid.gsd_m)
+    if fit is not None and fit.residual_px < 1.0:
+        rb2 = np.stack([warp(rb[..., i], fit) for i in range(3)], axis=2)
+        vb2 = warp(vb.astype(np.float32), fit) > 0.99
+        cb2 = warp(cb.astype(np.float32), fit) > 0.01
+        al = replace(al, residual_m=max(al.residual_m * 0.5, fit.residual_px * grid.gsd_m))
+    else:
+        rb2 = np.stack([shift_image(rb[..., i], al.dx_m, al.dy_m, grid.gsd_m) for i in range(3)], axis=2)
+        vb2 = shift_image(vb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.99
+        cb2 = shift_image(cb.astype(np.float32), al.dx_m, al.dy_m, grid.gsd_m) > 0.01
     usable = va & vb2 & ~ca & ~cb2
     activity, _ = new_activity(ra, rb2, usable & ~movers, grid)  # detected objects are reported as objects
     # what the later date could not see: outside its valid pixels, or under its clouds

@@ -162,3 +162,62 @@ def shift_image(img: np.ndarray, dx_m: float, dy_m: float, gsd_m: float) -> np.n
     """Apply an Alignment's shift to an image on the grid (sub-pixel, bilinear)."""
     m = np.array([[1, 0, dx_m / gsd_m], [0, 1, -dy_m / gsd_m]], np.float32)
     return cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+
+
+@dataclass(frozen=True)
+class LocalFit:
+    """An affine correction (grid pixels) fitted to block-wise shifts: handles small rotations."""
+
+    matrix: np.ndarray  # 2×3, maps later-image pixels to earlier-image pixels' positions (cv2.warpAffine)
+    residual_px: float  # RMS of the block shifts around the fitted affine
+    blocks: int
+
+
+def refine_locally(
+    before: np.ndarray, after: np.ndarray, usable: np.ndarray, coarse: Alignment, gsd_m: float, blocks: int = 4
+) -> LocalFit | None:
+    """Block-wise phase correlation after the coarse shift, and an affine fitted to it (rejecting
+    blocks that disagree). None when too few blocks have texture to fit one."""
+    h, w = before.shape
+    shifted = shift_image(after, coarse.dx_m, coarse.dy_m, gsd_m)
+    ok = usable & (shift_image(usable.astype(np.float32), coarse.dx_m, coarse.dy_m, gsd_m) > 0.99)
+    bh, bw = h // blocks, w // blocks
+    if min(bh, bw) < 64:
+        return None
+    src, dst = [], []
+    for by in range(blocks):
+        for bx in range(blocks):
+            sl = (slice(by * bh, (by + 1) * bh), slice(bx * bw, (bx + 1) * bw))
+            if ok[sl].mean() < 0.5:
+                continue
+            try:
+                al = estimate_shift(before[sl], shifted[sl], ok[sl], gsd_m)
+            except InputError:
+                continue
+            if al.peak < 0.05:
+                continue
+            cx, cy = (bx + 0.5) * bw, (by + 0.5) * bh
+            # the block's content in `shifted` sits at (cx - dx_px, cy + dy_px) relative to `before`
+            src.append((cx - al.dx_m / gsd_m, cy + al.dy_m / gsd_m))
+            dst.append((cx, cy))
+    if len(src) < 4:
+        return None
+    src_a = np.array(src, np.float32)
+    dst_a = np.array(dst, np.float32)
+    m, inliers = cv2.estimateAffine2D(src_a, dst_a, method=cv2.RANSAC, ransacReprojThreshold=1.0)
+    if m is None or inliers is None or int(np.sum(inliers)) < 4:
+        return None
+    m = np.asarray(m, np.float64)
+    keep = np.asarray(inliers).ravel() > 0
+    pred = src_a @ m[:, :2].T + m[:, 2]
+    resid = np.sqrt(np.mean(np.sum((pred - dst_a) ** 2, axis=1)[keep]))
+    # compose: first the coarse shift, then the affine
+    t = np.array([[1, 0, coarse.dx_m / gsd_m], [0, 1, -coarse.dy_m / gsd_m], [0, 0, 1]], np.float64)
+    full = np.vstack([m, [0, 0, 1]]) @ t
+    return LocalFit(full[:2].astype(np.float32), float(resid), int(keep.sum()))
+
+
+def warp(img: np.ndarray, fit: LocalFit) -> np.ndarray:
+    return cv2.warpAffine(
+        img, fit.matrix, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
