@@ -161,7 +161,7 @@ def main() -> None:
     false_polys = 0
     false_km2 = 0.0
     coreg_mpx = coreg_s = area_mpx = area_s = 0.0
-    for k, im in enumerate(held):
+    for im in held:
         a = cv2.cvtColor(cv2.imread(str(im.image_path)), cv2.COLOR_BGR2RGB)
         boxes = np.array([o.box_px for o in im.objects], float).reshape(-1, 4)
         rng.shuffle(donors)
