@@ -70,6 +70,7 @@ def test_compare_two_dates(ws: Path, tmp_path: Path) -> None:
     assert again["classes"] == doc["classes"]  # harmless to re-run: the stored comparison is replaced
     timeline = json.loads(_run("timeline", "Luninets airfield", "--json", "-w", str(ws)).output)
     assert len(timeline["observations"]) == 2 and len(timeline["comparisons"]) == 1
+    assert sorted(t["times_seen"] for t in timeline["tracks"]) == [1, 1, 1, 1, 1, 2, 2, 2]
     _run("export", "--format", "geojson", "--out", str(tmp_path / "gj"), "-w", str(ws))
     changed = json.loads((tmp_path / "gj" / "change_objects.geojson").read_text())["features"]
     assert sorted(f["properties"]["status"] for f in changed) == ["arrived"] * 3 + ["departed"] * 2

@@ -85,6 +85,7 @@ def timeline_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A site's observations and the comparisons between them, in date order."""
+    from forcewatch.change.tracks import build_tracks
     from forcewatch.summary import observation_json
     from forcewatch.workspace import open_workspace
 
@@ -94,10 +95,20 @@ def timeline_cmd(
         assert s.id is not None
         obs = store.observations(s.id)
         comps = store.comparisons(s.id)
+        if obs:  # one model's observations: the latest's
+            obs = [o for o in obs if o.model_sha256 == obs[-1].model_sha256]
+        tracks = build_tracks(obs, [d for d in store.detections(s.id) if d.observation_id in {o.id for o in obs}])
     finally:
         store.close()
     if as_json:
-        print_json({"site": site, "observations": [observation_json(o) for o in obs], "comparisons": comps})
+        print_json(
+            {
+                "site": site,
+                "observations": [observation_json(o) for o in obs],
+                "comparisons": comps,
+                "tracks": [t.to_json() for t in tracks],
+            }
+        )
         return
     table = Table(title=f"{site}: timeline")
     for col in ("date", "counts", "observed", "change since the previous comparison"):
@@ -119,6 +130,8 @@ def timeline_cmd(
             change or "-",
         )
     console.print(table)
+    staying = [t for t in tracks if t.first_seen != t.last_seen]
+    console.print(f"{len(tracks)} object tracks; {len(staying)} seen on more than one date")
 
 
 def alerts_cmd(
