@@ -24,11 +24,17 @@ def _scene(
     shift_px: tuple[float, float] = (0, 0),
     gain: float = 1.0,
     cloud: bool = False,
+    camp: bool = False,
 ) -> Path:
     rgb, _ = render_airfield(1400, 900, 0.5, [(*SLOTS[k], 34.0, 20.0 * k) for k in planes], seed=11)
     img = rgb.astype(np.float32)
     m = np.array([[1, 0, shift_px[0]], [0, 1, shift_px[1]]], np.float32)
     img = cv2.warpAffine(img, m, (1400, 900), borderMode=cv2.BORDER_REFLECT) * gain
+    if camp:  # a tent camp on the grass south of the runway: 5 × 4 m tents in rows
+        for y in range(830, 880, 20):
+            for x in range(200, 420, 16):
+                cv2.rectangle(img, (x + 3, y + 3), (x + 13, y + 11), (60, 60, 55), -1)
+                cv2.rectangle(img, (x, y), (x + 10, y + 8), (215, 210, 195), -1)
     if cloud:
         img = img * 0.05 + 240 * 0.95
     return write_geotiff(np.clip(img, 0, 255).astype(np.uint8), path, LAT, LON, 0.5, when)
@@ -90,3 +96,14 @@ def test_an_all_cloud_scene_is_not_observed(ws: Path, tmp_path: Path) -> None:
     _run("scan", "-w", str(ws))
     res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
     assert "under cloud" in str(res.exception) and "not observed" in str(res.exception)
+
+
+def test_brief_outlines_new_activity(ws: Path, tmp_path: Path) -> None:
+    a = _scene(tmp_path / "a.tif", [0, 1, 2], "2022-01-20T09:00:00Z")
+    b = _scene(tmp_path / "b.tif", [0, 1, 2], "2022-02-10T09:00:00Z", camp=True)
+    for args in (["ingest", str(a), str(b)], ["scan"]):
+        _run(*args, "-w", str(ws))
+    doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
+    assert len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4  # about 110 m × 27 m of tents
+    _run("report", "--out", str(tmp_path / "brief.html"), "--site", "Luninets airfield", "-w", str(ws))
+    assert "1 new-activity area(s) outlined" in (tmp_path / "brief.html").read_text()

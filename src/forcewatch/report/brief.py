@@ -34,6 +34,7 @@ STATUS_COLOURS = {
     "departed": (230, 0, 230),
     "not observed": (150, 150, 150),
 }
+STATUS_COLORS_ACTIVITY = (0, 255, 255)  # BGR yellow: new-activity outlines
 
 
 @dataclass
@@ -107,6 +108,7 @@ def chip(
     detections: list[StoredDetection],
     status: dict[int, str] | None = None,
     gone: list[tuple[str, StoredDetection]] | None = None,
+    activity_wkt: list[str] | None = None,
 ) -> tuple[bytes, str]:
     """The part of the scene around the site's detections (or the site), boxes drawn and coloured
     by what happened since the previous date (``status`` by detection id; ``gone``: objects of the
@@ -143,6 +145,17 @@ def chip(
         p0 = (round((bx0 - x0) * scale), round((by0 - y0) * scale))
         p1 = (round((bx1 - x0) * scale), round((by1 - y0) * scale))
         cv2.rectangle(img, p0, p1, STATUS_COLOURS[what], 1 if what in ("departed", "not observed") else 2)
+    if activity_wkt:  # new-activity outlines, from the stored comparison with the previous date
+        from pyproj import CRS, Transformer
+
+        to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
+        for wkt in activity_wkt:
+            poly = shapely.from_wkt(wkt)
+            for part in getattr(poly, "geoms", [poly]):
+                xs, ys = to_scene.transform(*np.asarray(part.exterior.coords.xy))
+                pts = [inv @ (x, y) for x, y in zip(xs, ys, strict=True)]
+                ring = np.array([[(c - x0) * scale, (r - y0) * scale] for c, r in pts], np.int32)
+                cv2.polylines(img, [ring], True, STATUS_COLORS_ACTIVITY, 2)
     ok, png = cv2.imencode(".png", img)
     assert ok
     caption = (
@@ -196,7 +209,12 @@ def build_brief(
                     + (f", {len(c.not_observed)} not observed" if c.not_observed else "")
                     for c in changes.values()
                 )
-            png, caption = chip(scene, site, mine, status, gone)
+            activity = [
+                a["wkt"] for a in store.change_rows("activity", {site.id}) if a["later"] == o.acquired and a["wkt"]
+            ]
+            png, caption = chip(scene, site, mine, status, gone, activity)
+            if activity:
+                summary += f"; {len(activity)} new-activity area(s) outlined"
             section.chips.append(
                 DateChip(
                     o.acquired, scene, o, png, caption + (f". Since the previous date: {summary}" if summary else "")
