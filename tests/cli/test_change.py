@@ -106,6 +106,6 @@ def test_brief_outlines_new_activity(ws: Path, tmp_path: Path) -> None:
     doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
     assert (
         len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4
-    )  # about 110 m × 27 m of tents
+    )  # 110 m × 27 m
     _run("report", "--out", str(tmp_path / "brief.html"), "--site", "Luninets airfield", "-w", str(ws))
     assert "1 new-activity area(s) outlined" in (tmp_path / "brief.html").read_text()
