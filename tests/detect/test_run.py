@@ -92,11 +92,23 @@ def test_refuses_when_the_gsd_is_unknown(runner: CliRunner, tmp_path: Path) -> N
     assert "--gsd-m" in str(res.exception)
 
 
-def test_counts_hold_when_the_stated_gsd_is_20_percent_wrong(airbus_image: Path) -> None:
+def test_counts_hold_when_the_stated_gsd_is_20_percent_wrong(airbus_dir: Path) -> None:
+    """On the 15 hold-out images, a GSD stated 20 % too small or too large changes the total count
+    of aircraft by less than 7 % (measured: 311 and 330 against 326)."""
+    from forcewatch.detect.registry import model_path
+    from forcewatch.train.evaluate import predict_set
+    from forcewatch.train.readers import read_annotations
+
     det = load_detector()
-    counts = {g: len(detect_image(airbus_image, det, user_gsd_m=g).detections) for g in (0.4, 0.5, 0.6)}
-    assert abs(counts[0.4] - counts[0.5]) <= max(2, 0.1 * counts[0.5]), counts
-    assert abs(counts[0.6] - counts[0.5]) <= max(2, 0.1 * counts[0.5]), counts
+    split = json.loads((model_path(None).parent / "split.json").read_text())
+    hold = read_annotations(airbus_dir, "airbus", gsd_m=0.5).subset(set(split["holdout"]))
+    thr = det.meta.score_threshold
+    totals = {
+        g: sum(int((p.scores >= thr).sum()) for p in predict_set(det, hold, stated_gsd_m=g, score_floor=thr))
+        for g in (0.4, 0.5, 0.6)
+    }
+    assert abs(totals[0.4] - totals[0.5]) <= 0.07 * totals[0.5], totals
+    assert abs(totals[0.6] - totals[0.5]) <= 0.07 * totals[0.5], totals
 
 
 def test_geotiff_gives_gsd_and_lonlat_geojson(runner: CliRunner, tmp_path: Path) -> None:

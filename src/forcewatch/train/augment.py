@@ -13,11 +13,11 @@ import numpy as np
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    scale_jitter: float = 1.4  # GSD jitter: the image is resampled at gsd × [1/j, j] (a stated GSD may be wrong)
+    scale_jitter: float = 1.25  # GSD jitter: the image is resampled at gsd × [1/j, j] (a stated GSD may be wrong)
     object_centred: float = 0.7  # share of crops centred near a labelled object
     degrade_p: float = 0.45  # share of crops degraded to a coarser source GSD …
-    degrade_max: float = 4.0  # … up to this many times the model GSD
-    sensor_blur_p: float = 0.5  # degraded crops also get a sensor-like blur at the coarse GSD
+    degrade_max: float = 3.2  # … up to this many times the model GSD
+    sensor_blur_p: float = 0.0  # share of degraded crops that also get a sensor-like blur at the coarse GSD
     haze_p: float = 0.3
     grey_p: float = 0.25
     blur_p: float = 0.15
