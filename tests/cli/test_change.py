@@ -104,8 +104,6 @@ def test_brief_outlines_new_activity(ws: Path, tmp_path: Path) -> None:
     for args in (["ingest", str(a), str(b)], ["scan"]):
         _run(*args, "-w", str(ws))
     doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
-    assert (
-        len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4
-    )  # 110 m × 27 m
+    assert len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4  # 110 m × 27 m
     _run("report", "--out", str(tmp_path / "brief.html"), "--site", "Luninets airfield", "-w", str(ws))
     assert "1 new-activity area(s) outlined" in (tmp_path / "brief.html").read_text()

@@ -16,22 +16,12 @@ from forcewatch.cli import _register, app
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from forcewatch.model import Observation, Site
 from forcewatch.report.brief import headline
+from forcewatch.report.pdf import FLAGS, find_chromium
 from tests.conftest import REPO
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    path = find_chromium()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; .ci/run must install Debian's chromium")
@@ -73,7 +63,7 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
     html = brief.read_text()
     assert not re.search(r"""(?:src|href)=["']https?:""", html)  # self-contained: nothing from the network
 
-    common = [chromium, *CHROMIUM_FLAGS]
+    common = [chromium, *FLAGS]
     dom = subprocess.run(
         [*common, f"--user-data-dir={tmp_path / 'c1'}", "--dump-dom", brief.as_uri()],
         capture_output=True,

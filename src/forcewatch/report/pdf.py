@@ -22,8 +22,13 @@ FLAGS = [
 ]
 
 
+def find_chromium() -> str | None:
+    """The path of a Chromium-family browser, if one is installed."""
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
 def html_to_pdf(html: str, out: Path, timeout_s: int = 180) -> Path:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    browser = find_chromium()
     if browser is None:
         raise ForceWatchError(
             "--format pdf prints the brief with a headless Chromium, which is not installed. Fix: "
