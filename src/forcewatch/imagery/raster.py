@@ -257,7 +257,7 @@ class RasterReader:
                 resampling=Resampling.nearest,
             )
             valid &= alpha > 0
-        elif self._ds.nodata is not None:
+        elif self.has_mask:  # nodata value or mask band
             nod = self._ds.read_masks(
                 self._bands[0],
                 window=win,

@@ -164,7 +164,14 @@ def render_airfield(
 
 
 def write_geotiff(
-    rgb: np.ndarray, path: Path, centre_lat: float, centre_lon: float, gsd_m: float, acquired: str
+    rgb: np.ndarray,
+    path: Path,
+    centre_lat: float,
+    centre_lon: float,
+    gsd_m: float,
+    acquired: str,
+    valid: np.ndarray | None = None,
+    note: str = SYNTHETIC_NOTE,
 ) -> Path:
     """Write ``rgb`` as a tiled, compressed GeoTIFF in the UTM zone of the centre point."""
     import rasterio
@@ -194,9 +201,11 @@ def write_geotiff(
         photometric="RGB",
     ) as ds:
         ds.write(np.moveaxis(rgb, -1, 0))
+        if valid is not None:
+            ds.write_mask(valid.astype(np.uint8) * 255)
         ds.update_tags(
             TIFFTAG_DATETIME=acquired.replace("-", ":").replace("T", " ")[:19],
             ACQUIRED=acquired,
-            FORCEWATCH_NOTE=SYNTHETIC_NOTE,
+            FORCEWATCH_NOTE=note,
         )
     return path
