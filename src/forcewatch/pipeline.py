@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 from forcewatch import __version__
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
+from forcewatch.imagery.clouds import cloud_mask
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.scene import Registration, describe
 from forcewatch.model import Detection, Observation, Scene, Site
@@ -134,19 +135,22 @@ def _site_window(scene: Scene, aoi: BaseGeometry, margin_px: float) -> tuple[int
     return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
 
 
-def _share_observed(
+def _observable(
     reader: RasterReader, scene: Scene, aoi: BaseGeometry, window: tuple[int, int, int, int] | None
-) -> float:
-    """Share of the site's area that the scene covers with valid pixels (a point grid)."""
+) -> tuple[float, BaseGeometry]:
+    """Share of the site's area that the scene shows with valid, cloud-free pixels (a point grid),
+    and the clouds over the window as lon/lat polygons."""
     minx, miny, maxx, maxy = aoi.bounds
     gx, gy = np.meshgrid(np.linspace(minx, maxx, SHARE_GRID), np.linspace(miny, maxy, SHARE_GRID))
     inside = shapely.contains_xy(aoi, gx.ravel(), gy.ravel())
     if not inside.any() or window is None:
-        return 0.0
+        return 0.0, shapely.Polygon()
     x0, y0, x1, y1 = window
     f = max(1.0, max(x1 - x0, y1 - y0) / 512)
     mw, mh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
-    valid = reader.valid_mask((x0, y0, x1, y1), mw, mh)
+    rgb, valid = reader.read((x0, y0, x1, y1), mw, mh)
+    clouds = cloud_mask(rgb.astype(np.float32), valid, scene.gsd_m * (x1 - x0) / mw)
+    valid = valid & ~clouds
     to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
     sx, sy = to_scene.transform(gx.ravel()[inside], gy.ravel()[inside])
     inv = ~Affine(*scene.transform)
@@ -157,7 +161,18 @@ def _share_observed(
     ok = (mc >= 0) & (mc < mw) & (mr >= 0) & (mr < mh)
     seen = np.zeros(len(mc), bool)
     seen[ok] = valid[mr[ok], mc[ok]]
-    return float(seen.mean())
+    cloud_ll: BaseGeometry = shapely.Polygon()
+    if clouds.any():
+        from rasterio import features
+        from shapely.geometry import shape
+
+        px_to_map = Affine(*scene.transform) @ Affine.translation(x0, y0) @ Affine.scale((x1 - x0) / mw, (y1 - y0) / mh)
+        to_ll = Transformer.from_crs(CRS.from_wkt(scene.crs_wkt), 4326, always_xy=True)
+        polys = [shape(g) for g, v in features.shapes(clouds.astype(np.uint8), mask=clouds, transform=px_to_map) if v]
+        cloud_ll = shapely.transform(
+            shapely.union_all(polys), lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))
+        )
+    return float(seen.mean()), cloud_ll
 
 
 def scan_pair(
@@ -201,8 +216,8 @@ def scan_pair(
                 poly = Polygon(zip(lons, lats, strict=True))
                 if aoi.contains(poly.centroid):
                     kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon_wkt=poly.wkt))
-        share = _share_observed(reader, scene, aoi, window)
-    observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt))
+        share, clouds = _observable(reader, scene, aoi, window)
+    observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt)).difference(clouds)
     counts = {c: 0 for c in meta.classes}
     for d in kept:
         counts[d.class_name] = counts.get(d.class_name, 0) + 1

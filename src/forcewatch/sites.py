@@ -270,3 +270,26 @@ def to_feature(site: Site) -> dict[str, object]:
         "geometry": mapping(shapely.from_wkt(site.aoi_wkt)),
         "properties": {k: v for k, v in site.__dict__.items() if k != "aoi_wkt"},
     }
+
+
+def read_polygons(path: Path) -> list[BaseGeometry]:
+    """The polygons of a vector file in lon/lat (masks: areas not to be considered observed)."""
+    import pyogrio
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file. Fix: check the path.")
+    try:
+        meta, _idx, geoms, _fields = pyogrio.raw.read(path)
+    except Exception as exc:  # pyogrio raises several types
+        raise InputError(f"{path}: cannot be read as a vector file ({exc}).") from None
+    crs = meta.get("crs")
+    if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
+        raise InputError(f"{path}: coordinates are in {crs}. Fix: reproject the file to EPSG:4326 (lon/lat).")
+    out = [
+        check_aoi(shapely.force_2d(shapely.from_wkb(g)), f"{path}, feature {i + 1}")
+        for i, g in enumerate(geoms)
+        if g is not None
+    ]
+    if not out:
+        raise InputError(f"{path}: no polygons. Fix: draw the areas to mask as polygons.")
+    return out

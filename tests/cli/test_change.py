@@ -107,3 +107,68 @@ def test_brief_outlines_new_activity(ws: Path, tmp_path: Path) -> None:
     assert len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4  # 110 m × 27 m
     _run("report", "--out", str(tmp_path / "brief.html"), "--site", "Luninets airfield", "-w", str(ws))
     assert "1 new-activity area(s) outlined" in (tmp_path / "brief.html").read_text()
+
+
+def _half_cloud(path: Path, planes: list[int], when: str) -> Path:
+    """A later date whose western half is under a soft-edged cloud."""
+    rgb, _ = render_airfield(1400, 900, 0.5, [(*SLOTS[k], 34.0, 20.0 * k) for k in planes], seed=11)
+    img = rgb.astype(np.float32)
+    alpha = np.zeros((900, 1400), np.float32)
+    alpha[:, :620] = 0.95
+    alpha = cv2.GaussianBlur(alpha, (0, 0), 10)[..., None]
+    img = (1 - alpha) * img + alpha * 245
+    return write_geotiff(np.clip(img, 0, 255).astype(np.uint8), path, LAT, LON, 0.5, when)
+
+
+def test_a_drop_under_cloud_is_not_observed_never_departed(ws: Path, tmp_path: Path) -> None:
+    a = _scene(tmp_path / "a.tif", [0, 1, 2, 5, 6, 7], "2022-01-20T09:00:00Z")  # slots 0-2 lie in the west
+    b = _half_cloud(tmp_path / "b.tif", [0, 1, 2, 5, 6, 7], "2022-02-10T09:00:00Z")
+    _run("ingest", str(a), str(b), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    obs = json.loads(_run("observations", "Luninets airfield", "--json", "-w", str(ws)).output)["observations"]
+    assert obs[1]["share_observed"] < obs[0]["share_observed"] * 0.65  # the cloud hides part of the scene's cover
+    doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
+    s = doc["classes"]["aircraft"]
+    assert s["departed"] == 0 and s["not_observed"] == 3 and s["stayed"] == 3, s
+
+
+def test_a_user_mask_is_not_observed(ws: Path, tmp_path: Path) -> None:
+    from pyproj import Transformer
+
+    a = _scene(tmp_path / "a.tif", [0, 1, 5, 6], "2022-01-20T09:00:00Z")
+    b = _scene(tmp_path / "b.tif", [5, 6], "2022-02-10T09:00:00Z")
+    _run("ingest", str(a), str(b), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    # a mask over the western third of the scene (where slots 0 and 1 are)
+    x0, y0 = Transformer.from_crs(4326, 32635, always_xy=True).transform(LON, LAT)
+    to_ll = Transformer.from_crs(32635, 4326, always_xy=True)
+    corners = [to_ll.transform(x0 - 350 + dx, y0 + dy) for dx, dy in ((-10, -300), (230, -300), (230, 300), (-10, 300))]
+    (tmp_path / "mask.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {"type": "Polygon", "coordinates": [[*map(list, corners), list(corners[0])]]},
+                    }
+                ],
+            }
+        )
+    )
+    doc = json.loads(
+        _run("compare", "Luninets airfield", "--json", "--mask", str(tmp_path / "mask.geojson"), "-w", str(ws)).output
+    )
+    s = doc["classes"]["aircraft"]
+    assert s["departed"] == 0 and s["not_observed"] == 2 and s["stayed"] == 2, s
+
+
+def test_scenes_that_do_not_overlap(ws: Path, tmp_path: Path) -> None:
+    a = _scene(tmp_path / "a.tif", [0, 1], "2022-01-20T09:00:00Z")
+    rgb, _ = render_airfield(1400, 900, 0.5, [(*SLOTS[0], 34.0, 0.0)], seed=11)
+    b = write_geotiff(rgb, tmp_path / "b.tif", LAT, LON + 1000 / 68_000, 0.5, "2022-02-10T09:00:00Z")  # 1 km east
+    _run("ingest", str(a), str(b), "-w", str(ws))
+    _run("scan", "-w", str(ws))
+    res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
+    assert "do not overlap" in str(res.exception)

@@ -10,6 +10,7 @@ import shapely
 from pyproj import Transformer
 from rasterio import features
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from forcewatch.change.area import new_activity
@@ -71,7 +72,7 @@ def _mask_polygon(mask: np.ndarray, grid: Grid) -> shapely.Geometry:
 
 
 def _objects_mask(polygons_wkt: list[str], grid: Grid, buffer_m: float = 5.0) -> np.ndarray:
-    """Grid cells covered by detected objects (lon/lat polygons), with a margin."""
+    """Grid cells covered by lon/lat polygons (detected objects, masks), with a margin."""
     if not polygons_wkt:
         return np.zeros((grid.height, grid.width), bool)
     to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
@@ -82,8 +83,15 @@ def _objects_mask(polygons_wkt: list[str], grid: Grid, buffer_m: float = 5.0) ->
     return features.rasterize(shapes, out_shape=(grid.height, grid.width), transform=grid.transform).astype(bool)
 
 
-def compare(store: Store, site_name: str, date_from: str | None = None, date_to: str | None = None) -> Comparison:
-    """Everything that changed at a site between two of its observations."""
+def compare(
+    store: Store,
+    site_name: str,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    masks: list[BaseGeometry] | None = None,
+) -> Comparison:
+    """Everything that changed at a site between two of its observations. ``masks`` (lon/lat
+    polygons) are areas the user does not want read: not observed, neither change nor absence."""
     earlier, later = pick_observations(store, site_name, date_from, date_to)
     site = store.site(site_name)
     scenes = {s.id: s for s in store.scenes()}
@@ -99,6 +107,8 @@ def compare(store: Store, site_name: str, date_from: str | None = None, date_to:
     ra, va = read_on_grid(sa, grid)
     rb, vb = read_on_grid(sb, grid)
     ca, cb = cloud_mask(ra, va, grid.gsd_m), cloud_mask(rb, vb, grid.gsd_m)
+    user_mask = _objects_mask([m.wkt for m in masks or []], grid, buffer_m=0.0)
+    ca, cb = ca | user_mask, cb | user_mask
     valid = va & vb
     if valid.any() and ((ca | cb) & valid).mean() / valid.mean() > 0.95:
         raise InputError(
@@ -128,6 +138,8 @@ def compare(store: Store, site_name: str, date_from: str | None = None, date_to:
     clouds_later = _mask_polygon(cb & vb, grid)
     if not clouds_later.is_empty:
         observed_later = observed_later.difference(clouds_later)
+    for m in masks or []:
+        observed_later = observed_later.difference(m)
     changes = match_objects(
         before,
         after,

@@ -20,16 +20,21 @@ def compare_cmd(
     date_to: Annotated[
         str | None, typer.Option("--to", help="Later date (YYYY-MM-DD): the last observation on or before it.")
     ] = None,
+    mask: Annotated[
+        list[Path] | None, typer.Option("--mask", help="Polygons (GeoJSON, GPKG, KML) not to read: not observed.")
+    ] = None,
     workspace: WorkspaceOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """What changed at SITE between two dates: objects arrived, departed, stayed; new activity; misalignment."""
     from forcewatch.change.compare import compare
+    from forcewatch.sites import read_polygons
     from forcewatch.workspace import open_workspace
 
+    masks = [g for f in mask or [] for g in read_polygons(f)]
     store = open_workspace(workspace)
     try:
-        comparison = compare(store, site, date_from, date_to)
+        comparison = compare(store, site, date_from, date_to, masks)
         with store.transaction():
             cid = store.add_comparison(comparison)
             store.log(
