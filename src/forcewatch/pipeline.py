@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import shapely
 from affine import Affine
@@ -19,6 +20,7 @@ from forcewatch.detect.run import Timings, detect_source
 from forcewatch.imagery.clouds import cloud_mask
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.scene import Registration, describe
+from forcewatch.imagery.tiles import Tile
 from forcewatch.model import Detection, Observation, Scene, Site
 from forcewatch.provenance import file_sha256
 from forcewatch.store.base import Store
@@ -26,6 +28,8 @@ from forcewatch.store.base import Store
 _GEOD = Geod(ellps="WGS84")
 #: Points per side of the grid that measures the share of a site observed.
 SHARE_GRID = 48
+#: Side of the coarse read that measures validity and cloud over a site window.
+OBSERVABLE_SIDE_PX = 256
 
 
 def _area_m2(geom: BaseGeometry) -> float:
@@ -135,22 +139,42 @@ def _site_window(scene: Scene, aoi: BaseGeometry, margin_px: float) -> tuple[int
     return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
 
 
+class CoarseMosaic:
+    """A small copy of a window (at most OBSERVABLE_SIDE_PX a side) assembled from the tiles as the
+    detector reads them: validity and cloud are measured on it without reading the scene again."""
+
+    def __init__(self, width_model_px: int, height_model_px: int) -> None:
+        self.f = max(1.0, max(width_model_px, height_model_px) / OBSERVABLE_SIDE_PX)
+        self.w = max(1, round(width_model_px / self.f))
+        self.h = max(1, round(height_model_px / self.f))
+        self.rgb = np.zeros((self.h, self.w, 3), np.uint8)
+        self.valid = np.zeros((self.h, self.w), bool)
+
+    def add(self, tile: Tile, rgb: np.ndarray, valid: np.ndarray) -> None:
+        x0, y0 = round(tile.x0 / self.f), round(tile.y0 / self.f)
+        x1, y1 = min(self.w, round(tile.x1 / self.f)), min(self.h, round(tile.y1 / self.f))
+        if x1 <= x0 or y1 <= y0:
+            return
+        self.rgb[y0:y1, x0:x1] = cv2.resize(rgb, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        self.valid[y0:y1, x0:x1] = (
+            cv2.resize(valid.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST) > 0
+        )
+
+
 def _observable(
-    reader: RasterReader, scene: Scene, aoi: BaseGeometry, window: tuple[int, int, int, int] | None
+    mosaic: CoarseMosaic | None, scene: Scene, aoi: BaseGeometry, window: tuple[int, int, int, int] | None
 ) -> tuple[float, BaseGeometry]:
     """Share of the site's area that the scene shows with valid, cloud-free pixels (a point grid),
     and the clouds over the window as lon/lat polygons."""
     minx, miny, maxx, maxy = aoi.bounds
     gx, gy = np.meshgrid(np.linspace(minx, maxx, SHARE_GRID), np.linspace(miny, maxy, SHARE_GRID))
     inside = shapely.contains_xy(aoi, gx.ravel(), gy.ravel())
-    if not inside.any() or window is None:
+    if not inside.any() or window is None or mosaic is None:
         return 0.0, shapely.Polygon()
     x0, y0, x1, y1 = window
-    f = max(1.0, max(x1 - x0, y1 - y0) / 512)
-    mw, mh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
-    rgb, valid = reader.read((x0, y0, x1, y1), mw, mh)
-    clouds = cloud_mask(rgb.astype(np.float32), valid, scene.gsd_m * (x1 - x0) / mw)
-    valid = valid & ~clouds
+    mw, mh = mosaic.w, mosaic.h
+    clouds = cloud_mask(mosaic.rgb.astype(np.float32), mosaic.valid, scene.gsd_m * (x1 - x0) / mw)
+    valid = mosaic.valid & ~clouds
     to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
     sx, sy = to_scene.transform(gx.ravel()[inside], gy.ravel()[inside])
     inv = ~Affine(*scene.transform)
@@ -191,9 +215,12 @@ def scan_pair(
     margin_px = meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m
     window = _site_window(scene, aoi, margin_px)
     kept: list[Detection] = []
+    mosaic: CoarseMosaic | None = None
     with RasterReader(Path(scene.path)) as reader:
         if window is not None:
             x0, y0 = window[0], window[1]
+            scale = scene.gsd_m / meta.gsd_m
+            mosaic = CoarseMosaic(round((window[2] - x0) * scale), round((window[3] - y0) * scale))
             found = detect_source(
                 WindowSource(reader, *window),
                 scene.gsd_m,
@@ -201,6 +228,7 @@ def scan_pair(
                 score_threshold=score_threshold,
                 progress=progress,
                 timings=timings,
+                on_tile=mosaic.add,
             )
             aff = Affine(*scene.transform)
             to_ll = Transformer.from_crs(CRS.from_wkt(scene.crs_wkt), 4326, always_xy=True)
@@ -216,7 +244,7 @@ def scan_pair(
                 poly = Polygon(zip(lons, lats, strict=True))
                 if aoi.contains(poly.centroid):
                     kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon_wkt=poly.wkt))
-        share, clouds = _observable(reader, scene, aoi, window)
+    share, clouds = _observable(mosaic, scene, aoi, window)
     observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt)).difference(clouds)
     counts = {c: 0 for c in meta.classes}
     for d in kept:

@@ -15,7 +15,7 @@ from forcewatch.detect.merge import in_core, nms
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.imagery.raster import RasterReader, resolve_gsd
-from forcewatch.imagery.tiles import tile_grid
+from forcewatch.imagery.tiles import Tile, tile_grid
 from forcewatch.model import Detection
 
 
@@ -86,12 +86,14 @@ def detect_source(
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
+    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None = None,
 ) -> list[Detection]:
     """Detections in pixels of ``source`` (whose pixels are ``gsd_m`` metres).
 
     The source is read tile by tile at the model's GSD (memory bounded by the tile size);
     each tile keeps the detections whose centre is in its core, then a class-wise NMS
-    removes any remaining double.
+    removes any remaining double. ``on_tile(tile, rgb, valid)`` sees every tile as read (tile
+    coordinates in model pixels), so callers can summarise the pixels without reading them again.
     """
     meta = detector.meta
     t = timings or Timings()
@@ -118,6 +120,8 @@ def detect_source(
                 pending = pool.submit(read, i + 1)
             t.read_s += read_s
             t.wait_s += time.perf_counter() - t1
+            if on_tile is not None:
+                on_tile(tile, rgb, valid)
             t1 = time.perf_counter()
             found = detector.detect(rgb, score_threshold)
             t2 = time.perf_counter()
