@@ -58,15 +58,16 @@ def ingest(
     results = []
     with store.transaction():
         for i, path in enumerate(paths):
-            image = path
+            digest = None
             if path.suffix.lower() != ".json" and path.is_file():
-                known = store.scene_by_sha(file_sha256(image))
+                digest = file_sha256(path)
+                known = store.scene_by_sha(digest)
                 if known is not None:
                     results.append(
                         IngestResult(path, known, "skipped", message=f"already ingested as scene {known.id}")
                     )
                     continue
-            scene = describe(path, acquired=acquired, sensor=sensor, registration=registration)
+            scene = describe(path, acquired=acquired, sensor=sensor, registration=registration, sha256=digest)
             known = store.scene_by_sha(scene.sha256)
             if known is not None:
                 results.append(IngestResult(path, known, "skipped", message=f"already ingested as scene {known.id}"))

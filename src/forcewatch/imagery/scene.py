@@ -111,8 +111,11 @@ def describe(
     acquired: str | None = None,
     sensor: str | None = None,
     registration: Registration | None = None,
+    sha256: str | None = None,
 ) -> Scene:
-    """A :class:`Scene` (without id) for ``path``; errors say what is missing and how to give it."""
+    """A :class:`Scene` (without id) for ``path``; errors say what is missing and how to give it.
+
+    ``sha256`` is the file's hash when the caller has already computed it (it is not read twice)."""
     if not path.is_file():
         raise InputError(f"{path}: no such file. Fix: check the path.")
     extras: dict[str, object] = {}
@@ -168,7 +171,7 @@ def describe(
         extras["gcp_residuals_m"] = [round(r, 2) for r in geo.residuals_m]
     return Scene(
         path=str(image.resolve()),
-        sha256=file_sha256(image),
+        sha256=sha256 if sha256 and image == path else file_sha256(image),
         acquired=parse_time(str(when), str(path)),
         sensor=sensor or str(extras.get("constellation") or extras.get("platform") or tags.get("SENSOR") or "unknown"),
         crs_wkt=geo.crs_wkt,
