@@ -31,7 +31,7 @@ from forcewatch.imagery.tiles import tile_grid
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft" / "train"
 
 
-def make_mosaic(out: Path, n: int) -> tuple[Path, str]:
+def make_mosaic(out: Path, n: int, gsd_m: float = 0.5) -> tuple[Path, str]:
     images = sorted(SHARED.glob("*.jpg"))[: n * n] if SHARED.is_dir() else []
     side = 2560
     source = "airbus-aircraft mosaic" if len(images) == n * n else "synthetic texture"
@@ -45,7 +45,7 @@ def make_mosaic(out: Path, n: int) -> tuple[Path, str]:
         count=3,
         dtype="uint8",
         crs="EPSG:32636",
-        transform=Affine(0.5, 0, 300000, 0, -0.5, 5800000),
+        transform=Affine(gsd_m, 0, 300000, 0, -gsd_m, 5800000),
         tiled=True,
         blockxsize=512,
         blockysize=512,
@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--mosaic", type=int, default=4, help="n × n Airbus images (2560² px each)")
     ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--image-gsd-m", type=float, default=0.5, help="GSD written into the mosaic (0.3 for vehicles)")
     args = ap.parse_args()
     det = load_detector(args.model)
     meta = det.meta
@@ -82,7 +83,7 @@ def main() -> None:
         "machine": platform.machine(),
     }
     with tempfile.TemporaryDirectory() as tmp:
-        path, source = make_mosaic(Path(tmp) / "mosaic.tif", args.mosaic)
+        path, source = make_mosaic(Path(tmp) / "mosaic.tif", args.mosaic, args.image_gsd_m)
         with rasterio.open(path) as ds:
             w, h, gsd = ds.width, ds.height, ds.res[0]
         area_km2 = w * h * gsd**2 / 1e6

@@ -169,3 +169,18 @@ def test_nodata_areas_yield_no_detections(tmp_path: Path) -> None:
     run = detect_image(path, load_detector())
     assert len(run.detections) == 1
     assert run.detections[0].box_px[0] > 450
+
+
+def test_the_vehicle_model_counts_cars_on_a_held_out_munich_image(runner: CliRunner) -> None:
+    from tests.conftest import SHARED_DATA, need_shared
+
+    kit = need_shared(SHARED_DATA / "vehicles-kit-ais")
+    split = json.loads((model_path("vehicle").parent / "split.json").read_text())
+    image = kit / split["holdout"][0]
+    truth = len([ln for ln in image.with_suffix(".txt").read_text().splitlines() if ln.strip()])
+    res = runner.invoke(app, ["detect", str(image), "--gsd-m", "0.13", "--model", "vehicle", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["model"] == "vehicle-0.3m-v1" and all(d["class"] == "vehicle" for d in doc["detections"])
+    assert abs(len(doc["detections"]) - truth) <= max(3, 0.15 * truth), (len(doc["detections"]), truth)
+    assert all(d["size_class"] in ("car-size", "truck/armour-size", "long") for d in doc["detections"])

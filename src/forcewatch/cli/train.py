@@ -38,6 +38,10 @@ def train_cmd(
     batch_size: Annotated[int, typer.Option(help="Crops per step.")] = 16,
     crop_px: Annotated[int, typer.Option(help="Crop side at the model GSD.")] = 256,
     seed: Annotated[int, typer.Option(help="Random seed (runs are reproducible).")] = 0,
+    width: Annotated[int, typer.Option(help="Network width (channels at stride 4); smaller is faster.")] = 32,
+    max_object_m: Annotated[
+        float, typer.Option("--max-object-m", help="Largest object in metres: sets the tile overlap.")
+    ] = 120.0,
     name: Annotated[str, typer.Option(help="Model id written into the ONNX metadata.")] = "detector",
     licence: Annotated[
         str,
@@ -69,6 +73,7 @@ def train_cmd(
         train_set = data_set
     typer.echo(f"training on {len(train_set.images)} images, {train_set.object_count} objects")
     cfg = TrainConfig(
+        width=width,
         target_gsd_m=target_gsd_m,
         iterations=iterations,
         batch_size=batch_size,
@@ -80,7 +85,7 @@ def train_cmd(
     model_path = export_onnx(
         ckpt,
         out / "model.onnx",
-        ExportInfo(model_id=name, training_data=f"{data} ({fmt})", licence=licence),
+        ExportInfo(model_id=name, training_data=f"{data} ({fmt})", licence=licence, max_object_m=max_object_m),
         threshold_data=val_set or train_set,
     )
     typer.echo(f"model: {model_path}")

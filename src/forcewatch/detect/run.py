@@ -78,6 +78,23 @@ class DetectionRun:
         }
 
 
+def seam_nms(
+    boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float, tiles: list[Tile], width: int, height: int
+) -> np.ndarray:
+    """Class-wise NMS among the boxes that cross a seam between tile cores: the only place where
+    core ownership can leave a double (an object cut by one tile's edge and whole in the next)."""
+    xs = sorted({t.core[0] for t in tiles} | {t.core[2] for t in tiles} - {0.0, float(width)})
+    ys = sorted({t.core[1] for t in tiles} | {t.core[3] for t in tiles} - {0.0, float(height)})
+    on_seam = np.zeros(len(boxes), bool)
+    for x in xs:
+        on_seam |= (boxes[:, 0] <= x) & (boxes[:, 2] >= x)
+    for y in ys:
+        on_seam |= (boxes[:, 1] <= y) & (boxes[:, 3] >= y)
+    seam_idx = np.nonzero(on_seam)[0]
+    kept = seam_idx[nms(boxes[seam_idx], scores[seam_idx], classes[seam_idx], iou)]
+    return np.sort(np.concatenate([np.nonzero(~on_seam)[0], kept]))
+
+
 def detect_source(
     source: TileSource,
     gsd_m: float,
@@ -142,7 +159,7 @@ def detect_source(
     boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4), np.float32)
     scores = np.concatenate(all_scores) if all_scores else np.zeros((0,), np.float32)
     classes = np.concatenate(all_classes) if all_classes else np.zeros((0,), np.int64)
-    keep_idx = nms(boxes, scores, classes, meta.nms_iou)
+    keep_idx = seam_nms(boxes, scores, classes, meta.nms_iou, tiles, tw, th)
     out = []
     for i in keep_idx:
         b = boxes[i] * np.array([sx, sy, sx, sy], np.float32)
