@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import shapely
 from pyproj import Geod
@@ -177,16 +177,13 @@ def _driver(path: Path) -> str:
     return drv
 
 
-def read_site_file(path: Path) -> list[Site]:
-    """Sites from a vector file: a 'name' field (or Name), optional kind, notes, radius_m.
-
-    Points become geodesic circles (radius_m, default 2 km); polygons are the areas of interest.
-    """
+def read_lonlat_vectors(path: Path, what: str = "file") -> tuple[list[str], list[bytes | None], list[Any]]:
+    """(field names, WKB geometries, field values) of a vector file in lon/lat (EPSG:4326), read
+    with pyogrio; a missing, unreadable or projected file is an error that says how to fix it."""
     import pyogrio
 
     if not path.is_file():
-        raise InputError(f"{path}: no such file. Fix: check the path.")
-    _driver(path)
+        raise InputError(f"{path}: no such {what}. Fix: check the path.")
     try:
         meta, _idx, geoms, field_data = pyogrio.raw.read(path)
     except Exception as exc:  # pyogrio raises DataSourceError and others
@@ -194,7 +191,17 @@ def read_site_file(path: Path) -> list[Site]:
     crs = meta.get("crs")
     if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
         raise InputError(f"{path}: coordinates are in {crs}. Fix: reproject the file to EPSG:4326 (lon/lat).")
-    fields = {str(f).lower(): i for i, f in enumerate(meta["fields"])}
+    return [str(f) for f in meta["fields"]], list(geoms), list(field_data)
+
+
+def read_site_file(path: Path) -> list[Site]:
+    """Sites from a vector file: a 'name' field (or Name), optional kind, notes, radius_m.
+
+    Points become geodesic circles (radius_m, default 2 km); polygons are the areas of interest.
+    """
+    _driver(path)
+    names, geoms, field_data = read_lonlat_vectors(path)
+    fields = {f.lower(): i for i, f in enumerate(names)}
     if "name" not in fields:
         raise InputError(f"{path}: no 'name' field. Fix: give each feature a name.")
 
@@ -274,17 +281,7 @@ def to_feature(site: Site) -> dict[str, object]:
 
 def read_polygons(path: Path) -> list[BaseGeometry]:
     """The polygons of a vector file in lon/lat (masks: areas not to be considered observed)."""
-    import pyogrio
-
-    if not path.is_file():
-        raise InputError(f"{path}: no such file. Fix: check the path.")
-    try:
-        meta, _idx, geoms, _fields = pyogrio.raw.read(path)
-    except Exception as exc:  # pyogrio raises several types
-        raise InputError(f"{path}: cannot be read as a vector file ({exc}).") from None
-    crs = meta.get("crs")
-    if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
-        raise InputError(f"{path}: coordinates are in {crs}. Fix: reproject the file to EPSG:4326 (lon/lat).")
+    _names, geoms, _fields = read_lonlat_vectors(path)
     out = [
         check_aoi(shapely.force_2d(shapely.from_wkb(g)), f"{path}, feature {i + 1}")
         for i, g in enumerate(geoms)

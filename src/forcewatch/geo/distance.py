@@ -89,17 +89,9 @@ def reference_line(spec: str) -> ReferenceLine:
 
 
 def read_line_file(path: Path) -> ReferenceLine:
-    import pyogrio
+    from forcewatch.sites import read_lonlat_vectors
 
-    if not path.is_file():
-        raise InputError(f"{path}: no such line file. Fix: check the path.")
-    try:
-        meta, _idx, geoms, _fields = pyogrio.raw.read(path)
-    except Exception as exc:  # pyogrio raises several types
-        raise InputError(f"{path}: cannot be read as a vector file ({exc}).") from None
-    crs = meta.get("crs")
-    if crs and crs.upper() not in ("EPSG:4326", "OGC:CRS84"):
-        raise InputError(f"{path}: coordinates are in {crs}. Fix: reproject the file to EPSG:4326 (lon/lat).")
+    _names, geoms, _fields = read_lonlat_vectors(path, "line file")
     parts: list[LineString] = []
     for wkb in geoms:
         if wkb is None:

@@ -36,7 +36,8 @@ def utm_crs(lat: float, lon: float) -> CRS:
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def _six(a: Affine) -> tuple[float, float, float, float, float, float]:
+def transform_tuple(a: Affine) -> tuple[float, float, float, float, float, float]:
+    """The six coefficients of an affine transform (as stored with a scene)."""
     return (a.a, a.b, a.c, a.d, a.e, a.f)
 
 
@@ -115,7 +116,7 @@ def from_world_file(path: Path, crs_text: str | None, width: int, height: int) -
     except ValueError:
         raise InputError(f"{path}: every line of a world file must be a number.") from None
     aff = Affine(A, B, C - A / 2 - B / 2, D, E, F - D / 2 - E / 2)
-    return Georef(crs.to_wkt(), _six(aff), gsd_from_transform(crs, aff, width, height), "world-file")
+    return Georef(crs.to_wkt(), transform_tuple(aff), gsd_from_transform(crs, aff, width, height), "world-file")
 
 
 def read_gcps(path: Path) -> list[tuple[float, float, float, float]]:
@@ -170,7 +171,7 @@ def from_gcps(gcps: list[tuple[float, float, float, float]], tolerance_m: float,
         )
     return Georef(
         crs.to_wkt(),
-        _six(aff),
+        transform_tuple(aff),
         math.sqrt(abs(aff.a * aff.e - aff.b * aff.d)),
         "gcps",
         tuple(float(r) for r in resid),

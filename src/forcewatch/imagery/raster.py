@@ -7,7 +7,6 @@ plain JPEG/PNG (no georeferencing: the user gives the GSD).
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,12 +14,13 @@ from types import TracebackType
 
 import numpy as np
 import rasterio
-from affine import Affine
+from pyproj import CRS
 from rasterio.enums import ColorInterp, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from forcewatch.errors import GsdUnknownError, ImageryError
+from forcewatch.imagery.georef import gsd_from_transform, transform_tuple
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
 STRETCH_PERCENTILES = (2.0, 98.0)
@@ -62,42 +62,28 @@ def _open(path: Path) -> rasterio.io.DatasetReader:
 
 def gsd_of(ds: rasterio.io.DatasetReader) -> float | None:
     """Metres per pixel from a dataset's CRS and transform; ``None`` when not georeferenced."""
-    if ds.crs is None or ds.transform.is_identity:
+    if ds.crs is None or ds.transform.is_identity or not (ds.crs.is_projected or ds.crs.is_geographic):
         return None
-    t = ds.transform
-    if ds.crs.is_projected:
-        unit = ds.crs.linear_units_factor[1]
-        return math.sqrt(abs(t.a * t.e - t.b * t.d)) * unit
-    if ds.crs.is_geographic:
-        from pyproj import Geod
-
-        geod = Geod(ellps="WGS84")
-        cx, cy = t @ (ds.width / 2, ds.height / 2)
-        x1, y1 = t @ (ds.width / 2 + 1, ds.height / 2)
-        x2, y2 = t @ (ds.width / 2, ds.height / 2 + 1)
-        dx = geod.inv(cx, cy, x1, y1)[2]
-        dy = geod.inv(cx, cy, x2, y2)[2]
-        return math.sqrt(dx * dy)
-    return None
+    return gsd_from_transform(CRS.from_wkt(ds.crs.to_wkt()), ds.transform, ds.width, ds.height)
 
 
-def _six(t: Affine) -> tuple[float, float, float, float, float, float]:
-    return (t.a, t.b, t.c, t.d, t.e, t.f)
+def _info_of(path: Path, ds: rasterio.io.DatasetReader) -> RasterInfo:
+    return RasterInfo(
+        path=path,
+        width_px=ds.width,
+        height_px=ds.height,
+        band_count=ds.count,
+        dtype=ds.dtypes[0],
+        crs_wkt=ds.crs.to_wkt() if ds.crs else None,
+        transform=transform_tuple(ds.transform),
+        gsd_m=gsd_of(ds),
+    )
 
 
 def raster_info(path: Path) -> RasterInfo:
     """Size, bands, CRS, transform and GSD of an image file."""
     with _open(path) as ds:
-        return RasterInfo(
-            path=path,
-            width_px=ds.width,
-            height_px=ds.height,
-            band_count=ds.count,
-            dtype=ds.dtypes[0],
-            crs_wkt=ds.crs.to_wkt() if ds.crs else None,
-            transform=_six(ds.transform),
-            gsd_m=gsd_of(ds),
-        )
+        return _info_of(path, ds)
 
 
 def image_size_px(path: Path) -> tuple[int, int]:
@@ -144,16 +130,7 @@ class RasterReader:
         except BaseException:
             self._env.__exit__(None, None, None)
             raise
-        self.info = RasterInfo(
-            path=path,
-            width_px=self._ds.width,
-            height_px=self._ds.height,
-            band_count=self._ds.count,
-            dtype=self._ds.dtypes[0],
-            crs_wkt=self._ds.crs.to_wkt() if self._ds.crs else None,
-            transform=_six(self._ds.transform),
-            gsd_m=gsd_of(self._ds),
-        )
+        self.info = _info_of(path, self._ds)
         self._bands, self._alpha = self._pick_bands()
         self._scale = self._display_scaling()
 

@@ -176,11 +176,12 @@ def write_geotiff(
     """Write ``rgb`` as a tiled, compressed GeoTIFF in the UTM zone of the centre point."""
     import rasterio
     from affine import Affine
-    from pyproj import CRS, Transformer
+    from pyproj import Transformer
 
-    zone = int((centre_lon + 180) // 6) + 1
-    epsg = (32600 if centre_lat >= 0 else 32700) + zone
-    x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(centre_lon, centre_lat)
+    from forcewatch.imagery.georef import utm_crs
+
+    crs = utm_crs(centre_lat, centre_lon)
+    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(centre_lon, centre_lat)
     h, w = rgb.shape[:2]
     transform = Affine(gsd_m, 0, x - w / 2 * gsd_m, 0, -gsd_m, y + h / 2 * gsd_m)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -192,7 +193,7 @@ def write_geotiff(
         height=h,
         count=3,
         dtype="uint8",
-        crs=CRS.from_epsg(epsg),
+        crs=crs,
         transform=transform,
         tiled=True,
         blockxsize=256,

@@ -40,26 +40,8 @@ def draw_detections(rgb: np.ndarray, run: DetectionRun, scale: float) -> np.ndar
             cv2.LINE_AA,
         )
     label = f"{len(run.detections)} detections - {run.model_id} - {run.gsd_m:.2f} m GSD"
-    cv2.putText(
-        img,
-        label,
-        (8, 20 * thick),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.6 * thick,
-        (255, 255, 255),
-        thick + 1,
-        cv2.LINE_AA,
-    )
-    cv2.putText(
-        img,
-        label,
-        (8, 20 * thick),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.6 * thick,
-        (0, 0, 0),
-        thick,
-        cv2.LINE_AA,
-    )
+    for colour, weight in (((255, 255, 255), thick + 1), ((0, 0, 0), thick)):  # a white halo, then black
+        cv2.putText(img, label, (8, 20 * thick), cv2.FONT_HERSHEY_SIMPLEX, 0.6 * thick, colour, weight, cv2.LINE_AA)
     return img
 
 
