@@ -18,7 +18,7 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from forcewatch.cli import assess, change, demo, detect, evaluate, ingest, report, sites, train, workspace
+    from forcewatch.cli import assess, change, demo, detect, evaluate, ingest, report, sites, synth, train, workspace
 
     workspace.register(app)
     sites.register(app)
@@ -26,6 +26,7 @@ def _register() -> None:
     detect.register(app)
     evaluate.register(app)
     train.register(app)
+    synth.register(app)
     change.register(app)
     assess.register(app)
     report.register(app)

@@ -11,6 +11,7 @@ import ast
 import csv
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from forcewatch.errors import AnnotationError, ImageryError
@@ -29,6 +30,8 @@ DEFAULT_ALIASES = {
 #: Boxes of objects cut by the image edge are clipped to the image; a box with less than this
 #: many pixels of width or height inside the image is an error (it belongs elsewhere).
 EDGE_TOLERANCE_PX = 2.0
+#: ``--class-map NAME=-`` drops a class: its objects are not labels, only background.
+DROP = "-"
 
 
 def read_annotations(
@@ -44,7 +47,8 @@ def read_annotations(
 
     ``gsd_m`` is the imagery's ground sample distance where the format does not carry it.
     ``classes`` restricts the accepted classes (others are an error); ``class_map`` renames
-    classes (``{"plane": "aircraft"}``) after the default aliases. Duplicated labels (same
+    classes (``{"plane": "aircraft"}``) after the default aliases; a class mapped to ``-`` is
+    dropped (its objects are left unlabelled: background). Duplicated labels (same
     class, IoU above ``merge_iou``) are merged and counted in ``merged_duplicates``.
     """
     readers: dict[str, Callable[[Path, _Ctx], list[ImageLabels]]] = {
@@ -59,6 +63,8 @@ def read_annotations(
         raise AnnotationError(path, "no such file or directory", "give the dataset's path")
     ctx = _Ctx(gsd_m, set(classes) if classes else None, class_map or {})
     images = readers[fmt](path, ctx)
+    dropped = sum(o.class_name == DROP for im in images for o in im.objects)
+    images = [replace(im, objects=tuple(o for o in im.objects if o.class_name != DROP)) for im in images]
     merged_total = 0
     merged_images: list[ImageLabels] = []
     for im in images:
@@ -70,6 +76,8 @@ def read_annotations(
     if merged_total:
         touched = sum(len(a.objects) != len(b.objects) for a, b in zip(images, merged_images, strict=True))
         notes = (f"merged {merged_total} duplicated labels (same class, IoU > {merge_iou}) in {touched} images",)
+    if dropped:
+        notes = (*notes, f"dropped {dropped} labels of classes mapped to {DROP!r} (left as background)")
     return AnnotationSet(
         source=path,
         format=fmt,
@@ -90,7 +98,7 @@ class _Ctx:
         name = raw.strip()
         name = DEFAULT_ALIASES.get(name.lower(), name)
         name = self.class_map.get(name, name)
-        if self.allowed is not None and name not in self.allowed:
+        if self.allowed is not None and name not in self.allowed and name != DROP:
             raise AnnotationError(
                 path,
                 f"unknown class {raw!r}",
