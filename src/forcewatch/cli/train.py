@@ -27,6 +27,10 @@ def train_cmd(
         Path | None,
         typer.Option("--split", help="JSON with 'train' (and 'val') image names; others are never used."),
     ] = None,
+    val: Annotated[
+        Path | None,
+        typer.Option("--val", help="A separate labelled dataset (same format) that chooses the threshold."),
+    ] = None,
     classes: Annotated[
         str | None,
         typer.Option("--classes", help="Comma-separated classes to learn (others are an error)."),
@@ -42,6 +46,22 @@ def train_cmd(
     max_object_m: Annotated[
         float, typer.Option("--max-object-m", help="Largest object in metres: sets the tile overlap.")
     ] = 120.0,
+    military: Annotated[
+        float,
+        typer.Option(
+            "--military",
+            help="Share of crops made to look like a military vehicle park (dusty ground, repainted "
+            "vehicles enlarged up to 3x, composited rows of armour and trucks); for vehicle models.",
+        ),
+    ] = 0.0,
+    max_source_gsd_m: Annotated[
+        float,
+        typer.Option(
+            "--max-source-gsd-m",
+            help="Coarsest imagery (m/pixel) the classes can be seen in; a scan of coarser imagery "
+            "records them as not observable (default: 3x the model GSD).",
+        ),
+    ] = 0.0,
     name: Annotated[str, typer.Option(help="Model id written into the ONNX metadata.")] = "detector",
     licence: Annotated[
         str,
@@ -50,6 +70,7 @@ def train_cmd(
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start afresh even if a checkpoint exists.")] = False,
 ) -> None:
     """Train a centre heat-map detector (needs forcewatch[train]) and export OUT/model.onnx."""
+    from forcewatch.train.augment import AugmentConfig
     from forcewatch.train.export import ExportInfo, export_onnx
     from forcewatch.train.loop import TrainConfig, train
     from forcewatch.train.readers import read_annotations
@@ -71,6 +92,14 @@ def train_cmd(
             val_set = data_set.subset(set(doc["val"]))
     else:
         train_set = data_set
+    if val is not None:
+        val_set = read_annotations(
+            val,
+            fmt,
+            gsd_m=gsd_m,
+            classes=classes.split(",") if classes else None,
+            class_map=parse_class_map(class_map),
+        )
     typer.echo(f"training on {len(train_set.images)} images, {train_set.object_count} objects")
     cfg = TrainConfig(
         width=width,
@@ -79,13 +108,20 @@ def train_cmd(
         batch_size=batch_size,
         crop_px=crop_px,
         seed=seed,
+        augment=AugmentConfig(military_p=military),
     )
     with progress_bar("training") as update:
         ckpt = train(train_set, out, cfg, classes=data_set.classes, resume=not no_resume, progress=update)
     model_path = export_onnx(
         ckpt,
         out / "model.onnx",
-        ExportInfo(model_id=name, training_data=f"{data} ({fmt})", licence=licence, max_object_m=max_object_m),
+        ExportInfo(
+            model_id=name,
+            training_data=f"{data} ({fmt})",
+            licence=licence,
+            max_object_m=max_object_m,
+            max_source_gsd_m=max_source_gsd_m,
+        ),
         threshold_data=val_set or train_set,
     )
     typer.echo(f"model: {model_path}")

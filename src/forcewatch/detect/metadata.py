@@ -32,6 +32,21 @@ class ModelMeta:
     created: str = ""
     scores: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    max_source_gsd_m: float = 0.0  # coarsest imagery it can see its classes in (0: not stated)
+
+    @property
+    def sees_to_gsd_m(self) -> float:
+        """The coarsest source GSD at which this model's classes are observable (stated, else 3× its GSD)."""
+        return self.max_source_gsd_m or 3.0 * self.gsd_m
+
+    def not_observable_reason(self, source_gsd_m: float) -> str | None:
+        """Why this model cannot see its classes in imagery of ``source_gsd_m``, or None if it can."""
+        if source_gsd_m <= self.sees_to_gsd_m * 1.02:
+            return None
+        return (
+            f"imagery of {source_gsd_m:.2f} m GSD is coarser than the {self.sees_to_gsd_m:g} m "
+            f"that {self.model_id} needs"
+        )
 
     def to_props(self) -> dict[str, str]:
         """Flat string properties as stored in the ONNX file."""
@@ -43,7 +58,7 @@ class ModelMeta:
         for name in cls.__dataclass_fields__:
             key = PREFIX + name
             if key not in props:
-                if name in ("created", "scores", "format_version"):
+                if name in ("created", "scores", "format_version", "max_source_gsd_m"):
                     continue
                 raise ModelError(
                     f"{source}: the model has no {key!r} metadata; it was not exported by "

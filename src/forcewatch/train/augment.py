@@ -22,6 +22,9 @@ class AugmentConfig:
     grey_p: float = 0.25
     blur_p: float = 0.15
     min_visible: float = 0.45  # keep a box cut by the crop edge if this share of it is inside
+    military_p: float = 0.0  # share of crops made military-looking (train.military); 0 for aircraft
+    military_zoom_max: float = 3.0  # … whose objects are also enlarged up to this factor
+    military_class: int = 0  # class index of the composited vehicles
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ def sample_crop(
     """One augmented crop (crop_px² uint8 RGB) with its boxes and classes in crop pixels."""
     h, w = src.pixels.shape[:2]
     jitter = math.exp(rng.uniform(-math.log(cfg.scale_jitter), math.log(cfg.scale_jitter)))
-    f = target_gsd_m * jitter / src.gsd_m  # source pixels per crop pixel
+    military = cfg.military_p > 0 and rng.random() < cfg.military_p
+    zoom = math.exp(rng.uniform(0, math.log(cfg.military_zoom_max))) if military else 1.0
+    f = target_gsd_m * jitter / zoom / src.gsd_m  # source pixels per crop pixel
     side = max(8, round(crop_px * f))
     if len(src.boxes) and rng.random() < cfg.object_centred:
         b = src.boxes[rng.integers(len(src.boxes))]
@@ -65,6 +70,8 @@ def sample_crop(
         (src.boxes - np.array([x0, y0, x0, y0], np.float32)) * scale if len(src.boxes) else np.zeros((0, 4), np.float32)
     )
     classes = src.classes.copy()
+    if military:
+        crop, boxes, classes = _militarise(crop, boxes, classes, target_gsd_m * jitter, rng, cfg)
 
     if rng.random() < cfg.degrade_p:
         d = rng.uniform(1.3, cfg.degrade_max) / jitter  # simulated source GSD / crop GSD
@@ -81,6 +88,27 @@ def sample_crop(
     crop, boxes = _dihedral(crop, boxes, int(rng.integers(8)))
     crop = _photometric(crop, rng, cfg)
     return crop, *_visible(boxes, classes, crop_px, cfg.min_visible)
+
+
+def _militarise(
+    crop: np.ndarray,
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    crop_gsd_m: float,
+    rng: np.random.Generator,
+    cfg: AugmentConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from forcewatch.train.military import composite_rows, dusty_ground, repaint
+
+    if rng.random() < 0.6:
+        crop = dusty_ground(crop, rng)
+    crop = repaint(crop, boxes, rng)
+    if rng.random() < 0.5:
+        crop, pasted = composite_rows(crop, boxes, crop_gsd_m, rng)
+        if len(pasted):
+            boxes = np.concatenate([boxes.reshape(-1, 4), pasted]).astype(np.float32)
+            classes = np.concatenate([classes, np.full(len(pasted), cfg.military_class, classes.dtype)])
+    return crop, boxes, classes
 
 
 def _dihedral(img: np.ndarray, boxes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

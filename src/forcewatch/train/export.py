@@ -7,6 +7,7 @@ import math
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from forcewatch import __version__
 from forcewatch.detect.metadata import ModelMeta
@@ -22,6 +23,7 @@ class ExportInfo:
     tile_px: int = 1024
     nms_iou: float = 0.5
     max_object_m: float = 120.0
+    max_source_gsd_m: float = 0.0  # coarsest imagery its classes can be seen in (0: 3× its GSD)
 
 
 def export_onnx(
@@ -61,6 +63,7 @@ def export_onnx(
         training_data=info.training_data,
         created=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         scores={},
+        max_source_gsd_m=info.max_source_gsd_m,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_name(out.name + ".raw")
@@ -93,12 +96,19 @@ def export_onnx(
 
 def record_scores(model_path: Path, key: str, scores: dict[str, object]) -> ModelMeta:
     """Store evaluation scores (for example the hold-out's) inside the model file's metadata."""
+    from forcewatch.detect.onnx_backend import read_meta
+
+    meta = read_meta(model_path)
+    return update_metadata(model_path, scores={**meta.scores, key: scores})
+
+
+def update_metadata(model_path: Path, **changes: Any) -> ModelMeta:
+    """Change fields of the metadata inside a model file (for example ``max_source_gsd_m``)."""
     import onnx
 
     from forcewatch.detect.onnx_backend import read_meta
 
-    meta = read_meta(model_path)
-    meta = replace(meta, scores={**meta.scores, key: scores})
+    meta = replace(read_meta(model_path), **changes)
     model = onnx.load(str(model_path))
     write_metadata(model, meta)
     onnx.save(model, str(model_path))
