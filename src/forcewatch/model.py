@@ -5,7 +5,7 @@ Boxes are always (minx, miny, maxx, maxy) in pixels of the image they were found
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 BoxPx = tuple[float, float, float, float]
 
@@ -88,6 +88,16 @@ class Observation:
     thresholds: dict[str, float]
     software_version: str
     id: int | None = None
+    #: classes this model cannot see in this scene (too coarse), with why: never a count of zero
+    not_observable: dict[str, str] = field(default_factory=dict)
+    #: ids of the observations (one per model) merged into this one by :func:`merge_by_scene`
+    members: tuple[int, ...] = ()
+
+    def count_text(self) -> str:
+        """ "12 aircraft, 0 vehicle; tent not observable" — counts, then what could not be seen."""
+        seen = ", ".join(f"{n} {c}" for c, n in sorted(self.counts.items()))
+        unseen = ", ".join(sorted(self.not_observable))
+        return "; ".join(t for t in (seen, f"{unseen} not observable" if unseen else "") if t) or "-"
 
 
 @dataclass(frozen=True)
@@ -122,3 +132,39 @@ class Comparison:
     summary: dict[str, dict[str, int]]  # class → before, after, arrived, departed, stayed, not_observed
     objects: tuple[ChangedObject, ...] = ()
     activity: tuple[ActivityPolygon, ...] = ()
+    not_observable: dict[str, str] = field(default_factory=dict)  # class → why it cannot be compared
+
+
+def merge_by_scene(observations: list[Observation]) -> list[Observation]:
+    """One observation per scene of a site, merging the models that scanned it (aircraft, vehicle,
+    tent): counts side by side, and a class counted by none but not observable by one stays "not
+    observable". Of one model's several runs on a scene, the latest counts. Date order is kept."""
+    groups: dict[int, dict[str, Observation]] = {}
+    for o in observations:  # in acquisition then id order: later runs replace earlier ones
+        groups.setdefault(o.scene_id, {})[o.model_id] = o
+    merged = []
+    for by_model in groups.values():
+        parts = sorted(by_model.values(), key=lambda o: (-o.share_observed, o.id or 0))
+        first = parts[0]
+        counts: dict[str, int] = {}
+        unseen: dict[str, str] = {}
+        for o in parts:
+            counts.update(o.counts)
+            unseen.update(o.not_observable)
+        for cls in counts:
+            unseen.pop(cls, None)
+        merged.append(
+            replace(
+                first,
+                counts=counts,
+                not_observable=unseen,
+                model_id="+".join(sorted(by_model)),
+                members=tuple(sorted(o.id for o in parts if o.id is not None)),
+            )
+        )
+    return sorted(merged, key=lambda o: (o.acquired, o.id or 0))
+
+
+def member_ids(observation: Observation) -> set[int]:
+    """The stored observations behind ``observation`` (itself, or those merged into it)."""
+    return set(observation.members) or ({observation.id} if observation.id is not None else set())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch import __version__
+from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
 from forcewatch.imagery.clouds import cloud_mask
@@ -208,8 +209,11 @@ def scan_pair(
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
+    others: Sequence[Detection] = (),
 ) -> ScanResult:
-    """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the site."""
+    """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the
+    site. ``others`` (other models' detections in this scene, scene pixels) can contain a detection
+    of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing)."""
     assert scene.id is not None and site.id is not None
     meta = detector.meta
     aoi = shapely.from_wkt(site.aoi_wkt)
@@ -245,6 +249,7 @@ def scan_pair(
                 poly = Polygon(zip(lons, lats, strict=True))
                 if aoi.contains(poly.centroid):
                     kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon_wkt=poly.wkt))
+    kept = drop_parts(kept, others)
     share, clouds = _observable(mosaic, scene, aoi, window)
     observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt)).difference(clouds)
     counts = {c: 0 for c in meta.classes}
@@ -268,32 +273,65 @@ def scan_pair(
     return ScanResult(scene, site, obs, kept)
 
 
+def not_observable_result(scene: Scene, site: Site, detector: OnnxDetector, reason: str) -> ScanResult:
+    """The record of a scene too coarse for ``detector``: its classes are not observable (not zero)."""
+    assert scene.id is not None and site.id is not None
+    meta = detector.meta
+    obs = Observation(
+        site_id=site.id,
+        scene_id=scene.id,
+        acquired=scene.acquired,
+        counts={},
+        share_observed=0.0,
+        observed_wkt="",
+        model_id=meta.model_id,
+        model_sha256=detector.sha256,
+        thresholds={"score": meta.score_threshold, "nms_iou": meta.nms_iou},
+        software_version=__version__,
+        not_observable={c: reason for c in meta.classes},
+    )
+    return ScanResult(scene, site, obs, [])
+
+
 def scan(
     store: Store,
-    detector: OnnxDetector,
+    detectors: OnnxDetector | Sequence[OnnxDetector],
     *,
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     timings: Timings | None = None,
 ) -> list[ScanResult]:
-    """Scan every scene × site pair not yet scanned with this model, in one transaction:
-    an interrupted or failed scan leaves the store as it was, and re-running it is harmless."""
+    """Scan every scene × site pair not yet scanned with each model, in one transaction: an
+    interrupted or failed scan leaves the store as it was, and re-running it is harmless. A scene
+    coarser than a model can see in is not read for it: its classes are recorded as not observable."""
     if site_name is not None:
         store.site(site_name)  # a clear error for an unknown site
-    pairs = store.pending_pairs(detector.sha256, site_name)
+    models = [detectors] if isinstance(detectors, OnnxDetector) else list(detectors)
+    models.sort(key=lambda d: -d.meta.overlap_px * d.meta.gsd_m)  # largest objects first: they hold parts
+    work = [(det, scene, site) for det in models for scene, site in store.pending_pairs(det.sha256, site_name)]
     results = []
     with store.transaction():
-        for i, (scene, site) in enumerate(pairs):
-            label = f"{site.name} @ {scene.acquired[:10]}"
-            tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-            res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings)
+        for i, (detector, scene, site) in enumerate(work):
+            label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
+            reason = detector.meta.not_observable_reason(scene.gsd_m)
+            if reason is not None:
+                res = not_observable_result(scene, site, detector, reason)
+            else:
+                tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+                assert site.id is not None
+                others = [
+                    d.detection
+                    for d in store.detections(site.id)
+                    if d.scene_id == scene.id and d.detection.model_id != detector.model_id
+                ]
+                res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings, others=others)
             res = replace(res, observation=store.add_observation(res.observation, res.detections))
             store.log(
                 "scan",
-                f"site {site.name!r} in scene {scene.id}: {res.observation.counts}, "
-                f"{res.observation.share_observed:.0%} observed",
+                f"site {site.name!r} in scene {scene.id} with {detector.model_id}: "
+                f"{res.observation.count_text()}, {res.observation.share_observed:.0%} observed",
             )
             results.append(res)
             if progress:
-                progress("scenes", i + 1, len(pairs))
+                progress("scenes", i + 1, len(work))
     return results

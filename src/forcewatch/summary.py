@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import shapely
 
 from forcewatch.geo.distance import Distance, distance_to, reference_line
-from forcewatch.model import Observation, Site
+from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
 
 
@@ -34,6 +34,7 @@ class SiteStatus:
             else {
                 "acquired": o.acquired,
                 "counts": o.counts,
+                "not_observable": o.not_observable,
                 "share_observed": o.share_observed,
                 "scene_id": o.scene_id,
                 "model": o.model_id,
@@ -47,7 +48,7 @@ def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus
     out = []
     for site in store.sites():
         assert site.id is not None
-        obs = store.observations(site.id)
+        obs = merge_by_scene(store.observations(site.id))
         dist = distance_to(shapely.from_wkt(site.aoi_wkt), line) if line is not None else None
         out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
@@ -59,6 +60,7 @@ def observation_json(o: Observation) -> dict[str, object]:
         "acquired": o.acquired,
         "scene_id": o.scene_id,
         "counts": o.counts,
+        "not_observable": o.not_observable,
         "share_observed": o.share_observed,
         "model": o.model_id,
         "model_sha256": o.model_sha256,

@@ -85,7 +85,7 @@ def test_alerts_are_delivered_once_and_queued_while_the_webhook_is_down(tmp_path
     assert CliRunner().invoke(app, ["init", str(ws), "--example", "ukraine-2022"]).exit_code == 0
     a = _scene(tmp_path / "a.tif", [0, 1], "2022-01-20T09:00:00Z")
     b = _scene(tmp_path / "b.tif", [0, 1, 2, 3, 4, 5, 6], "2022-02-10T09:00:00Z")
-    for args in (["ingest", str(a), str(b)], ["scan"], ["compare", "Luninets airfield"]):
+    for args in (["ingest", str(a), str(b)], ["scan", "--model", "aircraft"], ["compare", "Luninets airfield"]):
         _run(*args, "-w", str(ws))
 
     server = HTTPServer(("127.0.0.1", 0), _Hook)

@@ -59,7 +59,7 @@ def test_compare_two_dates(ws: Path, tmp_path: Path) -> None:
     a = _scene(tmp_path / "a.tif", [0, 1, 2, 3, 4], "2022-01-20T09:00:00Z")
     b = _scene(tmp_path / "b.tif", [0, 1, 2, 5, 6, 7], "2022-02-10T09:00:00Z", shift_px=(2.0, -1.5), gain=1.12)
     _run("ingest", str(a), str(b), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
     assert doc["classes"]["aircraft"] == {
         "before": 5,
@@ -84,7 +84,7 @@ def test_compare_two_dates(ws: Path, tmp_path: Path) -> None:
 
 def test_a_single_observation_has_nothing_to_compare(ws: Path, tmp_path: Path) -> None:
     _run("ingest", str(_scene(tmp_path / "a.tif", [0, 1], "2022-01-20T09:00:00Z")), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
     assert "1 observation: nothing to compare" in str(res.exception)
 
@@ -93,7 +93,7 @@ def test_an_all_cloud_scene_is_not_observed(ws: Path, tmp_path: Path) -> None:
     a = _scene(tmp_path / "a.tif", [0, 1, 2], "2022-01-20T09:00:00Z")
     b = _scene(tmp_path / "b.tif", [0, 1, 2], "2022-02-10T09:00:00Z", cloud=True)
     _run("ingest", str(a), str(b), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
     assert "under cloud" in str(res.exception) and "not observed" in str(res.exception)
 
@@ -101,7 +101,7 @@ def test_an_all_cloud_scene_is_not_observed(ws: Path, tmp_path: Path) -> None:
 def test_brief_outlines_new_activity(ws: Path, tmp_path: Path) -> None:
     a = _scene(tmp_path / "a.tif", [0, 1, 2], "2022-01-20T09:00:00Z")
     b = _scene(tmp_path / "b.tif", [0, 1, 2], "2022-02-10T09:00:00Z", camp=True)
-    for args in (["ingest", str(a), str(b)], ["scan"]):
+    for args in (["ingest", str(a), str(b)], ["scan", "--model", "aircraft"]):
         _run(*args, "-w", str(ws))
     doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
     assert len(doc["new_activity"]) == 1 and 0.2 < doc["new_activity"][0]["area_ha"] < 0.4  # 110 m × 27 m
@@ -124,7 +124,7 @@ def test_a_drop_under_cloud_is_not_observed_never_departed(ws: Path, tmp_path: P
     a = _scene(tmp_path / "a.tif", [0, 1, 2, 5, 6, 7], "2022-01-20T09:00:00Z")  # slots 0-2 lie in the west
     b = _half_cloud(tmp_path / "b.tif", [0, 1, 2, 5, 6, 7], "2022-02-10T09:00:00Z")
     _run("ingest", str(a), str(b), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     obs = json.loads(_run("observations", "Luninets airfield", "--json", "-w", str(ws)).output)["observations"]
     assert obs[1]["share_observed"] < obs[0]["share_observed"] * 0.65  # the cloud hides part of the scene's cover
     doc = json.loads(_run("compare", "Luninets airfield", "--json", "-w", str(ws)).output)
@@ -138,7 +138,7 @@ def test_a_user_mask_is_not_observed(ws: Path, tmp_path: Path) -> None:
     a = _scene(tmp_path / "a.tif", [0, 1, 5, 6], "2022-01-20T09:00:00Z")
     b = _scene(tmp_path / "b.tif", [5, 6], "2022-02-10T09:00:00Z")
     _run("ingest", str(a), str(b), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     # a mask over the western third of the scene (where slots 0 and 1 are)
     x0, y0 = Transformer.from_crs(4326, 32635, always_xy=True).transform(LON, LAT)
     to_ll = Transformer.from_crs(32635, 4326, always_xy=True)
@@ -169,6 +169,6 @@ def test_scenes_that_do_not_overlap(ws: Path, tmp_path: Path) -> None:
     rgb, _ = render_airfield(1400, 900, 0.5, [(*SLOTS[0], 34.0, 0.0)], seed=11)
     b = write_geotiff(rgb, tmp_path / "b.tif", LAT, LON + 1000 / 68_000, 0.5, "2022-02-10T09:00:00Z")  # 1 km east
     _run("ingest", str(a), str(b), "-w", str(ws))
-    _run("scan", "-w", str(ws))
+    _run("scan", "--model", "aircraft", "-w", str(ws))
     res = _run("compare", "Luninets airfield", "-w", str(ws), ok=False)
     assert "do not overlap" in str(res.exception)

@@ -66,9 +66,9 @@ def test_the_whole_monitoring_flow(runner: CliRunner, scenes: list[Path], tmp_pa
     assert res.output.count("ingested") == 2 and "Luninets airfield" in res.output
     again = run(runner, "ingest", *map(str, scenes), "-w", str(ws))
     assert again.output.count("skipped") == 2  # idempotent, by sha256
-    res = run(runner, "scan", "-w", str(ws))
+    res = run(runner, "scan", "--model", "aircraft", "-w", str(ws))
     assert "Luninets airfield" in res.output
-    res = run(runner, "scan", "-w", str(ws))
+    res = run(runner, "scan", "--model", "aircraft", "-w", str(ws))
     assert "nothing new to scan" in res.output
     status = json.loads(run(runner, "status", "-w", str(ws), "--json").output)
     lun = next(r for r in status if r["site"] == "Luninets airfield")
@@ -132,7 +132,7 @@ def test_scene_that_overlaps_no_site(runner: CliRunner, tmp_path: Path) -> None:
     far = write_geotiff(rgb, tmp_path / "paris.tif", 48.85, 2.35, 0.5, "2022-02-01T10:00:00Z")
     res = run(runner, "ingest", str(far), "-w", str(ws))
     assert "overlaps no site" in res.output
-    assert "nothing new to scan" in run(runner, "scan", "-w", str(ws)).output
+    assert "nothing new to scan" in run(runner, "scan", "--model", "aircraft", "-w", str(ws)).output
 
 
 def test_not_a_workspace(runner: CliRunner, tmp_path: Path) -> None:
@@ -203,7 +203,7 @@ def test_estimate_after_a_scan(runner: CliRunner, scenes: list[Path], tmp_path: 
     ws = tmp_path / "ws"
     run(runner, "init", str(ws), "--example", "ukraine-2022")
     run(runner, "ingest", *map(str, scenes), "-w", str(ws))
-    run(runner, "scan", "-w", str(ws))
+    run(runner, "scan", "--model", "aircraft", "-w", str(ws))
     doc = json.loads(run(runner, "estimate", "-w", str(ws), "--site", "Luninets airfield", "--json").output)
     (site,) = doc["sites"]
     (aircraft,) = site["classes"]

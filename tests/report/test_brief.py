@@ -54,7 +54,7 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
             1200, 700, 0.5, [(120 + k * 90, 200, 34.0, 30.0 * k) for k in range(3 + 3 * i)], seed=i
         )
         paths.append(str(write_geotiff(rgb, tmp_path / f"l{i}.tif", 52.25, 26.80, 0.5, when)))
-    for args in (["ingest", *paths], ["scan"]):
+    for args in (["ingest", *paths], ["scan", "--model", "aircraft"]):
         res = runner.invoke(app, [*args, "-w", str(ws)])
         assert res.exit_code == 0, res.output
     brief = tmp_path / "brief.html"

@@ -203,6 +203,7 @@ class SiteEstimate:
             "share_observed": o.share_observed,
             "scene_id": o.scene_id,
             "classes": [e.to_json() for e in self.classes],
+            "not_observable": o.not_observable,
         }
 
 

@@ -27,20 +27,17 @@ from forcewatch.imagery.coreg import (
     shift_image,
     warp,
 )
-from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation
+from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation, member_ids, merge_by_scene
 from forcewatch.store.base import Store
 
 
 def pick_observations(
     store: Store, site_name: str, date_from: str | None, date_to: str | None
 ) -> tuple[Observation, Observation]:
-    """The earlier and later observations to compare (made with the same model)."""
+    """The earlier and later observations to compare (each merges the models run on its scene)."""
     site = store.site(site_name)
     assert site.id is not None
-    obs = store.observations(site.id)
-    if obs:
-        model = obs[-1].model_sha256
-        obs = [o for o in obs if o.model_sha256 == model]
+    obs = merge_by_scene(store.observations(site.id))
     if len(obs) < 2:
         raise InputError(
             f"{site_name!r} has {len(obs)} observation{'s' if len(obs) != 1 else ''}: nothing to compare. "
@@ -116,8 +113,9 @@ def compare(
             "not observed, nothing can be compared."
         )
     dets = list(store.detections(site.id))
-    before = [d for d in dets if d.observation_id == earlier.id]
-    after = [d for d in dets if d.observation_id == later.id]
+    ids_before, ids_after = member_ids(earlier), member_ids(later)
+    before = [d for d in dets if d.observation_id in ids_before]
+    after = [d for d in dets if d.observation_id in ids_after]
     # objects move between dates: align on the ground, not on them
     movers = _objects_mask([d.detection.polygon_wkt for d in [*before, *after] if d.detection.polygon_wkt], grid)
     al = estimate_shift(grey(ra), grey(rb), valid, grid.gsd_m, unusable=ca | cb | movers)
@@ -169,7 +167,8 @@ def compare(
         ]
     area_usable = float(usable.sum()) / max(1, int(valid.sum()))
     summary = {}
-    for cls in sorted(set(earlier.counts) | set(later.counts) | set(changes)):
+    unseen = {**earlier.not_observable, **later.not_observable}  # on either date: no comparison
+    for cls in sorted((set(earlier.counts) | set(later.counts) | set(changes)) - set(unseen)):
         got = changes.get(cls)
         summary[cls] = {
             "before": earlier.counts.get(cls, 0),
@@ -191,4 +190,5 @@ def compare(
         summary,
         tuple(objects),
         tuple(ActivityPolygon(a.polygon_wkt, a.area_m2, a.confidence) for a in activity),
+        unseen,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from forcewatch.change.match import match_objects
-from forcewatch.model import Observation
+from forcewatch.model import Observation, member_ids
 from forcewatch.store.base import StoredDetection
 
 
@@ -36,8 +36,11 @@ def build_tracks(observations: list[Observation], detections: list[StoredDetecti
     open_by_det: dict[int, Track] = {}  # last detection id of each open track → track
     previous: list[StoredDetection] = []
     for obs in sorted(observations, key=lambda o: o.acquired):
-        current = [d for d in detections if d.observation_id == obs.id]
-        carried: list[StoredDetection] = []
+        ids = member_ids(obs)
+        current = [d for d in detections if d.observation_id in ids]
+        # a class this date cannot see (too coarse) is neither present nor gone: carried over
+        carried = [d for d in previous if d.detection.class_name in obs.not_observable]
+        previous = [d for d in previous if d.detection.class_name not in obs.not_observable]
         if previous:
             for change in match_objects(previous, current, observed_after_wkt=obs.observed_wkt or None).values():
                 for a, b in change.stayed:

@@ -73,6 +73,9 @@ def estimate_cmd(
                 f"{p.central:,.0f} ({p.low:,.0f}–{p.high:,.0f})" if p else "-",
             )
             notes.extend(a for a in e.assumptions if a not in notes)
+        for cls, why in sorted(o.not_observable.items()):
+            table.add_row(r.site, o.acquired[:10], "-", cls, "not observable", "-", "-", "-")
+            notes.append(f"{r.site} {o.acquired[:10]}: {cls} not observable: {why}")
     console.print(table)
     console.print("Estimates cover the observed share of each site only.")
     for n in notes:

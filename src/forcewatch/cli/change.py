@@ -51,6 +51,7 @@ def compare_cmd(
         "misalignment": {"shift_east_m": c.shift_east_m, "shift_north_m": c.shift_north_m, "residual_m": c.residual_m},
         "share_usable": c.share_usable,
         "classes": c.summary,
+        "not_observable": c.not_observable,
         "new_activity": [
             {
                 "area_m2": round(a.area_m2),
@@ -69,7 +70,11 @@ def compare_cmd(
         table.add_column(col, justify="left" if col == "class" else "right")
     for cls, s in c.summary.items():
         table.add_row(cls, *(str(s[k]) for k in ("before", "after", "arrived", "departed", "stayed", "not_observed")))
+    for cls in sorted(c.not_observable):
+        table.add_row(cls, *(["not observable"] + ["-"] * 5))
     console.print(table)
+    for cls, why in sorted(c.not_observable.items()):
+        console.print(f"{cls}: not observable ({why}): no count, no change")
     console.print(
         f"misalignment corrected: {c.shift_east_m:+.1f} m east, {c.shift_north_m:+.1f} m north "
         f"(residual about {c.residual_m:.1f} m); {c.share_usable:.0%} of the common area usable (cloud-free, valid)"
@@ -91,6 +96,7 @@ def timeline_cmd(
 ) -> None:
     """A site's observations and the comparisons between them, in date order."""
     from forcewatch.change.tracks import build_tracks
+    from forcewatch.model import member_ids, merge_by_scene
     from forcewatch.summary import observation_json
     from forcewatch.workspace import open_workspace
 
@@ -98,11 +104,10 @@ def timeline_cmd(
     try:
         s = store.site(site)
         assert s.id is not None
-        obs = store.observations(s.id)
+        obs = merge_by_scene(store.observations(s.id))
         comps = store.comparisons(s.id)
-        if obs:  # one model's observations: the latest's
-            obs = [o for o in obs if o.model_sha256 == obs[-1].model_sha256]
-        tracks = build_tracks(obs, [d for d in store.detections(s.id) if d.observation_id in {o.id for o in obs}])
+        ids = {i for o in obs for i in member_ids(o)}
+        tracks = build_tracks(obs, [d for d in store.detections(s.id) if d.observation_id in ids])
     finally:
         store.close()
     if as_json:
@@ -130,7 +135,7 @@ def timeline_cmd(
             )
         table.add_row(
             o.acquired[:16].replace("T", " "),
-            ", ".join(f"{n} {k}" for k, n in sorted(o.counts.items())),
+            o.count_text(),
             f"{o.share_observed:.0%}",
             change or "-",
         )

@@ -18,8 +18,12 @@ def detect_cmd(
         typer.Option("--gsd-m", help="Metres per pixel, for images without georeferencing."),
     ] = None,
     model: Annotated[
-        str | None,
-        typer.Option("--model", help="Bundled model name or .onnx path (default: aircraft)."),
+        list[str] | None,
+        typer.Option(
+            "--model",
+            help="Bundled model name or .onnx path (repeatable; default: every bundled model that can see at "
+            "the image's GSD).",
+        ),
     ] = None,
     threshold: Annotated[
         float | None,
@@ -32,13 +36,14 @@ def detect_cmd(
     ] = None,
     annotated: Annotated[Path | None, typer.Option("--annotated", help="Write a PNG with the boxes drawn.")] = None,
 ) -> None:
-    """Detect and count objects on IMAGE (resampled to the model's GSD, tiled, merged)."""
-    from forcewatch.detect.registry import load_detector
+    """Detect and count objects on IMAGE (resampled to each model's GSD, tiled, merged); group tents
+    and vehicles into camps."""
+    from forcewatch.detect.registry import bundled_models, load_detector
     from forcewatch.detect.run import detect_image
     from forcewatch.report.annotate import write_annotated
     from forcewatch.report.geojson import write_geojson
 
-    detector = load_detector(model)
+    detector = [load_detector(m) for m in (model or list(bundled_models()))]
     if as_json:
         run = detect_image(image, detector, user_gsd_m=gsd_m, score_threshold=threshold)
     else:
@@ -66,7 +71,15 @@ def detect_cmd(
     for (cls, size), scores in sorted(groups.items()):
         table.add_row(cls, size, str(len(scores)), f"{sum(scores) / len(scores):.2f}")
     table.add_row("[bold]all", "", f"[bold]{len(run.detections)}", "")
+    for cls, why in sorted(run.not_observable.items()):
+        table.add_row(cls, "-", "not observable", "")
+        table.caption = (table.caption or "") + f"{cls} not observable: {why}. "
     console.print(table)
+    for i, camp in enumerate(run.camps, start=1):
+        counts = ", ".join(f"{n} {c}" for c, n in sorted(camp.counts.items()))
+        console.print(
+            f"camp {i} ({camp.kind}): {counts} on {camp.area_m2 / 1e4:.2f} ha, {camp.density_per_ha:.0f} objects/ha"
+        )
     for path in (geojson, annotated):
         if path:
             console.print(f"wrote {path}")

@@ -88,34 +88,41 @@ def ingest_cmd(
 
 def scan_cmd(
     site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Bundled model name or .onnx path.")] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", help="Bundled model name or .onnx path (repeatable; default: every bundled model)."),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Scan every scene × site pair not yet scanned with the model."""
-    from forcewatch.detect.registry import load_detector
+    """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
+    scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
+    from forcewatch.detect.registry import bundled_models, load_detector
     from forcewatch.pipeline import scan
     from forcewatch.workspace import open_workspace
 
-    detector = load_detector(model)
+    detectors = [load_detector(m) for m in (model or list(bundled_models()))]
+    names = ", ".join(d.model_id for d in detectors)
     store = open_workspace(workspace)
     try:
         with scan_progress() as update:
-            results = scan(store, detector, site_name=site, progress=update)
+            results = scan(store, detectors, site_name=site, progress=update)
     finally:
         store.close()
     if not results:
-        console.print(f"nothing new to scan with model {detector.model_id}: every scene × site pair is done.")
+        console.print(f"nothing new to scan with {names}: every scene × site pair is done.")
         return
-    table = Table(title=f"Scan with {detector.model_id}")
-    for col in ("site", "date", "counts", "observed"):
+    table = Table(title=f"Scan with {names}")
+    for col in ("site", "date", "GSD", "model", "counts", "observed"):
         table.add_column(col)
     for r in results:
         o = r.observation
         table.add_row(
             r.site.name,
             o.acquired[:10],
-            ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())),
-            f"{o.share_observed:.0%}",
+            f"{r.scene.gsd_m:.2f} m",
+            o.model_id,
+            o.count_text(),
+            f"{o.share_observed:.0%}" if not o.not_observable else "-",
         )
     console.print(table)
 

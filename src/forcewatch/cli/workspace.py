@@ -42,7 +42,7 @@ def status_table(rows: list[SiteStatus]) -> Table:
         table.add_column(col, justify="right" if col in ("observed", "scenes", "obs.", "km to line") else "left")
     for r in rows:
         o = r.latest
-        counts = ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())) if o else "-"
+        counts = o.count_text() if o else "-"
         table.add_row(
             r.site.name,
             r.site.kind,
@@ -103,8 +103,8 @@ def observations_cmd(
         table.add_row(
             o.acquired.replace("T", " ").rstrip("Z"),
             str(o.scene_id),
-            ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())),
-            f"{o.share_observed:.0%}",
+            o.count_text(),
+            f"{o.share_observed:.0%}" if not o.not_observable else "-",
             o.model_id,
         )
     console.print(table)

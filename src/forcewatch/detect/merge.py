@@ -1,10 +1,14 @@
-"""Merging detections across tiles: core ownership, then class-wise non-maximum suppression."""
+"""Merging detections across tiles (core ownership, then class-wise non-maximum suppression) and
+across models (parts of a larger object of another class are dropped)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
 from forcewatch.imagery.tiles import Tile
+from forcewatch.model import Detection
 
 
 def in_core(boxes: np.ndarray, tile: Tile) -> np.ndarray:
@@ -37,3 +41,29 @@ def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) 
         ious = inter / (areas[i] + areas[rest] - inter + 1e-9)
         suppressed[rest[ious > iou]] = True
     return np.array(keep, np.int64)
+
+
+def drop_parts(
+    detections: list[Detection], others: Sequence[Detection] = (), *, inside: float = 0.6, ratio: float = 4.0
+) -> list[Detection]:
+    """Drop detections that lie mostly (``inside`` of their box) within a detection of another
+    class at least ``ratio`` times larger: a "vehicle" on an aircraft's wing tip or tail is part of
+    the aircraft. ``others`` are further detections (other models' on the same pixels) that can
+    contain but are not returned. Boxes must share one pixel frame."""
+    import shapely
+
+    pool = [*detections, *others]
+    if len(pool) < 2 or not detections:
+        return list(detections)
+    boxes = np.array([d.box_px for d in pool], np.float64)
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    geoms = shapely.box(boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3])
+    tree = shapely.STRtree(geoms)
+    small, big = tree.query(geoms[: len(detections)], predicate="intersects")
+    cls = np.array([d.class_name for d in pool])
+    cand = (small != big) & (cls[small] != cls[big]) & (areas[big] >= ratio * areas[small])
+    small, big = small[cand], big[cand]
+    inter = shapely.area(shapely.intersection(geoms[small], geoms[big]))
+    part = np.zeros(len(detections), bool)
+    part[small[inter >= inside * areas[small]]] = True
+    return [d for d, p in zip(detections, part, strict=True) if not p]

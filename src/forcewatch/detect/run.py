@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import shapely
+from affine import Affine
 
-from forcewatch.detect.merge import in_core, nms
+from forcewatch.detect.camps import Camp, box_footprint, find_camps
+from forcewatch.detect.merge import drop_parts, in_core, nms
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.imagery.raster import RasterReader, resolve_gsd
@@ -57,6 +60,26 @@ class DetectionRun:
     crs_wkt: str | None = None
     transform: tuple[float, float, float, float, float, float] | None = None
     timings: Timings = field(default_factory=Timings)
+    models: list[dict[str, object]] = field(default_factory=list)  # every model run, with its threshold
+    not_observable: dict[str, str] = field(default_factory=dict)  # class → why no model could see it
+    camps: list[Camp] = field(default_factory=list)  # in the image's metric plane (pixels × GSD)
+
+    def camp_wkt(self, camp: Camp) -> str:
+        """A camp's outline in lon/lat (georeferenced image) or in pixels of the image."""
+        px = shapely.transform(camp.polygon, lambda xy: xy / self.gsd_m)
+        if self.transform is None or self.crs_wkt is None:
+            return px.wkt
+        from pyproj import CRS, Transformer
+
+        aff = Affine(*self.transform)
+        to_ll = Transformer.from_crs(CRS.from_wkt(self.crs_wkt), 4326, always_xy=True)
+
+        def convert(xy: np.ndarray) -> np.ndarray:
+            mx = aff.a * xy[:, 0] + aff.b * xy[:, 1] + aff.c
+            my = aff.d * xy[:, 0] + aff.e * xy[:, 1] + aff.f
+            return np.column_stack(to_ll.transform(mx, my))
+
+        return shapely.transform(px, convert).wkt
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -74,7 +97,10 @@ class DetectionRun:
             "score_threshold": round(self.score_threshold, 4),
             "size_px": [self.width_px, self.height_px],
             "counts": self.counts(),
+            "not_observable": self.not_observable,
+            "models": self.models,
             "detections": [d.to_json() for d in self.detections],
+            "camps": [c.to_json(self.camp_wkt(c)) for c in self.camps],
         }
 
 
@@ -175,36 +201,61 @@ def detect_source(
 
 def detect_image(
     path: Path,
-    detector: OnnxDetector,
+    detector: OnnxDetector | Sequence[OnnxDetector],
     *,
     user_gsd_m: float | None = None,
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> DetectionRun:
-    """Detect on an image file; its GSD comes from its georeferencing, else from the user."""
+    """Detect on an image file with one model or several; its GSD comes from its georeferencing,
+    else from the user. A model that cannot see at that GSD is not run: its classes are reported
+    as not observable. Parts of a larger object of another class are dropped; tents and vehicles
+    are grouped into camps."""
+    detectors = [detector] if isinstance(detector, OnnxDetector) else list(detector)
+    detectors.sort(key=lambda d: -d.meta.overlap_px * d.meta.gsd_m)  # largest objects first
+    dets: list[Detection] = []
+    not_observable: dict[str, str] = {}
+    ran: list[OnnxDetector] = []
+    timings = Timings()
     with RasterReader(path) as reader:
         gsd_m, gsd_source = resolve_gsd(reader.info, user_gsd_m)
-        timings = Timings()
-        dets = detect_source(
-            reader,
-            gsd_m,
-            detector,
-            score_threshold=score_threshold,
-            progress=progress,
-            timings=timings,
-        )
+        for det in detectors:
+            reason = det.meta.not_observable_reason(gsd_m)
+            if reason is not None:
+                not_observable.update({c: reason for c in det.meta.classes})
+                continue
+            found = detect_source(
+                reader, gsd_m, det, score_threshold=score_threshold, progress=progress, timings=timings
+            )
+            dets += drop_parts(found, dets)
+            ran.append(det)
         info = reader.info
+    dets.sort(key=lambda d: -d.score)
+    camps = find_camps([box_footprint(d.box_px, gsd_m) for d in dets], [d.class_name for d in dets])
+    first = ran[0] if ran else detectors[0]
     return DetectionRun(
         image=str(path),
         gsd_m=gsd_m,
         gsd_source=gsd_source,
-        model_id=detector.model_id,
-        model_sha256=detector.sha256,
-        score_threshold=detector.meta.score_threshold if score_threshold is None else score_threshold,
+        model_id="+".join(d.model_id for d in ran) or "none",
+        model_sha256=first.sha256,
+        score_threshold=first.meta.score_threshold if score_threshold is None else score_threshold,
         width_px=info.width_px,
         height_px=info.height_px,
-        detections=sorted(dets, key=lambda d: -d.score),
+        detections=dets,
         crs_wkt=info.crs_wkt,
         transform=info.transform if info.georeferenced else None,
         timings=timings,
+        models=[
+            {
+                "model": d.model_id,
+                "sha256": d.sha256,
+                "classes": list(d.meta.classes),
+                "gsd_m": d.meta.gsd_m,
+                "score_threshold": d.meta.score_threshold if score_threshold is None else score_threshold,
+            }
+            for d in ran
+        ],
+        not_observable=not_observable,
+        camps=camps,
     )

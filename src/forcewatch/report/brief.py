@@ -20,7 +20,7 @@ from forcewatch.assess.estimate import SiteEstimate, site_estimates
 from forcewatch.change.match import match_objects
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.imagery.raster import RasterReader
-from forcewatch.model import Observation, Scene, Site
+from forcewatch.model import Observation, Scene, Site, member_ids, merge_by_scene
 from forcewatch.report.charts import counts_timeline, overview_map
 from forcewatch.store.base import Store, StoredDetection
 
@@ -70,7 +70,7 @@ def headline(site: Site, obs: list[Observation], distance: Distance | None) -> s
     if not obs:
         return f"{site.name}: no observation yet."
     last = obs[-1]
-    counts = ", ".join(f"{n} {c}" for c, n in sorted(last.counts.items()))
+    counts = last.count_text()
     where = (
         f"{site.name} ({site.lat:.2f} N, {site.lon:.2f} E)"
         if site.lat is not None and site.lon is not None
@@ -81,8 +81,9 @@ def headline(site: Site, obs: list[Observation], distance: Distance | None) -> s
         parts.append(f"{distance.distance_km:.0f} km ({distance.distance_miles:.0f} miles) from the {distance.line}")
     if len(obs) >= 2:
         prev = obs[-2]
-        deltas = [f"{last.counts.get(c, 0) - prev.counts.get(c, 0):+d} {c}" for c in sorted(last.counts)]
-        parts.append(f"{', '.join(deltas)} since {_date(prev.acquired)}")
+        deltas = [f"{last.counts[c] - prev.counts[c]:+d} {c}" for c in sorted(last.counts) if c in prev.counts]
+        if deltas:
+            parts.append(f"{', '.join(deltas)} since {_date(prev.acquired)}")
     parts.append(f"{last.share_observed:.0%} of the site observed")
     return "; ".join(parts) + "."
 
@@ -185,7 +186,7 @@ def build_brief(
         assert site.id is not None
         obs = [
             o
-            for o in store.observations(site.id)
+            for o in merge_by_scene(store.observations(site.id))
             if (not date_from or o.acquired >= date_from) and (not date_to or o.acquired[:10] <= date_to[:10])
         ]
         dist = distance_to(shapely.from_wkt(site.aoi_wkt), ref)
@@ -194,11 +195,15 @@ def build_brief(
         previous: list[StoredDetection] | None = None
         for o in obs:
             scene = scenes[o.scene_id]
-            mine = [d for d in dets if d.observation_id == o.id]
+            ids = member_ids(o)
+            mine = [d for d in dets if d.observation_id in ids]
             status: dict[int, str] = {}
             gone: list[tuple[str, StoredDetection]] = []
             summary = ""
-            if previous is not None:
+            carried: list[StoredDetection] = []
+            if previous is not None:  # classes this date cannot see are carried, not departed
+                carried = [d for d in previous if d.detection.class_name in o.not_observable]
+                previous = [d for d in previous if d.detection.class_name not in o.not_observable]
                 changes = match_objects(previous, mine, observed_after_wkt=o.observed_wkt or None)
                 for ch in changes.values():
                     status.update({b.id: "stayed" for _, b in ch.stayed})
@@ -215,17 +220,22 @@ def build_brief(
             png, caption = chip(scene, site, mine, status, gone, activity)
             if activity:
                 summary += f"; {len(activity)} new-activity area(s) outlined"
+            if o.not_observable:
+                summary += "; " + "; ".join(
+                    f"{c} not observable ({why})" for c, why in sorted(o.not_observable.items())
+                )
+                summary = summary.lstrip("; ")
             section.chips.append(
                 DateChip(
                     o.acquired, scene, o, png, caption + (f". Since the previous date: {summary}" if summary else "")
                 )
             )
-            previous = mine
+            previous = mine + carried
         if obs:
             classes = sorted({c for o in obs for c in o.counts})
             section.timeline_png = counts_timeline(
                 [o.acquired for o in obs],
-                {c: [o.counts.get(c, 0) for o in obs] for c in classes},
+                {c: [o.counts.get(c) for o in obs] for c in classes},  # None: not observable that date
                 f"{site.name}: counts",
             )
             if model_scores is not None:
@@ -234,9 +244,7 @@ def build_brief(
         sections.append(section)
     points = []
     for s in sections:
-        label = (
-            ", ".join(f"{n} {c}" for c, n in sorted(s.observations[-1].counts.items())) if s.observations else "no data"
-        )
+        label = s.observations[-1].count_text() if s.observations else "no data"
         points.append((s.site.name, s.site.lat or 0.0, s.site.lon or 0.0, label))
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),

@@ -57,13 +57,18 @@ def overview_map(points: Sequence[tuple[str, float, float, str]], margin_deg: fl
     return _png(fig)
 
 
-def counts_timeline(dates: Sequence[str], series: dict[str, Sequence[int]], title: str) -> bytes:
-    """Counts per class over the observation dates."""
+def counts_timeline(dates: Sequence[str], series: dict[str, Sequence[int | None]], title: str) -> bytes:
+    """Counts per class over the observation dates; None (not observable, or not scanned) is a gap
+    marked "n/o" on the axis, never a zero."""
     fig, ax = plt.subplots(figsize=(7, 2.8))
     for cls, values in sorted(series.items()):
-        ax.plot(range(len(dates)), values, marker="o", label=cls)
+        ys = [float("nan") if v is None else v for v in values]
+        ax.plot(range(len(dates)), ys, marker="o", label=cls)
         for i, v in enumerate(values):
-            ax.annotate(str(v), (i, v), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=8)
+            if v is None:
+                ax.annotate(f"{cls}: n/o", (i, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)
+            else:
+                ax.annotate(str(v), (i, v), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(range(len(dates)), [d[:10] for d in dates], rotation=0, fontsize=8)
     ax.set_ylabel("count")
     ax.set_ylim(bottom=0)

@@ -125,8 +125,14 @@ def _migration_3(con: sqlite3.Connection) -> None:
     )
 
 
+def _migration_4(con: sqlite3.Connection) -> None:
+    """Classes a model could not see in a scene (too coarse): recorded, never counted as zero."""
+    con.execute("ALTER TABLE observations ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
+    con.execute("ALTER TABLE comparisons ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
+
+
 #: Schema migrations, in order; the schema version is the number applied.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 STORE_NAME = "forcewatch.gpkg"
 
 
@@ -375,13 +381,15 @@ class GeoPackageStore:
             json.loads(row["thresholds"]),
             row["software_version"],
             row["fid"],
+            json.loads(row["not_observable"]),
         )
 
     def add_observation(self, obs: Observation, detections: list[Detection]) -> Observation:
         self._require_tx()
         cur = self.con.execute(
             "INSERT INTO observations (geom, site_id, scene_id, acquired, counts, total, share_observed, model_id, "
-            "model_sha256, thresholds, software_version, scanned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "model_sha256, thresholds, software_version, scanned, not_observable) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 fmt.encode(shapely.from_wkt(obs.observed_wkt)) if obs.observed_wkt else None,
                 obs.site_id,
@@ -395,6 +403,7 @@ class GeoPackageStore:
                 json.dumps(obs.thresholds),
                 obs.software_version,
                 _now(),
+                json.dumps(obs.not_observable, sort_keys=True),
             ),
         )
         oid = int(cur.lastrowid or 0)
@@ -461,7 +470,8 @@ class GeoPackageStore:
         )
         cur = self.con.execute(
             "INSERT INTO comparisons (site_id, earlier_observation, later_observation, earlier, later, shift_east_m, "
-            "shift_north_m, residual_m, share_usable, summary, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "shift_north_m, residual_m, share_usable, summary, created, not_observable) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 c.site_id,
                 c.earlier.id,
@@ -474,6 +484,7 @@ class GeoPackageStore:
                 c.share_usable,
                 json.dumps(c.summary),
                 _now(),
+                json.dumps(c.not_observable, sort_keys=True),
             ),
         )
         cid = int(cur.lastrowid or 0)
@@ -516,7 +527,10 @@ class GeoPackageStore:
     def comparisons(self, site_id: int) -> list[dict[str, Any]]:
         """Stored comparisons of a site (rows of the comparisons table, summary decoded)."""
         rows = self.con.execute("SELECT * FROM comparisons WHERE site_id = ? ORDER BY later, earlier", (site_id,))
-        return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
+        return [
+            {**dict(r), "summary": json.loads(r["summary"]), "not_observable": json.loads(r["not_observable"])}
+            for r in rows
+        ]
 
     def change_rows(self, table: str, site_ids: set[int]) -> list[dict[str, Any]]:
         """Rows of ``change_objects`` or ``activity`` for these sites, geometry as WKT."""
