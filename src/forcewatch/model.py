@@ -119,6 +119,35 @@ class ActivityPolygon:
 
 
 @dataclass(frozen=True)
+class CampChange:
+    """A camp (cluster of tents and vehicles) on the later date, or one gone since the earlier."""
+
+    status: str  # new | grown | shrunk | unchanged | gone
+    kind: str  # tent camp | vehicle park
+    counts: dict[str, int]  # objects in the camp on its date (the earlier one for "gone")
+    objects_before: int  # objects of the earlier date's camps it overlaps
+    area_m2: float
+    activity_m2: float  # new-activity area inside the camp's outline (ground disturbed, new tents)
+    polygon_wkt: str  # EPSG:4326
+    acquired: str
+
+    def to_json(self) -> dict[str, object]:
+        n = sum(self.counts.values())
+        return {
+            "status": self.status,
+            "kind": self.kind,
+            "objects": n,
+            "counts": dict(sorted(self.counts.items())),
+            "objects_before": self.objects_before,
+            "area_ha": round(self.area_m2 / 1e4, 2),
+            "density_per_ha": round(n / max(self.area_m2 / 1e4, 1e-9), 1),
+            "new_activity_ha": round(self.activity_m2 / 1e4, 3),
+            "polygon_wkt": self.polygon_wkt,
+            "acquired": self.acquired,
+        }
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Two observations of a site compared: misalignment, per-class changes, new activity."""
 
@@ -133,6 +162,7 @@ class Comparison:
     objects: tuple[ChangedObject, ...] = ()
     activity: tuple[ActivityPolygon, ...] = ()
     not_observable: dict[str, str] = field(default_factory=dict)  # class → why it cannot be compared
+    camps: tuple[CampChange, ...] = ()
 
 
 def merge_by_scene(observations: list[Observation]) -> list[Observation]:

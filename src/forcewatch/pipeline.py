@@ -307,7 +307,7 @@ def scan(
     if site_name is not None:
         store.site(site_name)  # a clear error for an unknown site
     models = [detectors] if isinstance(detectors, OnnxDetector) else list(detectors)
-    models.sort(key=lambda d: -d.meta.overlap_px * d.meta.gsd_m)  # largest objects first: they hold parts
+    models.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first: they hold parts
     work = [(det, scene, site) for det in models for scene, site in store.pending_pairs(det.sha256, site_name)]
     results = []
     with store.transaction():

@@ -92,6 +92,7 @@ def test_the_whole_monitoring_flow(runner: CliRunner, scenes: list[Path], tmp_pa
         "detections",
         "change_objects",
         "activity",
+        "camps",
     }
     kml = (ws / "e.kml").read_text()
     assert kml.count("<Placemark") == 7 + 2 + 2 + 8  # sites, scenes, observations, detections

@@ -116,7 +116,9 @@ def test_counts_hold_when_the_stated_gsd_is_20_percent_wrong(airbus_dir: Path) -
 def test_geotiff_gives_gsd_and_lonlat_geojson(runner: CliRunner, tmp_path: Path) -> None:
     rgb, truth = render_airfield(900, 700, 0.5, [(120, 200, 34, 30), (220, 200, 34, 300), (330, 210, 48, 90)], seed=3)
     tif = write_geotiff(rgb, tmp_path / "luninets.tif", 52.25, 26.80, 0.5, "2022-02-10T09:00:00Z")
-    res = runner.invoke(app, ["detect", str(tif), "--model", "aircraft", "--json", "--geojson", str(tmp_path / "g.geojson")])
+    res = runner.invoke(
+        app, ["detect", str(tif), "--model", "aircraft", "--json", "--geojson", str(tmp_path / "g.geojson")]
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["gsd_m"] == pytest.approx(0.5) and doc["gsd_source"] == "georeferencing"

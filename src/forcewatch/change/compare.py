@@ -14,6 +14,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from forcewatch.change.area import new_activity
+from forcewatch.change.camps import camp_changes
 from forcewatch.change.match import match_objects
 from forcewatch.errors import InputError
 from forcewatch.imagery.clouds import cloud_mask
@@ -179,6 +180,8 @@ def compare(
             "not_observed": len(got.not_observed) if got else 0,
         }
     assert site.id is not None
+    acts = tuple(ActivityPolygon(a.polygon_wkt, a.area_m2, a.confidence) for a in activity)
+    camps = camp_changes(before, after, grid.crs, acts, observed_later.wkt, earlier.acquired, later.acquired)
     return Comparison(
         site.id,
         earlier,
@@ -189,6 +192,7 @@ def compare(
         round(area_usable, 4),
         summary,
         tuple(objects),
-        tuple(ActivityPolygon(a.polygon_wkt, a.area_m2, a.confidence) for a in activity),
+        acts,
         unseen,
+        tuple(camps),
     )

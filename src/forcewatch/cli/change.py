@@ -52,6 +52,7 @@ def compare_cmd(
         "share_usable": c.share_usable,
         "classes": c.summary,
         "not_observable": c.not_observable,
+        "camps": [k.to_json() for k in c.camps],
         "new_activity": [
             {
                 "area_m2": round(a.area_m2),
@@ -87,6 +88,13 @@ def compare_cmd(
         )
     else:
         console.print("new activity: none found")
+    for k in c.camps:
+        counts = ", ".join(f"{n} {cls}" for cls, n in sorted(k.counts.items()))
+        console.print(
+            f"{k.kind} {k.status} ({k.acquired[:10]}): {counts} on {k.area_m2 / 1e4:.2f} ha"
+            + (f", was {k.objects_before} objects" if k.status in ("grown", "shrunk", "unchanged") else "")
+            + (f"; {k.activity_m2 / 1e4:.2f} ha of new activity inside" if k.activity_m2 else "")
+        )
 
 
 def timeline_cmd(

@@ -212,7 +212,7 @@ def detect_image(
     as not observable. Parts of a larger object of another class are dropped; tents and vehicles
     are grouped into camps."""
     detectors = [detector] if isinstance(detector, OnnxDetector) else list(detector)
-    detectors.sort(key=lambda d: -d.meta.overlap_px * d.meta.gsd_m)  # largest objects first
+    detectors.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first
     dets: list[Detection] = []
     not_observable: dict[str, str] = {}
     ran: list[OnnxDetector] = []

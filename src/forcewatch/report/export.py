@@ -1,5 +1,5 @@
-"""Vector exports with pyogrio: sites, scene footprints, detections and observations as
-GeoPackage (one file, four layers), KML (one file, a folder a layer, a placemark a feature),
+"""Vector exports with pyogrio: sites, scene footprints, observations, detections, changed objects,
+new-activity areas and camps as GeoPackage (one file, a layer each), KML (one file, a folder a layer, a placemark a feature),
 GeoJSON or CSV (a file a layer, in the folder OUT)."""
 
 from __future__ import annotations
@@ -120,6 +120,26 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "area_m2": [a["area_m2"] for a in acts],
             "confidence": [a["confidence"] for a in acts],
             "comparison_id": [a["comparison_id"] for a in acts],
+        },
+    )
+    camps = store.change_rows("camps", ids)
+    layers["camps"] = (
+        [shapely.to_wkb(shapely.from_wkt(k["wkt"])) if k["wkt"] else None for k in camps],
+        {
+            "Name": [f"{k['status']} {k['kind']}: {k['objects']} objects" for k in camps],
+            "Description": [
+                f"{names_of.get(k['site_id'], '')}: {k['tents']} tents, {k['vehicles']} vehicles on "
+                f"{k['area_m2'] / 1e4:.2f} ha ({k['acquired'][:10]}); {k['objects_before']} objects before"
+                for k in camps
+            ],
+            "site": [names_of.get(k["site_id"], "") for k in camps],
+            "status": [k["status"] for k in camps],
+            "kind": [k["kind"] for k in camps],
+            "tents": [k["tents"] for k in camps],
+            "vehicles": [k["vehicles"] for k in camps],
+            "area_m2": [k["area_m2"] for k in camps],
+            "activity_m2": [k["activity_m2"] for k in camps],
+            "comparison_id": [k["comparison_id"] for k in camps],
         },
     )
     return layers

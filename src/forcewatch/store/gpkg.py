@@ -129,6 +129,16 @@ def _migration_4(con: sqlite3.Connection) -> None:
     """Classes a model could not see in a scene (too coarse): recorded, never counted as zero."""
     con.execute("ALTER TABLE observations ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
     con.execute("ALTER TABLE comparisons ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
+    fmt.create_feature_table(
+        con,
+        "camps",
+        "POLYGON",
+        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
+        "status TEXT NOT NULL, kind TEXT NOT NULL, objects INTEGER NOT NULL, tents INTEGER NOT NULL, "
+        "vehicles INTEGER NOT NULL, objects_before INTEGER NOT NULL, area_m2 REAL NOT NULL, "
+        "activity_m2 REAL NOT NULL, acquired TEXT NOT NULL",
+        "Camps (clusters of tents and vehicles) new, grown, shrunk, unchanged or gone between two dates",
+    )
 
 
 #: Schema migrations, in order; the schema version is the number applied.
@@ -520,8 +530,30 @@ class GeoPackageStore:
                 for a in c.activity
             ],
         )
+        self.con.executemany(
+            "INSERT INTO camps (geom, comparison_id, site_id, status, kind, objects, tents, vehicles, objects_before, "
+            "area_m2, activity_m2, acquired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    fmt.encode(shapely.from_wkt(k.polygon_wkt)),
+                    cid,
+                    c.site_id,
+                    k.status,
+                    k.kind,
+                    sum(k.counts.values()),
+                    k.counts.get("tent", 0),
+                    k.counts.get("vehicle", 0),
+                    k.objects_before,
+                    k.area_m2,
+                    k.activity_m2,
+                    k.acquired,
+                )
+                for k in c.camps
+            ],
+        )
         fmt.touch_contents(self.con, "change_objects")
         fmt.touch_contents(self.con, "activity")
+        fmt.touch_contents(self.con, "camps")
         return cid
 
     def comparisons(self, site_id: int) -> list[dict[str, Any]]:
@@ -533,8 +565,8 @@ class GeoPackageStore:
         ]
 
     def change_rows(self, table: str, site_ids: set[int]) -> list[dict[str, Any]]:
-        """Rows of ``change_objects`` or ``activity`` for these sites, geometry as WKT."""
-        if table not in ("change_objects", "activity"):
+        """Rows of ``change_objects``, ``activity`` or ``camps`` for these sites, geometry as WKT."""
+        if table not in ("change_objects", "activity", "camps"):
             raise ValueError(table)
         out = []
         for r in self.con.execute(f'SELECT * FROM "{table}" ORDER BY fid'):

@@ -1,0 +1,77 @@
+"""Every bundled model scans every scene; a class a scene is too coarse for is "not observable",
+never a count of zero — in observations, status, timeline, compare, estimate and the brief."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+from typer.testing import CliRunner
+
+from forcewatch.cli import _register, app
+from forcewatch.imagery.synthetic import render_airfield, write_geotiff
+
+LAT, LON = 52.25, 26.80
+
+
+def _run(*args: str) -> str:
+    res = CliRunner().invoke(app, list(args))
+    assert res.exit_code == 0, f"{args}: {res.output} {res.exception!r}"
+    return res.output
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """Luninets on 0.5 m imagery (20 January) and on 3 m imagery of the same ground (10 February)."""
+    _register()
+    folder = tmp_path / "ws"
+    _run("init", str(folder), "--example", "ukraine-2022")
+    fine, _ = render_airfield(1440, 960, 0.5, [(150 + 90 * k, 220.0, 40.0, 25.0 * k) for k in range(6)], seed=3)
+    coarse = cv2.resize(fine, (240, 160), interpolation=cv2.INTER_AREA)
+    a = write_geotiff(fine, tmp_path / "fine.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
+    b = write_geotiff(coarse, tmp_path / "coarse.tif", LAT, LON, 3.0, "2022-02-10T09:00:00Z")
+    _run("ingest", str(a), str(b), "-w", str(folder))
+    return folder
+
+
+def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> None:
+    out = _run("scan", "-w", str(ws))
+    assert "not observable" in out and "aircraft-1m-v1" in out and "vehicle-0.3m" in out and "tent-0.5m" in out
+    status = json.loads(_run("status", "-w", str(ws), "--json"))
+    latest = next(r for r in status if r["site"] == "Luninets airfield")["latest"]
+    assert latest["acquired"].startswith("2022-02-10")
+    assert set(latest["not_observable"]) == {"vehicle", "tent"}
+    assert "vehicle" not in latest["counts"] and "tent" not in latest["counts"]  # never a zero
+    assert "3.00 m GSD is coarser than the 0.6 m" in latest["not_observable"]["vehicle"]
+    assert latest["counts"]["aircraft"] >= 4  # aircraft are still seen at 3 m
+    table = _run("status", "-w", str(ws))
+    assert "tent, vehicle not observable" in table
+
+    timeline = json.loads(_run("timeline", "Luninets airfield", "-w", str(ws), "--json"))
+    first, second = timeline["observations"]
+    assert "vehicle" in first["counts"] and first["not_observable"] == {}
+    assert set(second["not_observable"]) == {"vehicle", "tent"}
+
+    doc = json.loads(_run("compare", "Luninets airfield", "-w", str(ws), "--json"))
+    assert set(doc["not_observable"]) == {"vehicle", "tent"}
+    assert set(doc["classes"]) == {"aircraft"}  # no "vehicles departed" because the imagery got coarser
+    assert "vehicle: not observable" in _run("compare", "Luninets airfield", "-w", str(ws))
+
+    estimate = _run("estimate", "--model", "vehicle", "-w", str(ws))
+    assert "not observable" in estimate
+
+    brief = ws / "brief.html"
+    _run("report", "--out", str(brief), "-w", str(ws))
+    assert "tent, vehicle not observable" in brief.read_text()
+
+    assert "nothing new to scan" in _run("scan", "-w", str(ws))  # re-running is harmless
+
+
+def test_one_model_can_be_chosen(ws: Path) -> None:
+    out = _run("scan", "--model", "aircraft", "-w", str(ws))
+    assert "vehicle" not in out
+    status = json.loads(_run("status", "-w", str(ws), "--json"))
+    latest = next(r for r in status if r["site"] == "Luninets airfield")["latest"]
+    assert latest["not_observable"] == {} and set(latest["counts"]) == {"aircraft"}
