@@ -220,6 +220,12 @@ def build_brief(
             png, caption = chip(scene, site, mine, status, gone, activity)
             if activity:
                 summary += f"; {len(activity)} new-activity area(s) outlined"
+            for k in store.change_rows("camps", {site.id}):
+                if k["acquired"] == o.acquired and k["status"] != "unchanged":
+                    summary += (
+                        f"; {k['kind']} {k['status']}: {k['tents']} tents, {k['vehicles']} vehicles on "
+                        f"{k['area_m2'] / 1e4:.2f} ha"
+                    )
             if o.not_observable:
                 summary += "; " + "; ".join(
                     f"{c} not observable ({why})" for c, why in sorted(o.not_observable.items())

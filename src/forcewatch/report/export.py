@@ -1,6 +1,6 @@
 """Vector exports with pyogrio: sites, scene footprints, observations, detections, changed objects,
-new-activity areas and camps as GeoPackage (one file, a layer each), KML (one file, a folder a layer, a placemark a feature),
-GeoJSON or CSV (a file a layer, in the folder OUT)."""
+new-activity areas and camps as GeoPackage (one file, a layer each), KML (one file, a folder a
+layer, a placemark a feature), GeoJSON or CSV (a file a layer, in the folder OUT)."""
 
 from __future__ import annotations
 
