@@ -99,3 +99,14 @@ def test_decode_peaks_to_boxes() -> None:
     out = decode(heat, heat.copy(), size, offset, 4, 0.5, 32, 32)
     np.testing.assert_allclose(out.boxes, [[4.0, 0.0, 24.0, 20.0]], atol=1e-4)  # centre (14, 10), clipped at the top
     assert out.classes.tolist() == [0] and out.scores.tolist() == pytest.approx([0.9])
+
+
+def test_each_bundled_model_states_the_coarsest_imagery_it_sees_in() -> None:
+    from forcewatch.detect.registry import bundled_models, load_detector
+
+    sees = {name: load_detector(name).meta for name in bundled_models()}
+    assert {n: m.sees_to_gsd_m for n, m in sees.items()} == {"aircraft": 3.0, "tent": 1.0, "vehicle": 0.6}
+    assert sees["vehicle"].not_observable_reason(0.5) is None
+    reason = sees["vehicle"].not_observable_reason(1.0)
+    assert reason is not None and "1.00 m GSD is coarser than the 0.6 m" in reason
+    assert sees["aircraft"].not_observable_reason(3.0) is None and sees["aircraft"].not_observable_reason(5.0)
