@@ -44,7 +44,7 @@ def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> 
     assert latest["acquired"].startswith("2022-02-10")
     assert set(latest["not_observable"]) == {"vehicle", "tent"}
     assert "vehicle" not in latest["counts"] and "tent" not in latest["counts"]  # never a zero
-    assert "3.00 m GSD is coarser than the 0.6 m" in latest["not_observable"]["vehicle"]
+    assert "3.00 m GSD is coarser than the 0.75 m" in latest["not_observable"]["vehicle"]
     assert latest["counts"]["aircraft"] >= 4  # aircraft are still seen at 3 m
     table = _run("status", "-w", str(ws))
     assert "tent, vehicle not observable" in table

@@ -31,3 +31,12 @@ def test_same_class_and_similar_sizes_are_left_alone() -> None:
 def test_nothing_to_compare_with() -> None:
     only = [_d("vehicle", (0, 0, 5, 5))]
     assert drop_parts(only) == only and drop_parts([], only) == []
+
+
+def test_the_same_object_found_by_an_earlier_model_keeps_that_class() -> None:
+    tent = _d("tent", (0, 0, 20, 10))  # found by the tent model, run first
+    vehicle_on_tent = _d("vehicle", (1, 0, 21, 11))  # the vehicle model on the same tent
+    truck_beside = _d("vehicle", (30, 0, 50, 8))
+    assert drop_parts([vehicle_on_tent, truck_beside], [tent]) == [truck_beside]
+    # within one model's own detections the class is not second-guessed
+    assert drop_parts([tent, vehicle_on_tent]) == [tent, vehicle_on_tent]

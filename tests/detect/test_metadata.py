@@ -105,8 +105,8 @@ def test_each_bundled_model_states_the_coarsest_imagery_it_sees_in() -> None:
     from forcewatch.detect.registry import bundled_models, load_detector
 
     sees = {name: load_detector(name).meta for name in bundled_models()}
-    assert {n: m.sees_to_gsd_m for n, m in sees.items()} == {"aircraft": 3.0, "tent": 1.0, "vehicle": 0.6}
+    assert {n: m.sees_to_gsd_m for n, m in sees.items()} == {"aircraft": 3.0, "tent": 1.0, "vehicle": 0.75}
     assert sees["vehicle"].not_observable_reason(0.5) is None
     reason = sees["vehicle"].not_observable_reason(1.0)
-    assert reason is not None and "1.00 m GSD is coarser than the 0.6 m" in reason
+    assert reason is not None and "1.00 m GSD is coarser than the 0.75 m" in reason
     assert sees["aircraft"].not_observable_reason(3.0) is None and sees["aircraft"].not_observable_reason(5.0)

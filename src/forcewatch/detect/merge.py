@@ -44,12 +44,19 @@ def nms(boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray, iou: float) 
 
 
 def drop_parts(
-    detections: list[Detection], others: Sequence[Detection] = (), *, inside: float = 0.6, ratio: float = 4.0
+    detections: list[Detection],
+    others: Sequence[Detection] = (),
+    *,
+    inside: float = 0.6,
+    ratio: float = 4.0,
+    same_iou: float = 0.5,
 ) -> list[Detection]:
     """Drop detections that lie mostly (``inside`` of their box) within a detection of another
     class at least ``ratio`` times larger: a "vehicle" on an aircraft's wing tip or tail is part of
-    the aircraft. ``others`` are further detections (other models' on the same pixels) that can
-    contain but are not returned. Boxes must share one pixel frame."""
+    the aircraft. ``others`` are detections by models run before (other classes, same pixels): they
+    can contain a part, and a detection that is the same object as one of them (IoU ≥ ``same_iou``:
+    the vehicle model firing on a tent the tent model found) is dropped too; ``others`` are not
+    returned. Boxes must share one pixel frame."""
     import shapely
 
     pool = [*detections, *others]
@@ -61,9 +68,11 @@ def drop_parts(
     tree = shapely.STRtree(geoms)
     small, big = tree.query(geoms[: len(detections)], predicate="intersects")
     cls = np.array([d.class_name for d in pool])
-    cand = (small != big) & (cls[small] != cls[big]) & (areas[big] >= ratio * areas[small])
-    small, big = small[cand], big[cand]
     inter = shapely.area(shapely.intersection(geoms[small], geoms[big]))
+    other_class = (small != big) & (cls[small] != cls[big])
+    is_part = other_class & (areas[big] >= ratio * areas[small]) & (inter >= inside * areas[small])
+    iou = inter / (areas[small] + areas[big] - inter + 1e-9)
+    is_same = other_class & (big >= len(detections)) & (iou >= same_iou)
     part = np.zeros(len(detections), bool)
-    part[small[inter >= inside * areas[small]]] = True
+    part[small[is_part | is_same]] = True
     return [d for d, p in zip(detections, part, strict=True) if not p]
