@@ -156,3 +156,25 @@ def test_not_a_workspace(tmp_path: Path) -> None:
     (tmp_path / "other.gpkg").write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
     with pytest.raises((StoreError, sqlite3.DatabaseError)):
         open_store(tmp_path / "other.gpkg")
+
+
+def test_a_version_3_store_is_upgraded_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workspaces made before "not observable" and camps open and gain them, nothing lost."""
+    from forcewatch.store import gpkg
+
+    path = tmp_path / "forcewatch.gpkg"
+    monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS[:3])
+    old = open_store(path, create=True)
+    with old.transaction():
+        old.add_site(Site("Kept", "POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))", "camp"))
+    assert old.schema_version == 3
+    old.close()
+    monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS)
+    store = open_store(path)
+    assert store.schema_version == len(MIGRATIONS) == 4
+    assert [s.name for s in store.sites()] == ["Kept"]
+    store.close()
+    layers = dict(pyogrio.list_layers(path))
+    assert layers["camps"] == "Polygon"
+    cols = {r[1] for r in sqlite3.connect(path).execute("PRAGMA table_info(observations)")}
+    assert "not_observable" in cols
