@@ -8,19 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from forcewatch.cli import _register, app
+from forcewatch.cli import _register
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from forcewatch.synth.scenes import SceneSpec, render_scene
+from tests.cli.helpers import run_ok as _run
 
 LAT, LON = 52.25, 26.80
-
-
-def _run(*args: str) -> str:
-    res = CliRunner().invoke(app, list(args))
-    assert res.exit_code == 0, f"{args}: {res.output} {res.exception!r}"
-    return res.output
 
 
 @pytest.fixture

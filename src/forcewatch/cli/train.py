@@ -70,18 +70,22 @@ def train_cmd(
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start afresh even if a checkpoint exists.")] = False,
 ) -> None:
     """Train a centre heat-map detector (needs forcewatch[train]) and export OUT/model.onnx."""
+    from forcewatch.train.annotations import AnnotationSet
     from forcewatch.train.augment import AugmentConfig
     from forcewatch.train.export import ExportInfo, export_onnx
     from forcewatch.train.loop import TrainConfig, train
     from forcewatch.train.readers import read_annotations
 
-    data_set = read_annotations(
-        data,
-        fmt,
-        gsd_m=gsd_m,
-        classes=classes.split(",") if classes else None,
-        class_map=parse_class_map(class_map),
-    )
+    def read(path: Path) -> AnnotationSet:
+        return read_annotations(
+            path,
+            fmt,
+            gsd_m=gsd_m,
+            classes=classes.split(",") if classes else None,
+            class_map=parse_class_map(class_map),
+        )
+
+    data_set = read(data)
     for note in data_set.notes:
         typer.echo(note)
     val_set = None
@@ -93,13 +97,7 @@ def train_cmd(
     else:
         train_set = data_set
     if val is not None:
-        val_set = read_annotations(
-            val,
-            fmt,
-            gsd_m=gsd_m,
-            classes=classes.split(",") if classes else None,
-            class_map=parse_class_map(class_map),
-        )
+        val_set = read(val)
     typer.echo(f"training on {len(train_set.images)} images, {train_set.object_count} objects")
     cfg = TrainConfig(
         width=width,

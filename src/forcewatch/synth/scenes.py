@@ -98,6 +98,18 @@ def _free_spot(scene: _Scene, radius_m: float, rng: np.random.Generator) -> tupl
     return None
 
 
+def _lay_out(
+    scene: _Scene, n_rows: int, per_row: int, pitch_u: float, pitch_v: float, margin_m: float, rng: np.random.Generator
+) -> tuple[float, float, float, float, float, float] | None:
+    """A free place and a heading for a grid of rows: (x, y, angle, extent along, across, radius)."""
+    extent_u, extent_v = per_row * pitch_u, n_rows * pitch_v
+    radius = math.hypot(extent_u, extent_v) / 2 + margin_m
+    spot = _free_spot(scene, radius, rng)
+    if spot is None:
+        return None
+    return spot[0], spot[1], rng.uniform(0, 180), extent_u, extent_v, radius
+
+
 def _grid(
     n_rows: int, per_row: int, pitch_along: float, pitch_across: float, jitter_m: float, rng: np.random.Generator
 ) -> np.ndarray:
@@ -123,13 +135,10 @@ def tent_camp(img: np.ndarray, layers: Layers, scene: _Scene, sun: Sun, rng: np.
     path = rng.uniform(4.0, 12.0)
     size_along, size_across = (length, width) if along_row else (width, length)
     pitch_u, pitch_v = size_along + gap, size_across + path
-    extent_u, extent_v = per_row * pitch_u, n_rows * pitch_v
-    radius = math.hypot(extent_u, extent_v) / 2 + 8
-    spot = _free_spot(scene, radius, rng)
-    if spot is None:
+    laid = _lay_out(scene, n_rows, per_row, pitch_u, pitch_v, 8, rng)
+    if laid is None:
         return
-    cx, cy = spot
-    angle = rng.uniform(0, 180)
+    cx, cy, angle, extent_u, extent_v, radius = laid
     if regular:
         local = _grid(n_rows, per_row, pitch_u, pitch_v, 0.25, rng)
     else:  # irregular cluster: random positions without overlap
@@ -180,13 +189,10 @@ def vehicle_park(img: np.ndarray, layers: Layers, scene: _Scene, sun: Sun, rng: 
     gap = rng.uniform(0.8, 4.0)
     row_gap = rng.uniform(5.0, 15.0)
     pitch_u, pitch_v = 3.7 + gap, longest + row_gap  # vehicles side by side, noses in one direction
-    extent_u, extent_v = per_row * pitch_u, n_rows * pitch_v
-    radius = math.hypot(extent_u, extent_v) / 2 + 6
-    spot = _free_spot(scene, radius, rng)
-    if spot is None:
+    laid = _lay_out(scene, n_rows, per_row, pitch_u, pitch_v, 6, rng)
+    if laid is None:
         return
-    cx, cy = spot
-    angle = rng.uniform(0, 180)
+    cx, cy, angle, extent_u, extent_v, radius = laid
     ground = np.array(DIRT[int(rng.integers(len(DIRT)))], np.float32)
     if rng.random() < 0.8:
         area = place(rect(extent_u + 10, extent_v + 10), cx, cy, angle)

@@ -1,0 +1,14 @@
+"""Running the CLI in tests."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from forcewatch.cli import app
+
+
+def run_ok(*args: str) -> str:
+    """Run ``forcewatch ARGS``; fail the test with its output unless it exits 0. Returns the output."""
+    res = CliRunner().invoke(app, list(args))
+    assert res.exit_code == 0, f"{args}: {res.output} {res.exception!r}"
+    return res.output
