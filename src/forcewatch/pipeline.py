@@ -19,6 +19,7 @@ from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
 from forcewatch.imagery.clouds import cloud_mask
+from forcewatch.imagery.georef import pixel_bounds
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.scene import Registration, describe
 from forcewatch.imagery.tiles import Tile
@@ -126,18 +127,12 @@ class ScanResult:
 
 
 def _site_window(scene: Scene, aoi: BaseGeometry, margin_px: float) -> tuple[int, int, int, int] | None:
-    to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
-    inv = ~Affine(*scene.transform)
-    xs, ys = to_scene.transform(
-        *np.asarray(shapely.segmentize(aoi, 0.001).exterior.coords.xy)
-        if isinstance(aoi, Polygon)
-        else np.asarray(aoi.envelope.exterior.coords.xy)
-    )
-    cols, rows = zip(*(inv @ (x, y) for x, y in zip(xs, ys, strict=True)), strict=True)
-    x0 = max(0, int(np.floor(min(cols) - margin_px)))
-    y0 = max(0, int(np.floor(min(rows) - margin_px)))
-    x1 = min(scene.width_px, int(np.ceil(max(cols) + margin_px)))
-    y1 = min(scene.height_px, int(np.ceil(max(rows) + margin_px)))
+    ring = shapely.segmentize(aoi, 0.001) if isinstance(aoi, Polygon) else aoi.envelope
+    c0, r0, c1, r1 = pixel_bounds(scene.crs_wkt, scene.transform, *np.asarray(ring.exterior.coords.xy))
+    x0 = max(0, int(np.floor(c0 - margin_px)))
+    y0 = max(0, int(np.floor(r0 - margin_px)))
+    x1 = min(scene.width_px, int(np.ceil(c1 + margin_px)))
+    y1 = min(scene.height_px, int(np.ceil(r1 + margin_px)))
     return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
 
 

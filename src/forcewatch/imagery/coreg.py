@@ -19,7 +19,7 @@ from rasterio.warp import reproject
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import InputError
-from forcewatch.imagery.georef import utm_crs
+from forcewatch.imagery.georef import pixel_bounds, utm_crs
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Scene
 
@@ -70,15 +70,14 @@ def read_on_grid(scene: Scene, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     Only the scene window covering the grid is read (at about the grid's resolution)."""
     src_crs = CRS.from_wkt(scene.crs_wkt)
     src_aff = Affine(*scene.transform)
-    to_src = Transformer.from_crs(grid.crs, src_crs, always_xy=True)
     corners = [
         grid.transform @ (x, y) for x, y in ((0, 0), (grid.width, 0), (grid.width, grid.height), (0, grid.height))
     ]
-    sx, sy = to_src.transform([p[0] for p in corners], [p[1] for p in corners])
-    inv = ~src_aff
-    cols, rows = zip(*(inv @ (x, y) for x, y in zip(sx, sy, strict=True)), strict=True)
-    x0, y0 = max(0, math.floor(min(cols)) - 2), max(0, math.floor(min(rows)) - 2)
-    x1, y1 = min(scene.width_px, math.ceil(max(cols)) + 2), min(scene.height_px, math.ceil(max(rows)) + 2)
+    c0, r0, c1, r1 = pixel_bounds(
+        scene.crs_wkt, scene.transform, [p[0] for p in corners], [p[1] for p in corners], grid.crs
+    )
+    x0, y0 = max(0, math.floor(c0) - 2), max(0, math.floor(r0) - 2)
+    x1, y1 = min(scene.width_px, math.ceil(c1) + 2), min(scene.height_px, math.ceil(r1) + 2)
     out = np.zeros((grid.height, grid.width, 3), np.float32)
     valid = np.zeros((grid.height, grid.width), bool)
     if x1 <= x0 or y1 <= y0:

@@ -31,6 +31,23 @@ class Georef:
         return Affine(*self.transform)
 
 
+def pixel_bounds(
+    crs_wkt: str,
+    transform: tuple[float, float, float, float, float, float],
+    xs: object,
+    ys: object,
+    points_crs: CRS | int = 4326,
+) -> tuple[float, float, float, float]:
+    """The bounds (min col, min row, max col, max row) in a raster's pixels (given by its CRS and
+    transform) of points in ``points_crs`` (lon/lat by default). Not clamped to the raster."""
+    mx, my = Transformer.from_crs(points_crs, CRS.from_wkt(crs_wkt), always_xy=True).transform(xs, ys)
+    inv = ~Affine(*transform)
+    mx, my = np.asarray(mx, np.float64), np.asarray(my, np.float64)
+    cols = inv.a * mx + inv.b * my + inv.c
+    rows = inv.d * mx + inv.e * my + inv.f
+    return float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max())
+
+
 def utm_crs(lat: float, lon: float) -> CRS:
     zone = int((lon + 180) // 6) % 60 + 1
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)

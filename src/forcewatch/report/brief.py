@@ -19,6 +19,7 @@ from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate, site_estimates
 from forcewatch.change.match import match_objects
 from forcewatch.geo.distance import Distance, distance_to, reference_line
+from forcewatch.imagery.georef import pixel_bounds
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Observation, Scene, Site, member_ids, merge_by_scene
 from forcewatch.report.charts import counts_timeline, overview_map
@@ -90,17 +91,14 @@ def headline(site: Site, obs: list[Observation], distance: Distance | None) -> s
 
 def _boxes_in_scene(scene: Scene, dets: list[StoredDetection]) -> list[tuple[float, float, float, float]]:
     """Ground polygons of detections (maybe from another scene) as boxes in this scene's pixels."""
-    from pyproj import CRS, Transformer
-
-    to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
-    inv = ~Affine(*scene.transform)
-    out = []
-    for d in dets:
-        xs, ys = np.asarray(shapely.from_wkt(d.detection.polygon_wkt or "POLYGON EMPTY").exterior.coords.xy)
-        mx, my = to_scene.transform(xs, ys)
-        cols, rows = zip(*(inv @ (x, y) for x, y in zip(mx, my, strict=True)), strict=True)
-        out.append((min(cols), min(rows), max(cols), max(rows)))
-    return out
+    return [
+        pixel_bounds(
+            scene.crs_wkt,
+            scene.transform,
+            *np.asarray(shapely.from_wkt(d.detection.polygon_wkt or "POLYGON EMPTY").exterior.coords.xy),
+        )
+        for d in dets
+    ]
 
 
 def chip(
@@ -124,15 +122,10 @@ def chip(
         x0, y0 = boxes[:, 0].min() - margin_px, boxes[:, 1].min() - margin_px
         x1, y1 = boxes[:, 2].max() + margin_px, boxes[:, 3].max() + margin_px
     else:
-        from pyproj import CRS, Transformer
-
         aoi = shapely.from_wkt(site.aoi_wkt).intersection(shapely.from_wkt(scene.footprint_wkt))
         if aoi.is_empty:
             aoi = shapely.from_wkt(scene.footprint_wkt)
-        to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
-        xs, ys = to_scene.transform(*np.asarray(aoi.envelope.exterior.coords.xy))
-        cols, rows = zip(*(inv @ (x, y) for x, y in zip(xs, ys, strict=True)), strict=True)
-        x0, y0, x1, y1 = min(cols), min(rows), max(cols), max(rows)
+        x0, y0, x1, y1 = pixel_bounds(scene.crs_wkt, scene.transform, *np.asarray(aoi.envelope.exterior.coords.xy))
     x0, y0 = max(0.0, x0), max(0.0, y0)
     x1, y1 = min(float(scene.width_px), x1), min(float(scene.height_px), y1)
     scale = min(1.0, CHIP_SIDE_PX / max(x1 - x0, y1 - y0))
