@@ -39,9 +39,25 @@ def test_count_increase_rules() -> None:
     assert evaluate_rule(Rule("a", "new_activity", min_area_ha=2.0), "L", COMP, [0.4, 1.3], None) is None
 
 
+def test_new_camp_rule() -> None:
+    camps = [
+        {"status": "new", "kind": "tent camp", "tents": 40, "vehicles": 12, "area_m2": 21000.0, "objects_before": 0},
+        {"status": "unchanged", "kind": "tent camp", "tents": 90, "vehicles": 0, "area_m2": 5e4, "objects_before": 88},
+    ]
+    msg = evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", COMP, [], None, camps)
+    assert msg == (
+        "tents: tent camp new at Yelsk: 40 tents, 12 vehicles on 2.10 ha (was 0 objects) "
+        "between 2022-01-20 → 2022-02-10"
+    )
+    assert evaluate_rule(Rule("tents", "new_camp", min_tents=50), "Yelsk", COMP, [], None, camps) is None
+    park = [{"status": "new", "kind": "vehicle park", "tents": 0, "vehicles": 30, "area_m2": 9e3, "objects_before": 0}]
+    assert evaluate_rule(Rule("tents", "new_camp", min_tents=1), "Yelsk", COMP, [], None, park) is None
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
+        ("rules:\n  - when: new_camp", "new_camp needs min_tents"),
         ("rules: []", "non-empty 'rules:' list"),
         ("rules:\n  - when: count_up\n    class: aircraft", "when is 'count_up'. Fix: use one of count_increase"),
         ("rules:\n  - when: count_increase\n    class: aircraft", "give min_increase"),

@@ -57,6 +57,9 @@ def test_compare_reports_the_new_camp(dates: tuple[Path, Path, int], tmp_path: P
     assert new and sum(c["counts"]["tent"] for c in new) >= 0.7 * tents
     assert doc["classes"]["tent"]["arrived"] >= 0.7 * tents
     assert "tent camp new (2022-02-10)" in _run("compare", "Luninets airfield", "-w", str(ws))
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: tents erected\n    when: new_camp\n    min_tents: 3\n", encoding="utf-8")
+    assert "tents erected: tent camp new at Luninets airfield" in _run("alerts", "--rules", str(rules), "-w", str(ws))
     brief = tmp_path / "brief.html"
     _run("report", "--out", str(brief), "-w", str(ws))
     assert "tent camp new:" in brief.read_text()

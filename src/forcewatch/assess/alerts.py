@@ -12,9 +12,12 @@ Example rules file::
         within_days: 30           # between two dates at most D days apart
         within_km_of: UKR         # optional: only sites within K km of a border or line file
         km: 100
-      - name: new camp
+      - name: new activity
         when: new_activity
         min_area_ha: 1.0
+      - name: tents erected
+        when: new_camp            # a tent camp that appeared (or grew) between two dates
+        min_tents: 10
     deliver:
       console: true
       jsonl: alerts.jsonl
@@ -37,7 +40,7 @@ import yaml
 
 from forcewatch.errors import InputError
 
-KINDS = ("count_increase", "new_activity")
+KINDS = ("count_increase", "new_activity", "new_camp")
 RULE_FIELDS = {
     "name",
     "when",
@@ -48,6 +51,7 @@ RULE_FIELDS = {
     "within_km_of",
     "km",
     "min_area_ha",
+    "min_tents",
     "sites",
 }
 
@@ -63,6 +67,7 @@ class Rule:
     within_km_of: str | None = None
     km: float | None = None
     min_area_ha: float | None = None
+    min_tents: int | None = None
     sites: tuple[str, ...] = ()
 
 
@@ -120,6 +125,8 @@ def load_rules(path: Path) -> RuleSet:
                 raise InputError(f"{where} ({name!r}): count_increase needs class (e.g. class: aircraft).")
             if "min_increase" not in r and "min_increase_pct" not in r:
                 raise InputError(f"{where} ({name!r}): give min_increase (N objects) and/or min_increase_pct (P %).")
+        if when == "new_camp" and "min_tents" not in r:
+            raise InputError(f"{where} ({name!r}): new_camp needs min_tents (e.g. min_tents: 10).")
         if when == "new_activity" and "min_area_ha" not in r:
             raise InputError(f"{where} ({name!r}): new_activity needs min_area_ha.")
         if ("within_km_of" in r) != ("km" in r):
@@ -137,6 +144,7 @@ def load_rules(path: Path) -> RuleSet:
                 within_km_of=str(r["within_km_of"]) if "within_km_of" in r else None,
                 km=_number(r["km"], where, "km") if "km" in r else None,
                 min_area_ha=_number(r["min_area_ha"], where, "min_area_ha") if "min_area_ha" in r else None,
+                min_tents=int(_number(r["min_tents"], where, "min_tents")) if "min_tents" in r else None,
                 sites=tuple(str(s) for s in r.get("sites", [])),
             )
         )
@@ -162,9 +170,15 @@ def _days(a: str, b: str) -> float:
 
 
 def evaluate_rule(
-    rule: Rule, site: str, comparison: dict[str, Any], activity_ha: list[float], site_km: float | None
+    rule: Rule,
+    site: str,
+    comparison: dict[str, Any],
+    activity_ha: list[float],
+    site_km: float | None,
+    camps: list[dict[str, Any]] | None = None,
 ) -> str | None:
-    """The alert message if ``rule`` fires on this comparison, else None."""
+    """The alert message if ``rule`` fires on this comparison, else None. ``camps`` are the
+    comparison's rows of the camps layer (status, kind, tents, vehicles, area_m2)."""
     if rule.sites and site not in rule.sites:
         return None
     if rule.within_km_of is not None and (site_km is None or rule.km is None or site_km > rule.km):
@@ -185,6 +199,19 @@ def evaluate_rule(
         if fired and up > 0:
             return f"{rule.name}: {rule.class_name} at {where} up from {before} to {after} (+{up}) between {period}"
         return None
+    if rule.when == "new_camp":
+        grew = [
+            k
+            for k in camps or []
+            if k["status"] in ("new", "grown") and k["tents"] >= (rule.min_tents or 1) and k["tents"] > 0
+        ]
+        if not grew:
+            return None
+        k = max(grew, key=lambda c: c["tents"])
+        return (
+            f"{rule.name}: {k['kind']} {k['status']} at {where}: {k['tents']} tents, {k['vehicles']} vehicles on "
+            f"{k['area_m2'] / 1e4:.2f} ha (was {k['objects_before']} objects) between {period}"
+        )
     big = [a for a in activity_ha if rule.min_area_ha is not None and a >= rule.min_area_ha]
     if big:
         return f"{rule.name}: new activity of {max(big):.2f} ha at {where} between {period}"
@@ -230,11 +257,13 @@ def run_alerts(store: Any, rules: RuleSet) -> AlertsRun:
         for site in store.sites():
             km = {code: distance_to(shapely.from_wkt(site.aoi_wkt), line).distance_km for code, line in lines.items()}
             acts = store.change_rows("activity", {site.id})
+            camp_rows = store.change_rows("camps", {site.id})
             for comp in store.comparisons(site.id):
                 ha = [a["area_m2"] / 1e4 for a in acts if a["comparison_id"] == comp["id"]]
+                camps = [k for k in camp_rows if k["comparison_id"] == comp["id"]]
                 for rule in rules.rules:
                     message = evaluate_rule(
-                        rule, site.name, comp, ha, km.get(rule.within_km_of) if rule.within_km_of else None
+                        rule, site.name, comp, ha, km.get(rule.within_km_of) if rule.within_km_of else None, camps
                     )
                     if message is None:
                         continue
@@ -246,6 +275,10 @@ def run_alerts(store: Any, rules: RuleSet) -> AlertsRun:
                         "later": comp["later"],
                         "classes": comp["summary"],
                         "new_activity_ha": ha,
+                        "camps": [
+                            {key: k[key] for key in ("status", "kind", "tents", "vehicles", "area_m2", "wkt")}
+                            for k in camps
+                        ],
                         "comparison_id": comp["id"],
                     }
                     if store.add_alert(rule.name, comp["id"], site.name, message, payload):
