@@ -57,6 +57,8 @@ def test_compare_reports_the_new_camp(dates: tuple[Path, Path, int], tmp_path: P
     assert new and sum(c["counts"]["tent"] for c in new) >= 0.7 * tents
     assert doc["classes"]["tent"]["arrived"] >= 0.7 * tents
     assert "tent camp new (2022-02-10)" in _run("compare", "Luninets airfield", "-w", str(ws))
+    est = _run("estimate", "--model", "tent", "--site", "Luninets airfield", "-w", str(ws))
+    assert "people housed" in est and "SYNTHETIC" in est  # the tent model's hold-out is synthetic, and says so
     rules = tmp_path / "rules.yaml"
     rules.write_text("rules:\n  - name: tents erected\n    when: new_camp\n    min_tents: 3\n", encoding="utf-8")
     assert "tents erected: tent camp new at Luninets airfield" in _run("alerts", "--rules", str(rules), "-w", str(ws))

@@ -57,6 +57,7 @@ class DetectorQuality:
     recall: float
     n_objects: int
     n_detections: int
+    data: str = ""  # what the hold-out was (said in every estimate: some hold-outs are synthetic)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ def estimate(counts: dict[str, int], quality: DetectorQuality, rules: list[UnitR
         corr = corrected_count(n, quality)
         notes = [
             f"{quality.model_id}: precision {quality.precision:.3f} (measured on {quality.n_detections} detections), "
-            f"recall {quality.recall:.3f} (on {quality.n_objects} objects) on its hold-out; 95 % Wilson intervals",
+            f"recall {quality.recall:.3f} (on {quality.n_objects} objects) on its hold-out"
+            + (f" ({quality.data})" if quality.data else "")
+            + "; 95 % Wilson intervals",
             f"corrected count = detected × precision / recall = {n} × {quality.precision:.3f} / {quality.recall:.3f}",
         ]
         rule = next((r for r in rules if r.counts_class == cls), None)
@@ -176,8 +179,9 @@ def quality_from_scores(
     """Precision and recall recorded in a model's metadata by ``forcewatch evaluate --record``."""
     try:
         c = scores[key]["classes"][class_name]  # type: ignore[index]
+        data = str(scores[key].get("data", ""))  # type: ignore[attr-defined]
         return DetectorQuality(
-            model_id, float(c["precision"]), float(c["recall"]), int(c["n_gt"]), int(c["n_detections"])
+            model_id, float(c["precision"]), float(c["recall"]), int(c["n_gt"]), int(c["n_detections"]), data
         )
     except (KeyError, TypeError):
         raise InputError(
