@@ -36,6 +36,7 @@ STATUS_COLOURS = {
     "not observed": (150, 150, 150),
 }
 STATUS_COLORS_ACTIVITY = (0, 255, 255)  # BGR yellow: new-activity outlines
+CAMP_COLOUR = (80, 200, 0)  # BGR green: camps (clusters of tents and vehicles)
 
 
 @dataclass
@@ -108,6 +109,7 @@ def chip(
     status: dict[int, str] | None = None,
     gone: list[tuple[str, StoredDetection]] | None = None,
     activity_wkt: list[str] | None = None,
+    camps_wkt: list[str] | None = None,
 ) -> tuple[bytes, str]:
     """The part of the scene around the site's detections (or the site), boxes drawn and coloured
     by what happened since the previous date (``status`` by detection id; ``gone``: objects of the
@@ -139,17 +141,19 @@ def chip(
         p0 = (round((bx0 - x0) * scale), round((by0 - y0) * scale))
         p1 = (round((bx1 - x0) * scale), round((by1 - y0) * scale))
         cv2.rectangle(img, p0, p1, STATUS_COLOURS[what], 1 if what in ("departed", "not observed") else 2)
-    if activity_wkt:  # new-activity outlines, from the stored comparison with the previous date
+    # new-activity areas and camps, from the stored comparison with the previous date
+    outlines = [(w, STATUS_COLORS_ACTIVITY) for w in activity_wkt or []] + [(w, CAMP_COLOUR) for w in camps_wkt or []]
+    if outlines:
         from pyproj import CRS, Transformer
 
         to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
-        for wkt in activity_wkt:
+        for wkt, colour in outlines:
             poly = shapely.from_wkt(wkt)
             for part in getattr(poly, "geoms", [poly]):
                 xs, ys = to_scene.transform(*np.asarray(part.exterior.coords.xy))
                 pts = [inv @ (x, y) for x, y in zip(xs, ys, strict=True)]
                 ring = np.array([[(c - x0) * scale, (r - y0) * scale] for c, r in pts], np.int32)
-                cv2.polylines(img, [ring], True, STATUS_COLORS_ACTIVITY, 2)
+                cv2.polylines(img, [ring], True, colour, 2)
     ok, png = cv2.imencode(".png", img)
     assert ok
     caption = (
@@ -210,11 +214,12 @@ def build_brief(
             activity = [
                 a["wkt"] for a in store.change_rows("activity", {site.id}) if a["later"] == o.acquired and a["wkt"]
             ]
-            png, caption = chip(scene, site, mine, status, gone, activity)
+            camps = [k for k in store.change_rows("camps", {site.id}) if k["acquired"] == o.acquired and k["wkt"]]
+            png, caption = chip(scene, site, mine, status, gone, activity, [k["wkt"] for k in camps])
             if activity:
                 summary += f"; {len(activity)} new-activity area(s) outlined"
-            for k in store.change_rows("camps", {site.id}):
-                if k["acquired"] == o.acquired and k["status"] != "unchanged":
+            for k in camps:
+                if k["status"] != "unchanged":
                     summary += (
                         f"; {k['kind']} {k['status']}: {k['tents']} tents, {k['vehicles']} vehicles on "
                         f"{k['area_m2'] / 1e4:.2f} ha"
