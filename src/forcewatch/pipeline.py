@@ -19,7 +19,7 @@ from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
 from forcewatch.imagery.clouds import cloud_mask
-from forcewatch.imagery.georef import pixel_bounds
+from forcewatch.imagery.georef import pixel_bounds, reprojector
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.scene import Registration, describe
 from forcewatch.imagery.tiles import Tile
@@ -188,11 +188,8 @@ def _observable(
         from shapely.geometry import shape
 
         px_to_map = Affine(*scene.transform) @ Affine.translation(x0, y0) @ Affine.scale((x1 - x0) / mw, (y1 - y0) / mh)
-        to_ll = Transformer.from_crs(CRS.from_wkt(scene.crs_wkt), 4326, always_xy=True)
         polys = [shape(g) for g, v in features.shapes(clouds.astype(np.uint8), mask=clouds, transform=px_to_map) if v]
-        cloud_ll = shapely.transform(
-            shapely.union_all(polys), lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))
-        )
+        cloud_ll = reprojector(CRS.from_wkt(scene.crs_wkt), 4326)(shapely.union_all(polys))
     return float(seen.mean()), cloud_ll
 
 

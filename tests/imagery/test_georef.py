@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from pyproj import CRS, Geod, Transformer
 
 from forcewatch.errors import InputError
-from forcewatch.imagery.georef import footprint_lonlat, from_centre, from_gcps, from_world_file, pixel_bounds
+from forcewatch.imagery.georef import (
+    footprint_lonlat,
+    from_centre,
+    from_gcps,
+    from_world_file,
+    pixel_bounds,
+    reprojector,
+)
 
 GEOD = Geod(ellps="WGS84")
 
@@ -107,3 +114,16 @@ def test_pixel_bounds_inverts_the_raster_transform(
     want = (min(cols[:n]), min(rows[:n]), max(cols[:n]), max(rows[:n]))
     assert got == pytest.approx(want, abs=1e-3)
     assert pixel_bounds(crs.to_wkt(), tup, mx, my, crs) == pytest.approx(want, abs=1e-6)
+
+
+@given(lon=st.floats(24.0, 30.0), lat=st.floats(45.0, 56.0), size_m=st.floats(1, 5000))
+@settings(max_examples=40, deadline=None)
+def test_reprojector_round_trips_a_polygon(lon: float, lat: float, size_m: float) -> None:
+    import shapely
+
+    utm = CRS.from_epsg(32635)
+    there, back = reprojector(4326, utm), reprojector(utm, 4326)
+    x, y = Transformer.from_crs(4326, utm, always_xy=True).transform(lon, lat)
+    square = shapely.Polygon([(x, y), (x + size_m, y), (x + size_m, y + size_m), (x, y + size_m)])
+    assert there(back(square)).area == pytest.approx(size_m**2, rel=1e-6)
+    assert back(square).exterior.coords[0] == pytest.approx((lon, lat), abs=1e-7)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import shapely
-from pyproj import Geod, Transformer
+from pyproj import Geod
 from rasterio import features
 from shapely.geometry import shape
 
 from forcewatch.imagery.coreg import Grid
+from forcewatch.imagery.georef import reprojector
 
 _GEOD = Geod(ellps="WGS84")
 K_MAD = 6.0  # threshold: median + K_MAD robust standard deviations of the magnitude …
@@ -83,7 +83,7 @@ def new_activity(
     m = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2 * r_open + 1,) * 2, np.uint8))
     m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, np.ones((2 * r_close + 1,) * 2, np.uint8))
     m = ((m > 0) & usable).astype(np.uint8)
-    to_ll = Transformer.from_crs(grid.crs, 4326, always_xy=True)
+    to_ll = reprojector(grid.crs, 4326)
     areas = []
     for geom, value in features.shapes(m, mask=m > 0, transform=grid.transform):
         if value != 1:
@@ -91,7 +91,7 @@ def new_activity(
         poly_utm = shape(geom)
         if poly_utm.area < min_area_m2:
             continue
-        ll = shapely.transform(poly_utm, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+        ll = to_ll(poly_utm)
         inside = features.rasterize([(geom, 1)], out_shape=m.shape, transform=grid.transform).astype(bool)
         conf = float(np.clip((mag[inside].mean() / thr - 1.0), 0, 1))
         areas.append(ActivityArea(ll.wkt, abs(_GEOD.geometry_area_perimeter(ll)[0]), conf))

@@ -4,13 +4,15 @@ tied to the new-activity areas found by image differencing inside their outlines
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import shapely
-from pyproj import CRS, Transformer
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
 from forcewatch.detect.camps import Camp, find_camps
+from forcewatch.imagery.georef import reprojector
 from forcewatch.model import ActivityPolygon, CampChange
 from forcewatch.store.base import StoredDetection
 
@@ -18,12 +20,9 @@ GROWTH = 1.25  # a camp with this many times the objects (and at least 5 more) h
 MIN_STEP = 5
 
 
-def _camps(dets: Sequence[StoredDetection], to_m: Transformer) -> list[Camp]:
+def _camps(dets: Sequence[StoredDetection], to_m: Callable[[BaseGeometry], BaseGeometry]) -> list[Camp]:
     with_geom = [d for d in dets if d.detection.polygon_wkt]
-    footprints = [
-        np.column_stack(to_m.transform(*np.asarray(shapely.from_wkt(d.detection.polygon_wkt).exterior.coords.xy)))
-        for d in with_geom
-    ]
+    footprints = [np.asarray(to_m(shapely.from_wkt(d.detection.polygon_wkt)).exterior.coords) for d in with_geom]
     return find_camps(footprints, [d.detection.class_name for d in with_geom])
 
 
@@ -37,14 +36,13 @@ def camp_changes(
     later_date: str,
 ) -> list[CampChange]:
     """New, grown, shrunk, unchanged and gone camps, in a metric ``crs`` (the comparison grid's)."""
-    to_m = Transformer.from_crs(4326, crs, always_xy=True)
-    to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
+    to_m, to_ll = reprojector(4326, crs), reprojector(crs, 4326)
 
-    def metric(wkt: str) -> shapely.Geometry:
-        return shapely.transform(shapely.from_wkt(wkt), lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+    def lonlat(g: BaseGeometry) -> str:
+        return to_ll(g).wkt
 
-    def lonlat(g: shapely.Geometry) -> str:
-        return shapely.transform(g, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1]))).wkt
+    def metric(wkt: str) -> BaseGeometry:
+        return to_m(shapely.from_wkt(wkt))
 
     old, new = _camps(before, to_m), _camps(after, to_m)
     acts = [metric(a.polygon_wkt) for a in activity if a.polygon_wkt]

@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 from rasterio import features
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -28,6 +27,7 @@ from forcewatch.imagery.coreg import (
     shift_image,
     warp,
 )
+from forcewatch.imagery.georef import reprojector
 from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation, member_ids, merge_by_scene
 from forcewatch.store.base import Store
 
@@ -61,23 +61,18 @@ def pick_observations(
 
 
 def _mask_polygon(mask: np.ndarray, grid: Grid) -> shapely.Geometry:
-    to_ll = Transformer.from_crs(grid.crs, 4326, always_xy=True)
     polys = [shape(g) for g, v in features.shapes(mask.astype(np.uint8), mask=mask, transform=grid.transform) if v == 1]
     if not polys:
         return shapely.Polygon()
-    merged = unary_union(polys)
-    return shapely.transform(merged, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+    return reprojector(grid.crs, 4326)(unary_union(polys))
 
 
 def _objects_mask(polygons_wkt: list[str], grid: Grid, buffer_m: float = 5.0) -> np.ndarray:
     """Grid cells covered by lon/lat polygons (detected objects, masks), with a margin."""
     if not polygons_wkt:
         return np.zeros((grid.height, grid.width), bool)
-    to_grid = Transformer.from_crs(4326, grid.crs, always_xy=True)
-    shapes = []
-    for wkt in polygons_wkt:
-        g = shapely.transform(shapely.from_wkt(wkt), lambda xy: np.column_stack(to_grid.transform(xy[:, 0], xy[:, 1])))
-        shapes.append((g.buffer(buffer_m), 1))
+    to_grid = reprojector(4326, grid.crs)
+    shapes = [(to_grid(shapely.from_wkt(wkt)).buffer(buffer_m), 1) for wkt in polygons_wkt]
     return features.rasterize(shapes, out_shape=(grid.height, grid.width), transform=grid.transform).astype(bool)
 
 

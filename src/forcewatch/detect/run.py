@@ -11,12 +11,15 @@ from typing import Protocol
 
 import numpy as np
 import shapely
+import shapely.affinity
 from affine import Affine
+from pyproj import CRS
 
 from forcewatch.detect.camps import Camp, box_footprint, find_camps
 from forcewatch.detect.merge import drop_parts, in_core, nms
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.sizes import ground_size_m, size_class
+from forcewatch.imagery.georef import reprojector
 from forcewatch.imagery.raster import RasterReader, resolve_gsd
 from forcewatch.imagery.tiles import Tile, tile_grid
 from forcewatch.model import Detection
@@ -66,20 +69,12 @@ class DetectionRun:
 
     def camp_wkt(self, camp: Camp) -> str:
         """A camp's outline in lon/lat (georeferenced image) or in pixels of the image."""
-        px = shapely.transform(camp.polygon, lambda xy: xy / self.gsd_m)
+        px = shapely.affinity.scale(camp.polygon, 1 / self.gsd_m, 1 / self.gsd_m, origin=(0, 0))
         if self.transform is None or self.crs_wkt is None:
             return px.wkt
-        from pyproj import CRS, Transformer
-
-        aff = Affine(*self.transform)
-        to_ll = Transformer.from_crs(CRS.from_wkt(self.crs_wkt), 4326, always_xy=True)
-
-        def convert(xy: np.ndarray) -> np.ndarray:
-            mx = aff.a * xy[:, 0] + aff.b * xy[:, 1] + aff.c
-            my = aff.d * xy[:, 0] + aff.e * xy[:, 1] + aff.f
-            return np.column_stack(to_ll.transform(mx, my))
-
-        return shapely.transform(px, convert).wkt
+        a = Affine(*self.transform)
+        mapped = shapely.affinity.affine_transform(px, [a.a, a.b, a.d, a.e, a.c, a.f])
+        return reprojector(CRS.from_wkt(self.crs_wkt), 4326)(mapped).wkt
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

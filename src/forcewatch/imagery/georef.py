@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import ImageryError, InputError
 
@@ -46,6 +49,17 @@ def pixel_bounds(
     cols = inv.a * mx + inv.b * my + inv.c
     rows = inv.d * mx + inv.e * my + inv.f
     return float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max())
+
+
+def reprojector(src: CRS | int | str, dst: CRS | int | str) -> Callable[[BaseGeometry], BaseGeometry]:
+    """A function that reprojects shapely geometries from ``src`` to ``dst`` (x = lon/east first);
+    the transformer is built once, so callers reproject many geometries cheaply."""
+    transformer = Transformer.from_crs(src, dst, always_xy=True)
+
+    def apply(geom: BaseGeometry) -> BaseGeometry:
+        return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+    return apply
 
 
 def utm_crs(lat: float, lon: float) -> CRS:
