@@ -310,11 +310,10 @@ def scan(
                 res = not_observable_result(scene, site, detector, reason)
             else:
                 tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-                assert site.id is not None
                 others = [
                     d.detection
-                    for d in store.detections(site.id)
-                    if d.scene_id == scene.id and d.detection.model_id != detector.model_id
+                    for d in store.detections(site.id, scene.id)
+                    if d.detection.model_id != detector.model_id
                 ]
                 res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings, others=others)
             res = replace(res, observation=store.add_observation(res.observation, res.detections))

@@ -93,6 +93,8 @@ def test_gdal_opens_the_store_and_lists_layers_with_spatial_index(tmp_path: Path
             ),
             [det],
         )  # type: ignore[arg-type]
+    assert [d.detection.box_px for d in store.detections(site.id, scene.id)] == [(1, 2, 30, 40)]
+    assert list(store.detections(site.id, scene.id + 1)) == [] and len(list(store.detections())) == 1
     store.close()
     layers = dict(pyogrio.list_layers(tmp_path / "forcewatch.gpkg"))
     assert {

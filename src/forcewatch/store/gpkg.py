@@ -449,11 +449,11 @@ class GeoPackageStore:
             sql, args = sql + " WHERE site_id = ?", [site_id]
         return [self._observation(r) for r in self.con.execute(sql + " ORDER BY acquired, fid", args)]
 
-    def detections(self, site_id: int | None = None) -> Iterator[StoredDetection]:
-        sql, args = "SELECT * FROM detections", []
-        if site_id is not None:
-            sql, args = sql + " WHERE site_id = ?", [site_id]
-        for r in self.con.execute(sql + " ORDER BY acquired, fid", args):
+    def detections(self, site_id: int | None = None, scene_id: int | None = None) -> Iterator[StoredDetection]:
+        """Stored detections, of one site and/or one scene if given, in date order."""
+        where = [(c, v) for c, v in (("site_id", site_id), ("scene_id", scene_id)) if v is not None]
+        sql = "SELECT * FROM detections" + (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in where) if where else "")
+        for r in self.con.execute(sql + " ORDER BY acquired, fid", [v for _, v in where]):
             geom = fmt.decode(r["geom"])
             box = json.loads(r["box_px"])
             det = Detection(
