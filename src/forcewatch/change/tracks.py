@@ -29,6 +29,15 @@ class Track:
         }
 
 
+def split_unseen(
+    previous: list[StoredDetection], obs: Observation
+) -> tuple[list[StoredDetection], list[StoredDetection]]:
+    """Objects of the previous date that ``obs`` can be compared with, and those of a class it
+    cannot see (too coarse): neither present nor gone, they are carried over to the next date."""
+    carried = [d for d in previous if d.detection.class_name in obs.not_observable]
+    return [d for d in previous if d.detection.class_name not in obs.not_observable], carried
+
+
 def build_tracks(observations: list[Observation], detections: list[StoredDetection]) -> list[Track]:
     """Chain object matches between consecutive observations (date order) into tracks. An object
     not observed on a date (outside the valid area) keeps its track open for the next date."""
@@ -38,9 +47,7 @@ def build_tracks(observations: list[Observation], detections: list[StoredDetecti
     for obs in sorted(observations, key=lambda o: o.acquired):
         ids = member_ids(obs)
         current = [d for d in detections if d.observation_id in ids]
-        # a class this date cannot see (too coarse) is neither present nor gone: carried over
-        carried = [d for d in previous if d.detection.class_name in obs.not_observable]
-        previous = [d for d in previous if d.detection.class_name not in obs.not_observable]
+        previous, carried = split_unseen(previous, obs)
         if previous:
             for change in match_objects(previous, current, observed_after_wkt=obs.observed_wkt or None).values():
                 for a, b in change.stayed:

@@ -18,6 +18,7 @@ from affine import Affine
 from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate, site_estimates
 from forcewatch.change.match import match_objects
+from forcewatch.change.tracks import split_unseen
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.imagery.georef import pixel_bounds
 from forcewatch.imagery.raster import RasterReader
@@ -189,6 +190,8 @@ def build_brief(
         dist = distance_to(shapely.from_wkt(site.aoi_wkt), ref)
         section = SiteSection(site, headline(site, obs, dist), dist, observations=obs)
         dets = list(store.detections(site.id))
+        activity_rows = store.change_rows("activity", {site.id})
+        camp_rows = store.change_rows("camps", {site.id})
         previous: list[StoredDetection] | None = None
         for o in obs:
             scene = scenes[o.scene_id]
@@ -196,39 +199,33 @@ def build_brief(
             mine = [d for d in dets if d.observation_id in ids]
             status: dict[int, str] = {}
             gone: list[tuple[str, StoredDetection]] = []
-            summary = ""
+            notes: list[str] = []
             carried: list[StoredDetection] = []
             if previous is not None:  # classes this date cannot see are carried, not departed
-                carried = [d for d in previous if d.detection.class_name in o.not_observable]
-                previous = [d for d in previous if d.detection.class_name not in o.not_observable]
+                previous, carried = split_unseen(previous, o)
                 changes = match_objects(previous, mine, observed_after_wkt=o.observed_wkt or None)
                 for ch in changes.values():
                     status.update({b.id: "stayed" for _, b in ch.stayed})
                     status.update({d.id: "arrived" for d in ch.arrived})
                     gone += [("departed", d) for d in ch.departed] + [("not observed", d) for d in ch.not_observed]
-                summary = "; ".join(
+                notes += [
                     f"{c.class_name}: {len(c.arrived)} arrived, {len(c.departed)} departed, {len(c.stayed)} stayed"
                     + (f", {len(c.not_observed)} not observed" if c.not_observed else "")
                     for c in changes.values()
-                )
-            activity = [
-                a["wkt"] for a in store.change_rows("activity", {site.id}) if a["later"] == o.acquired and a["wkt"]
-            ]
-            camps = [k for k in store.change_rows("camps", {site.id}) if k["acquired"] == o.acquired and k["wkt"]]
+                ]
+            activity = [a["wkt"] for a in activity_rows if a["later"] == o.acquired and a["wkt"]]
+            camps = [k for k in camp_rows if k["acquired"] == o.acquired and k["wkt"]]
             png, caption = chip(scene, site, mine, status, gone, activity, [k["wkt"] for k in camps])
             if activity:
-                summary += f"; {len(activity)} new-activity area(s) outlined"
-            for k in camps:
-                if k["status"] != "unchanged":
-                    summary += (
-                        f"; {k['kind']} {k['status']}: {k['tents']} tents, {k['vehicles']} vehicles on "
-                        f"{k['area_m2'] / 1e4:.2f} ha"
-                    )
-            if o.not_observable:
-                summary += "; " + "; ".join(
-                    f"{c} not observable ({why})" for c, why in sorted(o.not_observable.items())
-                )
-                summary = summary.lstrip("; ")
+                notes.append(f"{len(activity)} new-activity area(s) outlined")
+            notes += [
+                f"{k['kind']} {k['status']}: {k['tents']} tents, {k['vehicles']} vehicles "
+                f"on {k['area_m2'] / 1e4:.2f} ha"
+                for k in camps
+                if k["status"] != "unchanged"
+            ]
+            notes += [f"{c} not observable ({why})" for c, why in sorted(o.not_observable.items())]
+            summary = "; ".join(notes)
             section.chips.append(
                 DateChip(
                     o.acquired, scene, o, png, caption + (f". Since the previous date: {summary}" if summary else "")
