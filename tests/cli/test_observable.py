@@ -60,6 +60,11 @@ def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> 
     _run("report", "--out", str(brief), "-w", str(ws))
     assert "tent, vehicle not observable" in brief.read_text()
 
+    _run("export", "--format", "geojson", "--out", str(ws / "gj"), "-w", str(ws))
+    exported = json.loads((ws / "gj" / "observations.geojson").read_text())["features"]
+    coarse = [f["properties"] for f in exported if "vehicle" in f["properties"]["not_observable"]]
+    assert coarse and all("not observable" in p["Description"] for p in coarse)
+
     assert "nothing new to scan" in _run("scan", "-w", str(ws))  # re-running is harmless
 
 

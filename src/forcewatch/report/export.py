@@ -54,13 +54,11 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
         [shapely.to_wkb(shapely.from_wkt(o.observed_wkt)) if o.observed_wkt else None for o in obs],
         {
             "Name": [f"{names[o.site_id]} {o.acquired[:10]}" for o in obs],
-            "Description": [
-                ", ".join(f"{n} {c}" for c, n in sorted(o.counts.items())) + f"; {o.share_observed:.0%} observed"
-                for o in obs
-            ],
+            "Description": [f"{o.count_text()}; {o.share_observed:.0%} observed" for o in obs],
             "site": [names[o.site_id] for o in obs],
             "acquired": [o.acquired for o in obs],
             "counts": [json.dumps(o.counts, sort_keys=True) for o in obs],
+            "not_observable": [json.dumps(o.not_observable, sort_keys=True) for o in obs],
             "total": [sum(o.counts.values()) for o in obs],
             "share_observed": [o.share_observed for o in obs],
             "model": [o.model_id for o in obs],
