@@ -180,7 +180,7 @@ def main() -> None:
             c = compare(store, "site")
             # speed of the two image steps on this pair's grid
             sa, sb = store.scenes()[0], store.scenes()[1]
-            area = shapely.from_wkt(sa.footprint_wkt).intersection(shapely.from_wkt(store.site("site").aoi_wkt))
+            area = sa.footprint.intersection(shapely.from_wkt(store.site("site").aoi_wkt))
             grid = common_grid(area, GSD)
             t0 = time.perf_counter()
             ra, va = read_on_grid(sa, grid)

@@ -6,8 +6,13 @@ Boxes are always (minx, miny, maxx, maxy) in pixels of the image they were found
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeAlias
+
+from shapely.geometry.base import BaseGeometry
 
 BoxPx = tuple[float, float, float, float]
+#: A shapely geometry; every geometry in these types is in EPSG:4326 (lon, lat) unless named otherwise.
+Geometry: TypeAlias = BaseGeometry
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Detection:
     size_class: str
     model_id: str = ""
     scene_id: int | None = None
-    polygon_wkt: str | None = None  # the box on the ground, EPSG:4326 (once georeferenced)
+    polygon: Geometry | None = None  # the box on the ground, EPSG:4326 (once georeferenced)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -42,10 +47,10 @@ class Detection:
 
 @dataclass(frozen=True)
 class Site:
-    """A watched place: an area of interest in EPSG:4326 (WKT polygon) and what it is."""
+    """A watched place: an area of interest in EPSG:4326 (a polygon) and what it is."""
 
     name: str
-    aoi_wkt: str
+    aoi: Geometry
     kind: str = "other"
     notes: str = ""
     lat: float | None = None
@@ -67,7 +72,7 @@ class Scene:
     width_px: int
     height_px: int
     gsd_m: float
-    footprint_wkt: str  # EPSG:4326
+    footprint: Geometry  # EPSG:4326
     georef: str  # embedded | stac | world-file | centre | gcps
     properties: dict[str, object] | None = None  # STAC extras: off-nadir, cloud cover, …
     id: int | None = None
@@ -82,7 +87,7 @@ class Observation:
     acquired: str
     counts: dict[str, int]
     share_observed: float
-    observed_wkt: str  # the part of the site the scene covered with valid pixels (EPSG:4326)
+    observed: Geometry | None  # the part of the site the scene covered with valid pixels (EPSG:4326)
     model_id: str
     model_sha256: str
     thresholds: dict[str, float]
@@ -107,13 +112,13 @@ class ChangedObject:
     status: str  # arrived | departed | not observed
     class_name: str
     score: float
-    polygon_wkt: str  # EPSG:4326
+    polygon: Geometry  # EPSG:4326
     acquired: str  # the date it was seen
 
 
 @dataclass(frozen=True)
 class ActivityPolygon:
-    polygon_wkt: str
+    polygon: Geometry  # EPSG:4326
     area_m2: float
     confidence: float
 
@@ -128,7 +133,7 @@ class CampChange:
     objects_before: int  # objects of the earlier date's camps it overlaps
     area_m2: float
     activity_m2: float  # new-activity area inside the camp's outline (ground disturbed, new tents)
-    polygon_wkt: str  # EPSG:4326
+    polygon: Geometry  # EPSG:4326
     acquired: str
 
     def to_json(self) -> dict[str, object]:
@@ -142,7 +147,7 @@ class CampChange:
             "area_ha": round(self.area_m2 / 1e4, 2),
             "density_per_ha": round(n / max(self.area_m2 / 1e4, 1e-9), 1),
             "new_activity_ha": round(self.activity_m2 / 1e4, 3),
-            "polygon_wkt": self.polygon_wkt,
+            "polygon_wkt": self.polygon.wkt,
             "acquired": self.acquired,
         }
 
@@ -198,3 +203,115 @@ def merge_by_scene(observations: list[Observation]) -> list[Observation]:
 def member_ids(observation: Observation) -> set[int]:
     """The stored observations behind ``observation`` (itself, or those merged into it)."""
     return set(observation.members) or ({observation.id} if observation.id is not None else set())
+
+
+@dataclass(frozen=True)
+class StoredDetection:
+    """A detection as stored: with its observation, scene, site and ground polygon."""
+
+    id: int
+    observation_id: int
+    scene_id: int
+    site_id: int
+    detection: Detection
+    acquired: str
+
+
+@dataclass(frozen=True)
+class StoredComparison:
+    """A comparison as stored: the two dates, the misalignment, and the per-class summary."""
+
+    id: int
+    site_id: int
+    earlier_observation: int
+    later_observation: int
+    earlier: str  # acquisition time of the earlier observation (ISO 8601)
+    later: str
+    shift_east_m: float
+    shift_north_m: float
+    residual_m: float
+    share_usable: float
+    summary: dict[str, dict[str, int]]
+    not_observable: dict[str, str]
+    created: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "site_id": self.site_id,
+            "earlier_observation": self.earlier_observation,
+            "later_observation": self.later_observation,
+            "earlier": self.earlier,
+            "later": self.later,
+            "shift_east_m": self.shift_east_m,
+            "shift_north_m": self.shift_north_m,
+            "residual_m": self.residual_m,
+            "share_usable": self.share_usable,
+            "summary": self.summary,
+            "created": self.created,
+            "not_observable": self.not_observable,
+        }
+
+
+@dataclass(frozen=True)
+class StoredChangedObject:
+    """An object that arrived, departed or was not observed, in a stored comparison."""
+
+    id: int
+    comparison_id: int
+    site_id: int
+    status: str
+    class_name: str
+    score: float
+    acquired: str
+    polygon: Geometry | None
+
+
+@dataclass(frozen=True)
+class StoredActivity:
+    """A new-activity area of a stored comparison (``earlier`` → ``later``)."""
+
+    id: int
+    comparison_id: int
+    site_id: int
+    area_m2: float
+    confidence: float
+    earlier: str
+    later: str
+    polygon: Geometry | None
+
+
+@dataclass(frozen=True)
+class StoredCamp:
+    """A camp of a stored comparison: new, grown, shrunk, unchanged or gone."""
+
+    id: int
+    comparison_id: int
+    site_id: int
+    status: str
+    kind: str
+    objects: int
+    tents: int
+    vehicles: int
+    objects_before: int
+    area_m2: float
+    activity_m2: float
+    acquired: str
+    polygon: Geometry | None
+
+
+@dataclass(frozen=True)
+class QueuedAlert:
+    """An alert raised by a rule, with what has been delivered where."""
+
+    id: int
+    rule: str
+    comparison_id: int
+    site: str
+    message: str
+    payload: dict[str, Any]
+    created: str
+    console_done: bool
+    jsonl_done: bool
+    webhook_done: bool
+    last_error: str | None = None

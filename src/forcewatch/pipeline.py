@@ -18,8 +18,8 @@ from forcewatch import __version__
 from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
+from forcewatch.geo.convert import pixel_bounds, reprojector
 from forcewatch.imagery.clouds import cloud_mask
-from forcewatch.imagery.georef import pixel_bounds, reprojector
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.scene import Registration, describe
 from forcewatch.imagery.tiles import Tile
@@ -76,10 +76,10 @@ def ingest(
                 continue
             scene = store.add_scene(scene)
             assert scene.id is not None
-            footprint = shapely.from_wkt(scene.footprint_wkt)
+            footprint = scene.footprint
             linked = []
             for site in store.sites():
-                aoi = shapely.from_wkt(site.aoi_wkt)
+                aoi = site.aoi
                 if footprint.intersects(aoi):
                     assert site.id is not None
                     share = _area_m2(footprint.intersection(aoi)) / max(_area_m2(aoi), 1e-9)
@@ -208,7 +208,7 @@ def scan_pair(
     of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing)."""
     assert scene.id is not None and site.id is not None
     meta = detector.meta
-    aoi = shapely.from_wkt(site.aoi_wkt)
+    aoi = site.aoi
     margin_px = meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m
     window = _site_window(scene, aoi, margin_px)
     kept: list[Detection] = []
@@ -240,10 +240,10 @@ def scan_pair(
                 lons, lats = to_ll.transform([c[0] for c in corners], [c[1] for c in corners])
                 poly = Polygon(zip(lons, lats, strict=True))
                 if aoi.contains(poly.centroid):
-                    kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon_wkt=poly.wkt))
+                    kept.append(replace(d, box_px=(bx0, by0, bx1, by1), scene_id=scene.id, polygon=poly))
     kept = drop_parts(kept, others)
     share, clouds = _observable(mosaic, scene, aoi, window)
-    observed = aoi.intersection(shapely.from_wkt(scene.footprint_wkt)).difference(clouds)
+    observed = aoi.intersection(scene.footprint).difference(clouds)
     counts = {c: 0 for c in meta.classes}
     for d in kept:
         counts[d.class_name] = counts.get(d.class_name, 0) + 1
@@ -253,7 +253,7 @@ def scan_pair(
         acquired=scene.acquired,
         counts=counts,
         share_observed=round(share, 4),
-        observed_wkt=observed.wkt if not observed.is_empty else "",
+        observed=observed if not observed.is_empty else None,
         model_id=meta.model_id,
         model_sha256=detector.sha256,
         thresholds={
@@ -275,7 +275,7 @@ def not_observable_result(scene: Scene, site: Site, detector: OnnxDetector, reas
         acquired=scene.acquired,
         counts={},
         share_observed=0.0,
-        observed_wkt="",
+        observed=None,
         model_id=meta.model_id,
         model_sha256=detector.sha256,
         thresholds={"score": meta.score_threshold, "nms_iou": meta.nms_iou},

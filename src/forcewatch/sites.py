@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import shapely
-from pyproj import Geod
 from shapely.geometry import Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from forcewatch.errors import InputError
+from forcewatch.geo.convert import GEOD, area_m2
 from forcewatch.model import Site
 
 KINDS = ("airfield", "garrison", "training-ground", "camp", "other")
 DEFAULT_RADIUS_M = 2000.0
-_GEOD = Geod(ellps="WGS84")
 
 
 class ExampleSite(NamedTuple):
@@ -106,7 +105,7 @@ def geodesic_circle(lat: float, lon: float, radius_m: float, points: int = 64) -
     if not radius_m > 0:
         raise InputError(f"radius {radius_m} m: it must be positive. Fix: give --radius-m METRES (e.g. 2000).")
     az = [i * 360 / points for i in range(points)]
-    lons, lats, _ = _GEOD.fwd([lon] * points, [lat] * points, az, [radius_m] * points)
+    lons, lats, _ = GEOD.fwd([lon] * points, [lat] * points, az, [radius_m] * points)
     return Polygon(zip(lons, lats, strict=True))
 
 
@@ -152,11 +151,11 @@ def make_site(
         aoi = geodesic_circle(lat, lon, radius_m)
     else:
         aoi = check_aoi(aoi, f"area of interest of {name!r}")
-    return Site(name.strip(), aoi.wkt, kind, notes, lat, lon, radius_m)
+    return Site(name.strip(), aoi, kind, notes, lat, lon, radius_m)
 
 
 def area_km2(geom: BaseGeometry) -> float:
-    return abs(_GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+    return area_m2(geom) / 1e6
 
 
 def example_sites(name: str) -> list[Site]:
@@ -248,7 +247,7 @@ def write_site_file(sites: list[Site], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         path.unlink()
-    geoms = np.array([shapely.to_wkb(shapely.from_wkt(s.aoi_wkt)) for s in sites], dtype=object)
+    geoms = np.array([shapely.to_wkb(s.aoi) for s in sites], dtype=object)
     fields = ["name", "kind", "notes", "lat", "lon", "radius_m"]
     data = [
         np.array([s.name for s in sites], dtype=object),
@@ -274,8 +273,8 @@ def write_site_file(sites: list[Site], path: Path) -> Path:
 def to_feature(site: Site) -> dict[str, object]:
     return {
         "type": "Feature",
-        "geometry": mapping(shapely.from_wkt(site.aoi_wkt)),
-        "properties": {k: v for k, v in site.__dict__.items() if k != "aoi_wkt"},
+        "geometry": mapping(site.aoi),
+        "properties": {k: v for k, v in site.__dict__.items() if k != "aoi"},
     }
 
 

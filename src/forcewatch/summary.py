@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import shapely
-
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
@@ -49,7 +47,7 @@ def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus
     for site in store.sites():
         assert site.id is not None
         obs = merge_by_scene(store.observations(site.id))
-        dist = distance_to(shapely.from_wkt(site.aoi_wkt), line) if line is not None else None
+        dist = distance_to(site.aoi, line) if line is not None else None
         out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
 

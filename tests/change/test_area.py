@@ -7,7 +7,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import shapely
 
 from forcewatch.change.area import new_activity
 from forcewatch.errors import InputError
@@ -34,7 +33,7 @@ def _pair(tmp_path: Path, shift_px: tuple[float, float], camp: bool, gain: float
     a = write_geotiff(rgb, tmp_path / "a.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
     b = write_geotiff(later, tmp_path / "b.tif", LAT, LON, 0.5, "2022-02-10T09:00:00Z")
     sa, sb = describe(a), describe(b)
-    area = shapely.from_wkt(sa.footprint_wkt)
+    area = sa.footprint
     return sa, sb, area, camp_px
 
 

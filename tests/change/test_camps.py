@@ -27,8 +27,8 @@ def _area(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
 def test_new_grown_unchanged_and_gone() -> None:
     before = _camp(0, 0, 2, 4) + _camp(100, 1000, 2, 5) + _camp(200, 2000, 2, 4, "vehicle")
     after = _camp(300, 0, 4, 4) + _camp(400, 1000, 2, 5) + _camp(500, 3000, 3, 3)
-    acts = (ActivityPolygon(_area(2980, -10, 3030, 40).wkt, 2500.0, 0.9),)
-    observed = _area(-100, -100, 4000, 200).wkt
+    acts = (ActivityPolygon(_area(2980, -10, 3030, 40), 2500.0, 0.9),)
+    observed = _area(-100, -100, 4000, 200)
     got = {c.status: c for c in camp_changes(before, after, UTM, acts, observed, "t0", "t1")}
     assert set(got) == {"grown", "unchanged", "new", "gone"}
     assert got["grown"].counts == {"tent": 16} and got["grown"].objects_before == 8
@@ -42,5 +42,5 @@ def test_new_grown_unchanged_and_gone() -> None:
 
 def test_a_camp_the_later_date_did_not_see_is_not_gone() -> None:
     before = _camp(0, 0, 2, 4)
-    observed = _area(500, 500, 900, 900).wkt  # the later image covers somewhere else
+    observed = _area(500, 500, 900, 900)  # the later image covers somewhere else
     assert camp_changes(before, [], UTM, (), observed, "t0", "t1") == []

@@ -7,8 +7,7 @@ from hypothesis import strategies as st
 from shapely.geometry import box
 
 from forcewatch.change.match import match_objects
-from forcewatch.model import Detection
-from forcewatch.store.base import StoredDetection
+from forcewatch.model import Detection, StoredDetection
 
 LAT0, LON0 = 52.25, 26.80
 M_LAT = 1 / 111_250  # degrees per metre, near enough at this latitude for building fixtures
@@ -21,7 +20,7 @@ def det(
     lon, lat = LON0 + x_m * M_LON, LAT0 + y_m * M_LAT
     h = length_m / 2
     poly = box(lon - h * M_LON, lat - h * M_LAT, lon + h * M_LON, lat + h * M_LAT)
-    d = Detection(cls, 0.9, (0, 0, 1, 1), length_m, length_m, "medium", "m", 1, poly.wkt)
+    d = Detection(cls, 0.9, (0, 0, 1, 1), length_m, length_m, "medium", "m", 1, poly)
     return StoredDetection(i, 1, 1, 1, d, when)
 
 
@@ -47,7 +46,7 @@ def test_unobserved_is_not_departed() -> None:
     before = [det(0, 0.0, 0.0), det(1, 500.0, 0.0)]
     after = [det(10, 1.0, 0.0)]
     seen = box(LON0 - 0.001, LAT0 - 0.001, LON0 + 0.001, LAT0 + 0.001)  # the later scene covered only the first
-    (change,) = match_objects(before, after, observed_after_wkt=seen.wkt).values()
+    (change,) = match_objects(before, after, observed_after=seen).values()
     assert len(change.stayed) == 1 and change.departed == [] and [d.id for d in change.not_observed] == [1]
 
 

@@ -6,7 +6,7 @@ from tests.change.test_match import det
 
 
 def _obs(i: int, when: str) -> Observation:
-    return Observation(1, i, when, {}, 1.0, "", "m", "s", {}, "0", id=i)
+    return Observation(1, i, when, {}, 1.0, None, "m", "s", {}, "0", id=i)
 
 
 def _at(obs_id: int, det_id: int, x: float, when: str):  # type: ignore[no-untyped-def]

@@ -15,8 +15,6 @@ from forcewatch.imagery.georef import (
     from_centre,
     from_gcps,
     from_world_file,
-    pixel_bounds,
-    reprojector,
 )
 
 GEOD = Geod(ellps="WGS84")
@@ -92,38 +90,3 @@ def test_footprint_is_in_lonlat_around_the_centre() -> None:
     g = from_centre(52.25, 26.8, 0.5, 2000, 1000)
     fp = footprint_lonlat(g, 2000, 1000)
     assert fp.contains(fp.centroid) and fp.bounds[0] == pytest.approx(26.8 - 500 / 68000, abs=0.002)
-
-
-@given(
-    cols=st.lists(st.floats(-500, 5000), min_size=1, max_size=6),
-    rows=st.lists(st.floats(-500, 5000), min_size=1, max_size=6),
-    gsd=st.floats(0.1, 10),
-    rot=st.floats(-30, 30),
-)
-@settings(max_examples=60, deadline=None)
-def test_pixel_bounds_inverts_the_raster_transform(
-    cols: list[float], rows: list[float], gsd: float, rot: float
-) -> None:
-    n = min(len(cols), len(rows))
-    crs = CRS.from_epsg(32635)
-    aff = Affine.translation(500000, 5800000) @ Affine.rotation(rot) @ Affine.scale(gsd, -gsd)
-    mx, my = zip(*(aff @ (c, r) for c, r in zip(cols[:n], rows[:n], strict=True)), strict=True)
-    lon, lat = Transformer.from_crs(crs, 4326, always_xy=True).transform(mx, my)
-    tup = (aff.a, aff.b, aff.c, aff.d, aff.e, aff.f)
-    got = pixel_bounds(crs.to_wkt(), tup, lon, lat)
-    want = (min(cols[:n]), min(rows[:n]), max(cols[:n]), max(rows[:n]))
-    assert got == pytest.approx(want, abs=1e-3)
-    assert pixel_bounds(crs.to_wkt(), tup, mx, my, crs) == pytest.approx(want, abs=1e-6)
-
-
-@given(lon=st.floats(24.0, 30.0), lat=st.floats(45.0, 56.0), size_m=st.floats(1, 5000))
-@settings(max_examples=40, deadline=None)
-def test_reprojector_round_trips_a_polygon(lon: float, lat: float, size_m: float) -> None:
-    import shapely
-
-    utm = CRS.from_epsg(32635)
-    there, back = reprojector(4326, utm), reprojector(utm, 4326)
-    x, y = Transformer.from_crs(4326, utm, always_xy=True).transform(lon, lat)
-    square = shapely.Polygon([(x, y), (x + size_m, y), (x + size_m, y + size_m), (x, y + size_m)])
-    assert there(back(square)).area == pytest.approx(size_m**2, rel=1e-6)
-    assert back(square).exterior.coords[0] == pytest.approx((lon, lat), abs=1e-7)

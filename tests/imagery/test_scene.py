@@ -117,7 +117,6 @@ def test_parse_time() -> None:
 
 
 def test_geographic_geotiff_has_metric_gsd_and_lonlat_footprint(tmp_path: Path) -> None:
-    import shapely
 
     path = tmp_path / "ll.tif"
     with rasterio.open(
@@ -134,4 +133,4 @@ def test_geographic_geotiff_has_metric_gsd_and_lonlat_footprint(tmp_path: Path) 
         ds.write(np.arange(8000, dtype=np.uint16).reshape(1, 80, 100))
     s = describe(path, acquired="2022-02-10T09:05:00Z")
     assert s.gsd_m == pytest.approx(0.88, abs=0.02)  # 1e-5° at 52.25° N: 0.68 m east-west, 1.11 m north-south
-    assert shapely.from_wkt(s.footprint_wkt).bounds == pytest.approx((26.80, 52.2492, 26.801, 52.25), abs=1e-6)
+    assert s.footprint.bounds == pytest.approx((26.80, 52.2492, 26.801, 52.25), abs=1e-6)

@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import shapely
 from typer.testing import CliRunner
 
 from forcewatch.cli import _register, app
@@ -30,10 +31,10 @@ def _chromium() -> str:
 
 
 def test_headline_sentence() -> None:
-    site = Site("Luninets airfield", "POLYGON ((0 0, 1 0, 1 1, 0 0))", lat=52.25, lon=26.80)
+    site = Site("Luninets airfield", shapely.from_wkt("POLYGON ((0 0, 1 0, 1 1, 0 0))"), lat=52.25, lon=26.80)
     obs = [
-        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 6}, 1.0, "", "m", "s", {}, "0"),
-        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 15}, 1.0, "", "m", "s", {}, "0"),
+        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 6}, 1.0, None, "m", "s", {}, "0"),
+        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 15}, 1.0, None, "m", "s", {}, "0"),
     ]
     text = headline(site, obs, None)
     assert text == (

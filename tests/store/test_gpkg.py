@@ -36,7 +36,7 @@ def _fill(store) -> tuple[Site, Scene]:  # type: ignore[no-untyped-def]
         site = store.add_site(
             Site(
                 "Luninets airfield",
-                Point(26.8, 52.25).buffer(0.02).wkt,
+                Point(26.8, 52.25).buffer(0.02),
                 "airfield",
                 "",
                 52.25,
@@ -55,7 +55,7 @@ def _fill(store) -> tuple[Site, Scene]:  # type: ignore[no-untyped-def]
                 100,
                 100,
                 0.5,
-                box(26.7, 52.2, 26.9, 52.3).wkt,
+                box(26.7, 52.2, 26.9, 52.3),
                 "embedded",
             )
         )
@@ -76,7 +76,7 @@ def test_gdal_opens_the_store_and_lists_layers_with_spatial_index(tmp_path: Path
             "medium",
             "m",
             scene.id,
-            box(26.8, 52.25, 26.801, 52.251).wkt,
+            box(26.8, 52.25, 26.801, 52.251),
         )
         store.add_observation(
             Observation(
@@ -85,7 +85,7 @@ def test_gdal_opens_the_store_and_lists_layers_with_spatial_index(tmp_path: Path
                 scene.acquired,
                 {"aircraft": 1},
                 0.9,
-                site.aoi_wkt,
+                site.aoi,
                 "m",
                 "sha",
                 {"score": 0.5},
@@ -118,7 +118,7 @@ def test_a_failed_command_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     store = open_store(tmp_path / "forcewatch.gpkg", create=True)
     _fill(store)
     with pytest.raises(RuntimeError, match="boom"), store.transaction():
-        store.add_site(Site("Yelsk", Point(29.15, 51.81).buffer(0.02).wkt))
+        store.add_site(Site("Yelsk", Point(29.15, 51.81).buffer(0.02)))
         raise RuntimeError("boom")
     assert [s.name for s in store.sites()] == ["Luninets airfield"]
     con = sqlite3.connect(tmp_path / "forcewatch.gpkg")
@@ -136,7 +136,7 @@ def test_removing_a_site_removes_its_links_and_index_rows(tmp_path: Path) -> Non
 def test_writes_outside_a_transaction_are_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path / "forcewatch.gpkg", create=True)
     with pytest.raises(RuntimeError, match="inside store.transaction"):
-        store.add_site(Site("x", Point(0, 0).buffer(0.01).wkt))
+        store.add_site(Site("x", Point(0, 0).buffer(0.01)))
 
 
 def test_schema_is_versioned(tmp_path: Path) -> None:
@@ -168,7 +168,7 @@ def test_a_version_3_store_is_upgraded_in_place(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS[:3])
     old = open_store(path, create=True)
     with old.transaction():
-        old.add_site(Site("Kept", "POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))", "camp"))
+        old.add_site(Site("Kept", shapely.from_wkt("POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))"), "camp"))
     assert old.schema_version == 3
     old.close()
     monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS)

@@ -251,16 +251,26 @@ def run_alerts(store: Any, rules: RuleSet) -> AlertsRun:
 
     out = AlertsRun()
     lines = {r.within_km_of: reference_line(r.within_km_of) for r in rules.rules if r.within_km_of}
-    import shapely
 
     with store.transaction():
         for site in store.sites():
-            km = {code: distance_to(shapely.from_wkt(site.aoi_wkt), line).distance_km for code, line in lines.items()}
-            acts = store.change_rows("activity", {site.id})
-            camp_rows = store.change_rows("camps", {site.id})
-            for comp in store.comparisons(site.id):
-                ha = [a["area_m2"] / 1e4 for a in acts if a["comparison_id"] == comp["id"]]
-                camps = [k for k in camp_rows if k["comparison_id"] == comp["id"]]
+            km = {code: distance_to(site.aoi, line).distance_km for code, line in lines.items()}
+            acts = store.activity({site.id})
+            camp_rows = store.camps({site.id})
+            for stored in store.comparisons(site.id):
+                comp = stored.to_json()
+                ha = [a.area_m2 / 1e4 for a in acts if a.comparison_id == stored.id]
+                camps = [
+                    {
+                        **{
+                            f: getattr(k, f)
+                            for f in ("status", "kind", "tents", "vehicles", "area_m2", "objects_before")
+                        },
+                        "wkt": k.polygon.wkt if k.polygon is not None else None,
+                    }
+                    for k in camp_rows
+                    if k.comparison_id == stored.id
+                ]
                 for rule in rules.rules:
                     message = evaluate_rule(
                         rule, site.name, comp, ha, km.get(rule.within_km_of) if rule.within_km_of else None, camps
@@ -287,27 +297,25 @@ def run_alerts(store: Any, rules: RuleSet) -> AlertsRun:
     d = rules.delivery
     for alert in store.pending_alerts():
         with store.transaction():
-            if not alert["console_done"]:
+            if not alert.console_done:
                 if d.console:
-                    out.console.append(alert["message"])
-                store.mark_alert(alert["id"], "console")
-            if not alert["jsonl_done"]:
+                    out.console.append(alert.message)
+                store.mark_alert(alert.id, "console")
+            if not alert.jsonl_done:
                 if d.jsonl is not None:
                     d.jsonl.parent.mkdir(parents=True, exist_ok=True)
                     with d.jsonl.open("a", encoding="utf-8") as fh:
-                        fh.write(
-                            json.dumps({"id": alert["id"], "created": alert["created"], **alert["payload"]}) + "\n"
-                        )
+                        fh.write(json.dumps({"id": alert.id, "created": alert.created, **alert.payload}) + "\n")
                     out.delivered_jsonl += 1
-                store.mark_alert(alert["id"], "jsonl")
-            if not alert["webhook_done"]:
+                store.mark_alert(alert.id, "jsonl")
+            if not alert.webhook_done:
                 if d.webhook is None:
-                    store.mark_alert(alert["id"], "webhook")
+                    store.mark_alert(alert.id, "webhook")
                 else:
-                    error = post_json(d.webhook, {"id": alert["id"], **alert["payload"]}, d.retries, d.timeout_s)
-                    store.mark_alert(alert["id"], "webhook", error)
+                    error = post_json(d.webhook, {"id": alert.id, **alert.payload}, d.retries, d.timeout_s)
+                    store.mark_alert(alert.id, "webhook", error)
                     if error is None:
                         out.delivered_webhook += 1
                     else:
-                        out.pending.append(f"{alert['message']} — webhook {d.webhook}: {error}")
+                        out.pending.append(f"{alert.message} — webhook {d.webhook}: {error}")
     return out

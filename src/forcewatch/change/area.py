@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from pyproj import Geod
 from rasterio import features
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
+from forcewatch.geo.convert import area_m2, reprojector
 from forcewatch.imagery.coreg import Grid
-from forcewatch.imagery.georef import reprojector
 
-_GEOD = Geod(ellps="WGS84")
 K_MAD = 6.0  # threshold: median + K_MAD robust standard deviations of the magnitude …
 MIN_MAGNITUDE = 30.0  # … and at least this much (0–255 units): illumination and haze stay below
 MIN_AREA_M2 = 300.0
@@ -23,7 +22,7 @@ MIN_AREA_M2 = 300.0
 
 @dataclass(frozen=True)
 class ActivityArea:
-    polygon_wkt: str  # lon/lat
+    polygon: BaseGeometry  # lon/lat
     area_m2: float
     confidence: float  # 0–1: how far above the threshold the change is, on average
 
@@ -36,7 +35,7 @@ class ActivityArea:
             "area_m2": round(self.area_m2),
             "area_ha": round(self.area_ha, 3),
             "confidence": round(self.confidence, 2),
-            "polygon_wkt": self.polygon_wkt,
+            "polygon_wkt": self.polygon.wkt,
         }
 
 
@@ -94,5 +93,5 @@ def new_activity(
         ll = to_ll(poly_utm)
         inside = features.rasterize([(geom, 1)], out_shape=m.shape, transform=grid.transform).astype(bool)
         conf = float(np.clip((mag[inside].mean() / thr - 1.0), 0, 1))
-        areas.append(ActivityArea(ll.wkt, abs(_GEOD.geometry_area_perimeter(ll)[0]), conf))
+        areas.append(ActivityArea(ll, area_m2(ll), conf))
     return sorted(areas, key=lambda a: -a.area_m2), m.astype(bool)

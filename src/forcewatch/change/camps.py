@@ -7,22 +7,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.detect.camps import Camp, find_camps
-from forcewatch.imagery.georef import reprojector
-from forcewatch.model import ActivityPolygon, CampChange
-from forcewatch.store.base import StoredDetection
+from forcewatch.geo.convert import reprojector
+from forcewatch.model import ActivityPolygon, CampChange, StoredDetection
 
 GROWTH = 1.25  # a camp with this many times the objects (and at least 5 more) has grown
 MIN_STEP = 5
 
 
 def _camps(dets: Sequence[StoredDetection], to_m: Callable[[BaseGeometry], BaseGeometry]) -> list[Camp]:
-    with_geom = [d for d in dets if d.detection.polygon_wkt]
-    footprints = [np.asarray(to_m(shapely.from_wkt(d.detection.polygon_wkt)).exterior.coords) for d in with_geom]
+    with_geom = [d for d in dets if d.detection.polygon is not None]
+    footprints = [np.asarray(to_m(d.detection.polygon).exterior.coords) for d in with_geom]
     return find_camps(footprints, [d.detection.class_name for d in with_geom])
 
 
@@ -31,22 +29,17 @@ def camp_changes(
     after: Sequence[StoredDetection],
     crs: CRS,
     activity: Sequence[ActivityPolygon],
-    observed_later_wkt: str,
+    observed_later: BaseGeometry | None,
     earlier_date: str,
     later_date: str,
 ) -> list[CampChange]:
     """New, grown, shrunk, unchanged and gone camps, in a metric ``crs`` (the comparison grid's)."""
     to_m, to_ll = reprojector(4326, crs), reprojector(crs, 4326)
 
-    def lonlat(g: BaseGeometry) -> str:
-        return to_ll(g).wkt
-
-    def metric(wkt: str) -> BaseGeometry:
-        return to_m(shapely.from_wkt(wkt))
-
+    lonlat = to_ll
     old, new = _camps(before, to_m), _camps(after, to_m)
-    acts = [metric(a.polygon_wkt) for a in activity if a.polygon_wkt]
-    observed = metric(observed_later_wkt) if observed_later_wkt else None
+    acts = [to_m(a.polygon) for a in activity if not a.polygon.is_empty]
+    observed = to_m(observed_later) if observed_later is not None and not observed_later.is_empty else None
     out = []
     for c in new:
         prev = [o for o in old if o.polygon.intersects(c.polygon)]

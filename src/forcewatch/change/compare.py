@@ -16,6 +16,7 @@ from forcewatch.change.area import new_activity
 from forcewatch.change.camps import camp_changes
 from forcewatch.change.match import match_objects
 from forcewatch.errors import InputError
+from forcewatch.geo.convert import reprojector
 from forcewatch.imagery.clouds import cloud_mask
 from forcewatch.imagery.coreg import (
     Grid,
@@ -27,7 +28,6 @@ from forcewatch.imagery.coreg import (
     shift_image,
     warp,
 )
-from forcewatch.imagery.georef import reprojector
 from forcewatch.model import ActivityPolygon, ChangedObject, Comparison, Observation, member_ids, merge_by_scene
 from forcewatch.store.base import Store
 
@@ -67,12 +67,12 @@ def _mask_polygon(mask: np.ndarray, grid: Grid) -> shapely.Geometry:
     return reprojector(grid.crs, 4326)(unary_union(polys))
 
 
-def _objects_mask(polygons_wkt: list[str], grid: Grid, buffer_m: float = 5.0) -> np.ndarray:
+def _objects_mask(polygons: list[BaseGeometry], grid: Grid, buffer_m: float = 5.0) -> np.ndarray:
     """Grid cells covered by lon/lat polygons (detected objects, masks), with a margin."""
-    if not polygons_wkt:
+    if not polygons:
         return np.zeros((grid.height, grid.width), bool)
     to_grid = reprojector(4326, grid.crs)
-    shapes = [(to_grid(shapely.from_wkt(wkt)).buffer(buffer_m), 1) for wkt in polygons_wkt]
+    shapes = [(to_grid(p).buffer(buffer_m), 1) for p in polygons]
     return features.rasterize(shapes, out_shape=(grid.height, grid.width), transform=grid.transform).astype(bool)
 
 
@@ -89,8 +89,8 @@ def compare(
     site = store.site(site_name)
     scenes = {s.id: s for s in store.scenes()}
     sa, sb = scenes[earlier.scene_id], scenes[later.scene_id]
-    aoi = shapely.from_wkt(site.aoi_wkt)
-    both = aoi.intersection(shapely.from_wkt(sa.footprint_wkt)).intersection(shapely.from_wkt(sb.footprint_wkt))
+    aoi = site.aoi
+    both = aoi.intersection(sa.footprint).intersection(sb.footprint)
     if both.is_empty or both.area == 0:
         raise InputError(
             f"the scenes of {earlier.acquired[:10]} and {later.acquired[:10]} do not overlap over "
@@ -100,7 +100,7 @@ def compare(
     ra, va = read_on_grid(sa, grid)
     rb, vb = read_on_grid(sb, grid)
     ca, cb = cloud_mask(ra, va, grid.gsd_m), cloud_mask(rb, vb, grid.gsd_m)
-    user_mask = _objects_mask([m.wkt for m in masks or []], grid, buffer_m=0.0)
+    user_mask = _objects_mask(list(masks or []), grid, buffer_m=0.0)
     ca, cb = ca | user_mask, cb | user_mask
     valid = va & vb
     if valid.any() and ((ca | cb) & valid).mean() / valid.mean() > 0.95:
@@ -113,7 +113,7 @@ def compare(
     before = [d for d in dets if d.observation_id in ids_before]
     after = [d for d in dets if d.observation_id in ids_after]
     # objects move between dates: align on the ground, not on them
-    movers = _objects_mask([d.detection.polygon_wkt for d in [*before, *after] if d.detection.polygon_wkt], grid)
+    movers = _objects_mask([d.detection.polygon for d in [*before, *after] if d.detection.polygon is not None], grid)
     al = estimate_shift(grey(ra), grey(rb), valid, grid.gsd_m, unusable=ca | cb | movers)
     fit = refine_locally(grey(ra), grey(rb), valid & ~(ca | cb | movers), al, grid.gsd_m)
     if fit is not None and fit.residual_px < 1.0:
@@ -128,7 +128,7 @@ def compare(
     usable = va & vb2 & ~ca & ~cb2
     activity, _ = new_activity(ra, rb2, usable & ~movers, grid)  # detected objects are reported as objects
     # what the later date could not see: outside its valid pixels, or under its clouds
-    observed_later = shapely.from_wkt(later.observed_wkt) if later.observed_wkt else aoi
+    observed_later = later.observed if later.observed is not None else aoi
     clouds_later = _mask_polygon(cb & vb, grid)
     if not clouds_later.is_empty:
         observed_later = observed_later.difference(clouds_later)
@@ -138,26 +138,38 @@ def compare(
         before,
         after,
         misalignment_m=al.residual_m,
-        observed_after_wkt=observed_later.wkt,
+        observed_after=observed_later,
         after_offset_m=(al.dx_m, al.dy_m),
     )
     objects: list[ChangedObject] = []
     for ch in changes.values():
         objects += [
             ChangedObject(
-                "arrived", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+                "arrived",
+                d.detection.class_name,
+                d.detection.score,
+                d.detection.polygon or shapely.Polygon(),
+                d.acquired,
             )
             for d in ch.arrived
         ]
         objects += [
             ChangedObject(
-                "departed", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+                "departed",
+                d.detection.class_name,
+                d.detection.score,
+                d.detection.polygon or shapely.Polygon(),
+                d.acquired,
             )
             for d in ch.departed
         ]
         objects += [
             ChangedObject(
-                "not observed", d.detection.class_name, d.detection.score, d.detection.polygon_wkt or "", d.acquired
+                "not observed",
+                d.detection.class_name,
+                d.detection.score,
+                d.detection.polygon or shapely.Polygon(),
+                d.acquired,
             )
             for d in ch.not_observed
         ]
@@ -175,8 +187,8 @@ def compare(
             "not_observed": len(got.not_observed) if got else 0,
         }
     assert site.id is not None
-    acts = tuple(ActivityPolygon(a.polygon_wkt, a.area_m2, a.confidence) for a in activity)
-    camps = camp_changes(before, after, grid.crs, acts, observed_later.wkt, earlier.acquired, later.acquired)
+    acts = tuple(ActivityPolygon(a.polygon, a.area_m2, a.confidence) for a in activity)
+    camps = camp_changes(before, after, grid.crs, acts, observed_later, earlier.acquired, later.acquired)
     return Comparison(
         site.id,
         earlier,

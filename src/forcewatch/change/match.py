@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import shapely
-from pyproj import CRS, Transformer
+from pyproj import Transformer
 from scipy.optimize import linear_sum_assignment
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
-from forcewatch.store.base import StoredDetection
+from forcewatch.geo.convert import local_metric_crs, transformer
+from forcewatch.model import StoredDetection
 
 
 @dataclass
@@ -43,7 +45,7 @@ class ObjectChange:
 def _centres_m(dets: list[StoredDetection], to_local: Transformer) -> np.ndarray:
     if not dets:
         return np.zeros((0, 2))
-    pts = [shapely.from_wkt(d.detection.polygon_wkt or "POINT EMPTY").centroid for d in dets]
+    pts = [d.detection.polygon.centroid if d.detection.polygon is not None else Point() for d in dets]
     x, y = to_local.transform([p.x for p in pts], [p.y for p in pts])
     return np.column_stack([x, y])
 
@@ -53,21 +55,20 @@ def match_objects(
     after: list[StoredDetection],
     *,
     misalignment_m: float = 0.0,
-    observed_after_wkt: str | None = None,
+    observed_after: BaseGeometry | None = None,
     after_offset_m: tuple[float, float] = (0.0, 0.0),
 ) -> dict[str, ObjectChange]:
     """Arrived / departed / stayed per class between two dates (detections with ground polygons).
 
     ``after_offset_m`` (east, north) is added to the later date's positions: the co-registration
     shift that aligns it with the earlier date."""
-    pts = [shapely.from_wkt(d.detection.polygon_wkt).centroid for d in [*before, *after] if d.detection.polygon_wkt]
+    pts = [d.detection.polygon.centroid for d in [*before, *after] if d.detection.polygon is not None]
     if not pts:
         return {}
     lon0 = float(np.mean([p.x for p in pts]))
     lat0 = float(np.mean([p.y for p in pts]))
-    local = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +ellps=WGS84 +units=m")
-    to_local = Transformer.from_crs(4326, local, always_xy=True)
-    observed = shapely.from_wkt(observed_after_wkt) if observed_after_wkt else None
+    to_local = transformer(4326, local_metric_crs(lon0, lat0))
+    observed = observed_after if observed_after is not None and not observed_after.is_empty else None
     out: dict[str, ObjectChange] = {}
     for cls in sorted({d.detection.class_name for d in [*before, *after]}):
         a = [d for d in before if d.detection.class_name == cls]
@@ -92,7 +93,7 @@ def match_objects(
         for i, d in enumerate(a):
             if i in matched_a:
                 continue
-            centre = shapely.from_wkt(d.detection.polygon_wkt).centroid if d.detection.polygon_wkt else None
+            centre = d.detection.polygon.centroid if d.detection.polygon is not None else None
             if observed is not None and centre is not None and not observed.contains(centre):
                 change.not_observed.append(d)
             else:

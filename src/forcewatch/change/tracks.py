@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from forcewatch.change.match import match_objects
-from forcewatch.model import Observation, member_ids
-from forcewatch.store.base import StoredDetection
+from forcewatch.model import Observation, StoredDetection, member_ids
 
 
 @dataclass
@@ -49,7 +48,7 @@ def build_tracks(observations: list[Observation], detections: list[StoredDetecti
         current = [d for d in detections if d.observation_id in ids]
         previous, carried = split_unseen(previous, obs)
         if previous:
-            for change in match_objects(previous, current, observed_after_wkt=obs.observed_wkt or None).values():
+            for change in match_objects(previous, current, observed_after=obs.observed).values():
                 for a, b in change.stayed:
                     track = open_by_det.pop(a.id)
                     track.detections.append(b.id)

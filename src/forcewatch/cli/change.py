@@ -58,7 +58,7 @@ def compare_cmd(
                 "area_m2": round(a.area_m2),
                 "area_ha": round(a.area_m2 / 1e4, 3),
                 "confidence": round(a.confidence, 2),
-                "polygon_wkt": a.polygon_wkt,
+                "polygon_wkt": a.polygon.wkt,
             }
             for a in c.activity
         ],
@@ -123,7 +123,7 @@ def timeline_cmd(
             {
                 "site": site,
                 "observations": [observation_json(o) for o in obs],
-                "comparisons": comps,
+                "comparisons": [c.to_json() for c in comps],
                 "tracks": [t.to_json() for t in tracks],
             }
         )
@@ -131,7 +131,7 @@ def timeline_cmd(
     table = Table(title=f"{site}: timeline")
     for col in ("date", "counts", "observed", "change since the previous comparison"):
         table.add_column(col)
-    by_later = {c["later"]: c for c in comps}
+    by_later = {c.later: c for c in comps}
     for o in obs:
         c = by_later.get(o.acquired)
         change = ""
@@ -139,7 +139,7 @@ def timeline_cmd(
             change = "; ".join(
                 f"{cls}: +{v['arrived']} −{v['departed']}"
                 + (f" ({v['not_observed']} not observed)" if v["not_observed"] else "")
-                for cls, v in c["summary"].items()
+                for cls, v in c.summary.items()
             )
         table.add_row(
             o.acquired[:16].replace("T", " "),

@@ -57,9 +57,8 @@ def add_cmd(
         shapes = read_site_file(aoi)
         if len(shapes) != 1:
             raise InputError(f"{aoi}: holds {len(shapes)} features; --aoi needs exactly one polygon.")
-        import shapely
 
-        area = shapely.from_wkt(shapes[0].aoi_wkt)
+        area = shapes[0].aoi
     site = make_site(name, lat, lon, radius_m=radius_m, aoi=area, kind=kind, notes=notes)
     store = open_workspace(workspace)
     with store.transaction():
@@ -83,7 +82,6 @@ def list_cmd(
     ] = None,
 ) -> None:
     """List the watched sites (and how far each is from a border or line)."""
-    import shapely
 
     from forcewatch.sites import area_km2, to_feature
     from forcewatch.workspace import open_workspace
@@ -106,19 +104,18 @@ def list_cmd(
             s.kind,
             f"{s.lat:.4f}" if s.lat is not None else "",
             f"{s.lon:.4f}" if s.lon is not None else "",
-            f"{area_km2(shapely.from_wkt(s.aoi_wkt)):.1f}",
+            f"{area_km2(s.aoi):.1f}",
             s.notes[:60],
         )
     console.print(table)
 
 
 def _list_distances(sites: list[Site], spec: str, as_json: bool) -> None:
-    import shapely
 
     from forcewatch.geo.distance import distance_to, reference_line
 
     line = reference_line(spec)
-    rows = [(s, distance_to(shapely.from_wkt(s.aoi_wkt), line)) for s in sites]
+    rows = [(s, distance_to(s.aoi, line)) for s in sites]
     if as_json:
         print_json(
             {

@@ -19,7 +19,7 @@ from forcewatch.detect.camps import Camp, box_footprint, find_camps
 from forcewatch.detect.merge import drop_parts, in_core, nms
 from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.sizes import ground_size_m, size_class
-from forcewatch.imagery.georef import reprojector
+from forcewatch.geo.convert import reprojector
 from forcewatch.imagery.raster import RasterReader, resolve_gsd
 from forcewatch.imagery.tiles import Tile, tile_grid
 from forcewatch.model import Detection

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from pyproj import CRS, Geod, Transformer
+from pyproj import Transformer
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from forcewatch.errors import InputError
 from forcewatch.geo.borders import ReferenceLine, borders
+from forcewatch.geo.convert import GEOD, local_metric_crs
 
-GEOD = Geod(ellps="WGS84")
 METRES_PER_MILE = 1609.344
 #: Segments are densified to this length (about 500 m) before projection, so that a long straight
 #: segment in lon/lat keeps its shape in the local projection.
@@ -59,7 +59,7 @@ def distance_to(feature: BaseGeometry, line: ReferenceLine) -> Distance:
     if feature.intersects(line.geometry):
         hit = feature.intersection(line.geometry).representative_point()
         return Distance(line.name, 0.0, hit.x, hit.y)
-    aeqd = CRS.from_proj4(f"+proj=aeqd +lat_0={centre.y} +lon_0={centre.x} +ellps=WGS84 +units=m")
+    aeqd = local_metric_crs(centre.x, centre.y)
     to_plane = Transformer.from_crs(4326, aeqd, always_xy=True)
     inv = Transformer.from_crs(aeqd, 4326, always_xy=True).transform
 

@@ -19,7 +19,7 @@ from rasterio.warp import reproject
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import InputError
-from forcewatch.imagery.georef import pixel_bounds, utm_crs
+from forcewatch.geo.convert import pixel_bounds, utm_crs
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Scene
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import shapely
 from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import ImageryError, InputError
+from forcewatch.geo.convert import GEOD, utm_crs
 
 
 @dataclass(frozen=True)
@@ -34,39 +32,6 @@ class Georef:
         return Affine(*self.transform)
 
 
-def pixel_bounds(
-    crs_wkt: str,
-    transform: tuple[float, float, float, float, float, float],
-    xs: object,
-    ys: object,
-    points_crs: CRS | int = 4326,
-) -> tuple[float, float, float, float]:
-    """The bounds (min col, min row, max col, max row) in a raster's pixels (given by its CRS and
-    transform) of points in ``points_crs`` (lon/lat by default). Not clamped to the raster."""
-    mx, my = Transformer.from_crs(points_crs, CRS.from_wkt(crs_wkt), always_xy=True).transform(xs, ys)
-    inv = ~Affine(*transform)
-    mx, my = np.asarray(mx, np.float64), np.asarray(my, np.float64)
-    cols = inv.a * mx + inv.b * my + inv.c
-    rows = inv.d * mx + inv.e * my + inv.f
-    return float(cols.min()), float(rows.min()), float(cols.max()), float(rows.max())
-
-
-def reprojector(src: CRS | int | str, dst: CRS | int | str) -> Callable[[BaseGeometry], BaseGeometry]:
-    """A function that reprojects shapely geometries from ``src`` to ``dst`` (x = lon/east first);
-    the transformer is built once, so callers reproject many geometries cheaply."""
-    transformer = Transformer.from_crs(src, dst, always_xy=True)
-
-    def apply(geom: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(geom, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
-
-    return apply
-
-
-def utm_crs(lat: float, lon: float) -> CRS:
-    zone = int((lon + 180) // 6) % 60 + 1
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
-
-
 def transform_tuple(a: Affine) -> tuple[float, float, float, float, float, float]:
     """The six coefficients of an affine transform (as stored with a scene)."""
     return (a.a, a.b, a.c, a.d, a.e, a.f)
@@ -81,9 +46,7 @@ def from_centre(lat: float, lon: float, gsd_m: float, width: int, height: int, r
     to_utm = Transformer.from_crs(4326, crs, always_xy=True)
     cx, cy = to_utm.transform(lon, lat)
     # true north is not grid north away from the zone's central meridian: measure it
-    from pyproj import Geod
-
-    nlon, nlat, _ = Geod(ellps="WGS84").fwd(lon, lat, 0.0, 100.0)
+    nlon, nlat, _ = GEOD.fwd(lon, lat, 0.0, 100.0)
     nx, ny = to_utm.transform(nlon, nlat)
     t = math.radians(rotation_deg) + math.atan2(nx - cx, ny - cy)
     a, b = gsd_m * math.cos(t), -gsd_m * math.sin(t)
@@ -120,9 +83,7 @@ def gsd_from_transform(crs: CRS, a: Affine, width: int, height: int) -> float:
     per_unit = _metres_per_unit(crs)
     if per_unit is not None:
         return math.sqrt(abs(a.a * a.e - a.b * a.d)) * per_unit
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
+    geod = GEOD
     cx, cy = a @ (width / 2, height / 2)
     x1, y1 = a @ (width / 2 + 1, height / 2)
     x2, y2 = a @ (width / 2, height / 2 + 1)

@@ -179,7 +179,7 @@ def describe(
         width_px=w,
         height_px=h,
         gsd_m=geo.gsd_m,
-        footprint_wkt=gr.footprint_lonlat(geo, w, h).wkt,
+        footprint=gr.footprint_lonlat(geo, w, h),
         georef=geo.method,
         properties=json.loads(json.dumps(extras, default=str)),
     )

@@ -178,7 +178,7 @@ def write_geotiff(
     from affine import Affine
     from pyproj import Transformer
 
-    from forcewatch.imagery.georef import utm_crs
+    from forcewatch.geo.convert import utm_crs
 
     crs = utm_crs(centre_lat, centre_lon)
     x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(centre_lon, centre_lat)

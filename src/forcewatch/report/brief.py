@@ -14,13 +14,14 @@ import jinja2
 import numpy as np
 import shapely
 from affine import Affine
+from shapely.geometry.base import BaseGeometry
 
 from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate, site_estimates
 from forcewatch.change.match import match_objects
 from forcewatch.change.tracks import split_unseen
+from forcewatch.geo.convert import pixel_bounds
 from forcewatch.geo.distance import Distance, distance_to, reference_line
-from forcewatch.imagery.georef import pixel_bounds
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Observation, Scene, Site, member_ids, merge_by_scene
 from forcewatch.report.charts import counts_timeline, overview_map
@@ -97,7 +98,7 @@ def _boxes_in_scene(scene: Scene, dets: list[StoredDetection]) -> list[tuple[flo
         pixel_bounds(
             scene.crs_wkt,
             scene.transform,
-            *np.asarray(shapely.from_wkt(d.detection.polygon_wkt or "POLYGON EMPTY").exterior.coords.xy),
+            *np.asarray((d.detection.polygon or shapely.Polygon()).exterior.coords.xy),
         )
         for d in dets
     ]
@@ -109,8 +110,8 @@ def chip(
     detections: list[StoredDetection],
     status: dict[int, str] | None = None,
     gone: list[tuple[str, StoredDetection]] | None = None,
-    activity_wkt: list[str] | None = None,
-    camps_wkt: list[str] | None = None,
+    activity: list[BaseGeometry] | None = None,
+    camps: list[BaseGeometry] | None = None,
 ) -> tuple[bytes, str]:
     """The part of the scene around the site's detections (or the site), boxes drawn and coloured
     by what happened since the previous date (``status`` by detection id; ``gone``: objects of the
@@ -125,9 +126,9 @@ def chip(
         x0, y0 = boxes[:, 0].min() - margin_px, boxes[:, 1].min() - margin_px
         x1, y1 = boxes[:, 2].max() + margin_px, boxes[:, 3].max() + margin_px
     else:
-        aoi = shapely.from_wkt(site.aoi_wkt).intersection(shapely.from_wkt(scene.footprint_wkt))
+        aoi = site.aoi.intersection(scene.footprint)
         if aoi.is_empty:
-            aoi = shapely.from_wkt(scene.footprint_wkt)
+            aoi = scene.footprint
         x0, y0, x1, y1 = pixel_bounds(scene.crs_wkt, scene.transform, *np.asarray(aoi.envelope.exterior.coords.xy))
     x0, y0 = max(0.0, x0), max(0.0, y0)
     x1, y1 = min(float(scene.width_px), x1), min(float(scene.height_px), y1)
@@ -143,13 +144,12 @@ def chip(
         p1 = (round((bx1 - x0) * scale), round((by1 - y0) * scale))
         cv2.rectangle(img, p0, p1, STATUS_COLOURS[what], 1 if what in ("departed", "not observed") else 2)
     # new-activity areas and camps, from the stored comparison with the previous date
-    outlines = [(w, STATUS_COLORS_ACTIVITY) for w in activity_wkt or []] + [(w, CAMP_COLOUR) for w in camps_wkt or []]
+    outlines = [(g, STATUS_COLORS_ACTIVITY) for g in activity or []] + [(g, CAMP_COLOUR) for g in camps or []]
     if outlines:
         from pyproj import CRS, Transformer
 
         to_scene = Transformer.from_crs(4326, CRS.from_wkt(scene.crs_wkt), always_xy=True)
-        for wkt, colour in outlines:
-            poly = shapely.from_wkt(wkt)
+        for poly, colour in outlines:
             for part in getattr(poly, "geoms", [poly]):
                 xs, ys = to_scene.transform(*np.asarray(part.exterior.coords.xy))
                 pts = [inv @ (x, y) for x, y in zip(xs, ys, strict=True)]
@@ -187,11 +187,11 @@ def build_brief(
             for o in merge_by_scene(store.observations(site.id))
             if (not date_from or o.acquired >= date_from) and (not date_to or o.acquired[:10] <= date_to[:10])
         ]
-        dist = distance_to(shapely.from_wkt(site.aoi_wkt), ref)
+        dist = distance_to(site.aoi, ref)
         section = SiteSection(site, headline(site, obs, dist), dist, observations=obs)
         dets = list(store.detections(site.id))
-        activity_rows = store.change_rows("activity", {site.id})
-        camp_rows = store.change_rows("camps", {site.id})
+        activity_rows = store.activity({site.id})
+        camp_rows = store.camps({site.id})
         previous: list[StoredDetection] | None = None
         for o in obs:
             scene = scenes[o.scene_id]
@@ -203,7 +203,7 @@ def build_brief(
             carried: list[StoredDetection] = []
             if previous is not None:  # classes this date cannot see are carried, not departed
                 previous, carried = split_unseen(previous, o)
-                changes = match_objects(previous, mine, observed_after_wkt=o.observed_wkt or None)
+                changes = match_objects(previous, mine, observed_after=o.observed)
                 for ch in changes.values():
                     status.update({b.id: "stayed" for _, b in ch.stayed})
                     status.update({d.id: "arrived" for d in ch.arrived})
@@ -213,16 +213,15 @@ def build_brief(
                     + (f", {len(c.not_observed)} not observed" if c.not_observed else "")
                     for c in changes.values()
                 ]
-            activity = [a["wkt"] for a in activity_rows if a["later"] == o.acquired and a["wkt"]]
-            camps = [k for k in camp_rows if k["acquired"] == o.acquired and k["wkt"]]
-            png, caption = chip(scene, site, mine, status, gone, activity, [k["wkt"] for k in camps])
+            activity = [a.polygon for a in activity_rows if a.later == o.acquired and a.polygon is not None]
+            camps = [k for k in camp_rows if k.acquired == o.acquired and k.polygon is not None]
+            png, caption = chip(scene, site, mine, status, gone, activity, [k.polygon for k in camps if k.polygon])
             if activity:
                 notes.append(f"{len(activity)} new-activity area(s) outlined")
             notes += [
-                f"{k['kind']} {k['status']}: {k['tents']} tents, {k['vehicles']} vehicles "
-                f"on {k['area_m2'] / 1e4:.2f} ha"
+                f"{k.kind} {k.status}: {k.tents} tents, {k.vehicles} vehicles on {k.area_m2 / 1e4:.2f} ha"
                 for k in camps
-                if k["status"] != "unchanged"
+                if k.status != "unchanged"
             ]
             notes += [f"{c} not observable ({why})" for c, why in sorted(o.not_observable.items())]
             summary = "; ".join(notes)

@@ -22,7 +22,7 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
     names = {s.id: s.name for s in store.sites()}
     layers: dict[str, tuple[list[bytes | None], dict[str, list[object]]]] = {}
     layers["sites"] = (
-        [shapely.to_wkb(shapely.from_wkt(s.aoi_wkt)) for s in sites],
+        [shapely.to_wkb(s.aoi) for s in sites],
         {
             "Name": [s.name for s in sites],
             "Description": [s.notes for s in sites],
@@ -36,7 +36,7 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
         scenes |= {sc.id: sc for sc in store.scenes()}
     sc_list = sorted(scenes.values(), key=lambda s: (s.acquired, s.id or 0))
     layers["scenes"] = (
-        [shapely.to_wkb(shapely.from_wkt(s.footprint_wkt)) for s in sc_list],
+        [shapely.to_wkb(s.footprint) for s in sc_list],
         {
             "Name": [Path(s.path).name for s in sc_list],
             "Description": [
@@ -51,7 +51,7 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
     )
     obs = [o for sid in site_ids for o in store.observations(sid)]
     layers["observations"] = (
-        [shapely.to_wkb(shapely.from_wkt(o.observed_wkt)) if o.observed_wkt else None for o in obs],
+        [shapely.to_wkb(o.observed) if o.observed is not None else None for o in obs],
         {
             "Name": [f"{names[o.site_id]} {o.acquired[:10]}" for o in obs],
             "Description": [f"{o.count_text()}; {o.share_observed:.0%} observed" for o in obs],
@@ -68,7 +68,7 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
     )
     dets = [d for sid in site_ids for d in store.detections(sid)]
     layers["detections"] = (
-        [shapely.to_wkb(shapely.from_wkt(d.detection.polygon_wkt)) if d.detection.polygon_wkt else None for d in dets],
+        [shapely.to_wkb(d.detection.polygon) if d.detection.polygon is not None else None for d in dets],
         {
             "Name": [f"{d.detection.class_name} {d.detection.score:.2f}" for d in dets],
             "Description": [
@@ -89,55 +89,53 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
     )
     names_of = {s.id: s.name for s in sites}
     ids = {i for i in site_ids if i is not None}
-    objs = store.change_rows("change_objects", ids)
+    objs = store.changed_objects(ids)
     layers["change_objects"] = (
-        [shapely.to_wkb(shapely.from_wkt(o["wkt"])) if o["wkt"] else None for o in objs],
+        [shapely.to_wkb(o.polygon) if o.polygon is not None else None for o in objs],
         {
-            "Name": [f"{o['status']} {o['class']}" for o in objs],
-            "Description": [
-                f"{names_of.get(o['site_id'], '')}: {o['status']} (seen {o['acquired'][:10]})" for o in objs
-            ],
-            "site": [names_of.get(o["site_id"], "") for o in objs],
-            "status": [o["status"] for o in objs],
-            "class": [o["class"] for o in objs],
-            "score": [o["score"] for o in objs],
-            "comparison_id": [o["comparison_id"] for o in objs],
+            "Name": [f"{o.status} {o.class_name}" for o in objs],
+            "Description": [f"{names_of.get(o.site_id, '')}: {o.status} (seen {o.acquired[:10]})" for o in objs],
+            "site": [names_of.get(o.site_id, "") for o in objs],
+            "status": [o.status for o in objs],
+            "class": [o.class_name for o in objs],
+            "score": [o.score for o in objs],
+            "comparison_id": [o.comparison_id for o in objs],
         },
     )
-    acts = store.change_rows("activity", ids)
+    acts = store.activity(ids)
     layers["activity"] = (
-        [shapely.to_wkb(shapely.from_wkt(a["wkt"])) if a["wkt"] else None for a in acts],
+        [shapely.to_wkb(a.polygon) if a.polygon is not None else None for a in acts],
         {
-            "Name": [f"new activity {a['area_m2'] / 1e4:.2f} ha" for a in acts],
+            "Name": [f"new activity {a.area_m2 / 1e4:.2f} ha" for a in acts],
             "Description": [
-                f"{names_of.get(a['site_id'], '')}: between {a['earlier'][:10]} and {a['later'][:10]}, "
-                f"confidence {a['confidence']:.2f}"
+                f"{names_of.get(a.site_id, '')}: between {a.earlier[:10]} and {a.later[:10]}, "
+                f"confidence {a.confidence:.2f}"
                 for a in acts
             ],
-            "site": [names_of.get(a["site_id"], "") for a in acts],
-            "area_m2": [a["area_m2"] for a in acts],
-            "confidence": [a["confidence"] for a in acts],
-            "comparison_id": [a["comparison_id"] for a in acts],
+            "site": [names_of.get(a.site_id, "") for a in acts],
+            "area_m2": [a.area_m2 for a in acts],
+            "confidence": [a.confidence for a in acts],
+            "comparison_id": [a.comparison_id for a in acts],
         },
     )
-    camps = store.change_rows("camps", ids)
+    camps = store.camps(ids)
     layers["camps"] = (
-        [shapely.to_wkb(shapely.from_wkt(k["wkt"])) if k["wkt"] else None for k in camps],
+        [shapely.to_wkb(k.polygon) if k.polygon is not None else None for k in camps],
         {
-            "Name": [f"{k['status']} {k['kind']}: {k['objects']} objects" for k in camps],
+            "Name": [f"{k.status} {k.kind}: {k.objects} objects" for k in camps],
             "Description": [
-                f"{names_of.get(k['site_id'], '')}: {k['tents']} tents, {k['vehicles']} vehicles on "
-                f"{k['area_m2'] / 1e4:.2f} ha ({k['acquired'][:10]}); {k['objects_before']} objects before"
+                f"{names_of.get(k.site_id, '')}: {k.tents} tents, {k.vehicles} vehicles on "
+                f"{k.area_m2 / 1e4:.2f} ha ({k.acquired[:10]}); {k.objects_before} objects before"
                 for k in camps
             ],
-            "site": [names_of.get(k["site_id"], "") for k in camps],
-            "status": [k["status"] for k in camps],
-            "kind": [k["kind"] for k in camps],
-            "tents": [k["tents"] for k in camps],
-            "vehicles": [k["vehicles"] for k in camps],
-            "area_m2": [k["area_m2"] for k in camps],
-            "activity_m2": [k["activity_m2"] for k in camps],
-            "comparison_id": [k["comparison_id"] for k in camps],
+            "site": [names_of.get(k.site_id, "") for k in camps],
+            "status": [k.status for k in camps],
+            "kind": [k.kind for k in camps],
+            "tents": [k.tents for k in camps],
+            "vehicles": [k.vehicles for k in camps],
+            "area_m2": [k.area_m2 for k in camps],
+            "activity_m2": [k.activity_m2 for k in camps],
+            "comparison_id": [k.comparison_id for k in camps],
         },
     )
     return layers

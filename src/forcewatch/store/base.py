@@ -1,25 +1,29 @@
-"""The repository interface every store backend implements (GeoPackage now, PostGIS next)."""
+"""The repository interface every store backend implements (GeoPackage now, PostGIS next).
+
+It takes and returns the value types of :mod:`forcewatch.model`, with shapely geometries: WKT,
+WKB and rows live only inside ``store/``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
-from forcewatch.model import Comparison, Detection, Observation, Scene, Site
+from forcewatch.model import (
+    Comparison,
+    Detection,
+    Observation,
+    QueuedAlert,
+    Scene,
+    Site,
+    StoredActivity,
+    StoredCamp,
+    StoredChangedObject,
+    StoredComparison,
+    StoredDetection,
+)
 
-
-@dataclass(frozen=True)
-class StoredDetection:
-    """A detection as stored: with its observation, scene, site and ground polygon."""
-
-    id: int
-    observation_id: int
-    scene_id: int
-    site_id: int
-    detection: Detection
-    acquired: str
+__all__ = ["Store", "StoredDetection"]
 
 
 class Store(Protocol):
@@ -38,7 +42,11 @@ class Store(Protocol):
 
     def remove_site(self, name: str) -> Site: ...
 
+    def site_by_id(self, fid: int) -> Site: ...
+
     # scenes
+    def scene_by_id(self, fid: int) -> Scene: ...
+
     def scene_by_sha(self, sha256: str) -> Scene | None: ...
 
     def add_scene(self, scene: Scene) -> Scene: ...
@@ -60,13 +68,17 @@ class Store(Protocol):
 
     def add_comparison(self, comparison: Comparison) -> int: ...
 
-    def comparisons(self, site_id: int) -> list[dict[str, Any]]: ...
+    def comparisons(self, site_id: int) -> list[StoredComparison]: ...
 
-    def change_rows(self, table: str, site_ids: set[int]) -> list[dict[str, Any]]: ...
+    def changed_objects(self, site_ids: set[int] | None = None) -> list[StoredChangedObject]: ...
+
+    def activity(self, site_ids: set[int] | None = None) -> list[StoredActivity]: ...
+
+    def camps(self, site_ids: set[int] | None = None) -> list[StoredCamp]: ...
 
     def add_alert(self, rule: str, comparison_id: int, site: str, message: str, payload: dict[str, Any]) -> bool: ...
 
-    def pending_alerts(self) -> list[dict[str, Any]]: ...
+    def pending_alerts(self) -> list[QueuedAlert]: ...
 
     def mark_alert(self, alert_id: int, channel: str, error: str | None = None) -> None: ...
 

@@ -15,12 +15,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import shapely
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import InputError, StoreError
-from forcewatch.model import Comparison, Detection, Observation, Scene, Site
+from forcewatch.model import (
+    Comparison,
+    Detection,
+    Observation,
+    QueuedAlert,
+    Scene,
+    Site,
+    StoredActivity,
+    StoredCamp,
+    StoredChangedObject,
+    StoredComparison,
+    StoredDetection,
+)
 from forcewatch.store import gpkg_format as fmt
-from forcewatch.store.base import StoredDetection
 
 
 def _migration_1(con: sqlite3.Connection) -> None:
@@ -146,6 +158,12 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migrati
 STORE_NAME = "forcewatch.gpkg"
 
 
+def _geometry(row: sqlite3.Row) -> BaseGeometry:
+    """The row's geometry; an empty polygon where none was stored."""
+    geom = fmt.decode(row["geom"])
+    return geom if geom is not None else Polygon()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -236,10 +254,9 @@ class GeoPackageStore:
     # ---- sites
     @staticmethod
     def _site(row: sqlite3.Row) -> Site:
-        geom = fmt.decode(row["geom"])
         return Site(
             row["name"],
-            geom.wkt if geom is not None else "",
+            _geometry(row),
             row["kind"],
             row["notes"],
             row["lat"],
@@ -258,7 +275,7 @@ class GeoPackageStore:
         cur = self.con.execute(
             "INSERT INTO sites (geom, name, kind, notes, lat, lon, radius_m, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                fmt.encode(shapely.from_wkt(site.aoi_wkt)),
+                fmt.encode(site.aoi),
                 site.name,
                 site.kind,
                 site.notes,
@@ -296,7 +313,6 @@ class GeoPackageStore:
     # ---- scenes
     @staticmethod
     def _scene(row: sqlite3.Row) -> Scene:
-        geom = fmt.decode(row["geom"])
         t = json.loads(row["transform"])
         return Scene(
             row["path"],
@@ -308,7 +324,7 @@ class GeoPackageStore:
             row["width_px"],
             row["height_px"],
             row["gsd_m"],
-            geom.wkt if geom is not None else "",
+            _geometry(row),
             row["georef"],
             json.loads(row["properties"]),
             row["fid"],
@@ -327,7 +343,7 @@ class GeoPackageStore:
             "INSERT INTO scenes (geom, path, sha256, acquired, sensor, crs_wkt, transform, width_px, height_px, "
             "gsd_m, georef, properties, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                fmt.encode(shapely.from_wkt(scene.footprint_wkt)),
+                fmt.encode(scene.footprint),
                 scene.path,
                 scene.sha256,
                 scene.acquired,
@@ -378,14 +394,13 @@ class GeoPackageStore:
     # ---- observations and detections
     @staticmethod
     def _observation(row: sqlite3.Row) -> Observation:
-        geom = fmt.decode(row["geom"])
         return Observation(
             row["site_id"],
             row["scene_id"],
             row["acquired"],
             json.loads(row["counts"]),
             row["share_observed"],
-            geom.wkt if geom is not None else "",
+            fmt.decode(row["geom"]),
             row["model_id"],
             row["model_sha256"],
             json.loads(row["thresholds"]),
@@ -401,7 +416,7 @@ class GeoPackageStore:
             "model_sha256, thresholds, software_version, scanned, not_observable) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                fmt.encode(shapely.from_wkt(obs.observed_wkt)) if obs.observed_wkt else None,
+                fmt.encode(obs.observed) if obs.observed is not None and not obs.observed.is_empty else None,
                 obs.site_id,
                 obs.scene_id,
                 obs.acquired,
@@ -422,7 +437,7 @@ class GeoPackageStore:
             "length_m, width_m, size_class, model_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fmt.encode(shapely.from_wkt(d.polygon_wkt)) if d.polygon_wkt else None,
+                    fmt.encode(d.polygon) if d.polygon is not None else None,
                     oid,
                     obs.scene_id,
                     obs.site_id,
@@ -454,7 +469,6 @@ class GeoPackageStore:
         where = [(c, v) for c, v in (("site_id", site_id), ("scene_id", scene_id)) if v is not None]
         sql = "SELECT * FROM detections" + (" WHERE " + " AND ".join(f"{c} = ?" for c, _ in where) if where else "")
         for r in self.con.execute(sql + " ORDER BY acquired, fid", [v for _, v in where]):
-            geom = fmt.decode(r["geom"])
             box = json.loads(r["box_px"])
             det = Detection(
                 r["class"],
@@ -465,7 +479,7 @@ class GeoPackageStore:
                 r["size_class"],
                 r["model_id"],
                 r["scene_id"],
-                geom.wkt if geom is not None else None,
+                fmt.decode(r["geom"]),
             )
             yield StoredDetection(r["fid"], r["observation_id"], r["scene_id"], r["site_id"], det, r["acquired"])
 
@@ -503,7 +517,7 @@ class GeoPackageStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fmt.encode(shapely.from_wkt(o.polygon_wkt)),
+                    fmt.encode(o.polygon),
                     cid,
                     c.site_id,
                     o.status,
@@ -519,7 +533,7 @@ class GeoPackageStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fmt.encode(shapely.from_wkt(a.polygon_wkt)),
+                    fmt.encode(a.polygon),
                     cid,
                     c.site_id,
                     a.area_m2,
@@ -535,7 +549,7 @@ class GeoPackageStore:
             "area_m2, activity_m2, acquired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    fmt.encode(shapely.from_wkt(k.polygon_wkt)),
+                    fmt.encode(k.polygon),
                     cid,
                     c.site_id,
                     k.status,
@@ -556,26 +570,86 @@ class GeoPackageStore:
         fmt.touch_contents(self.con, "camps")
         return cid
 
-    def comparisons(self, site_id: int) -> list[dict[str, Any]]:
-        """Stored comparisons of a site (rows of the comparisons table, summary decoded)."""
+    def comparisons(self, site_id: int) -> list[StoredComparison]:
+        """Stored comparisons of a site, in date order."""
         rows = self.con.execute("SELECT * FROM comparisons WHERE site_id = ? ORDER BY later, earlier", (site_id,))
         return [
-            {**dict(r), "summary": json.loads(r["summary"]), "not_observable": json.loads(r["not_observable"])}
+            StoredComparison(
+                r["id"],
+                r["site_id"],
+                r["earlier_observation"],
+                r["later_observation"],
+                r["earlier"],
+                r["later"],
+                r["shift_east_m"],
+                r["shift_north_m"],
+                r["residual_m"],
+                r["share_usable"],
+                json.loads(r["summary"]),
+                json.loads(r["not_observable"]),
+                r["created"],
+            )
             for r in rows
         ]
 
-    def change_rows(self, table: str, site_ids: set[int]) -> list[dict[str, Any]]:
-        """Rows of ``change_objects``, ``activity`` or ``camps`` for these sites, geometry as WKT."""
-        if table not in ("change_objects", "activity", "camps"):
-            raise ValueError(table)
-        out = []
-        for r in self.con.execute(f'SELECT * FROM "{table}" ORDER BY fid'):
-            if r["site_id"] in site_ids:
-                geom = fmt.decode(r["geom"])
-                out.append(
-                    {**{k: r[k] for k in r.keys() if k != "geom"}, "wkt": geom.wkt if geom is not None else None}  # noqa: SIM118 (a Row)
-                )
-        return out
+    def _change_rows(self, table: str, site_ids: set[int] | None) -> Iterator[sqlite3.Row]:
+        sql = f'SELECT * FROM "{table}"'
+        if site_ids is not None:
+            sql += f" WHERE site_id IN ({', '.join('?' * len(site_ids))})"
+        return iter(self.con.execute(sql + " ORDER BY fid", sorted(site_ids or ())).fetchall())
+
+    def changed_objects(self, site_ids: set[int] | None = None) -> list[StoredChangedObject]:
+        """Objects that arrived, departed or were not observed, in the stored comparisons of these sites."""
+        return [
+            StoredChangedObject(
+                r["fid"],
+                r["comparison_id"],
+                r["site_id"],
+                r["status"],
+                r["class"],
+                r["score"],
+                r["acquired"],
+                fmt.decode(r["geom"]),
+            )
+            for r in self._change_rows("change_objects", site_ids)
+        ]
+
+    def activity(self, site_ids: set[int] | None = None) -> list[StoredActivity]:
+        """New-activity areas in the stored comparisons of these sites."""
+        return [
+            StoredActivity(
+                r["fid"],
+                r["comparison_id"],
+                r["site_id"],
+                r["area_m2"],
+                r["confidence"],
+                r["earlier"],
+                r["later"],
+                fmt.decode(r["geom"]),
+            )
+            for r in self._change_rows("activity", site_ids)
+        ]
+
+    def camps(self, site_ids: set[int] | None = None) -> list[StoredCamp]:
+        """Camps (new, grown, shrunk, unchanged, gone) in the stored comparisons of these sites."""
+        return [
+            StoredCamp(
+                r["fid"],
+                r["comparison_id"],
+                r["site_id"],
+                r["status"],
+                r["kind"],
+                r["objects"],
+                r["tents"],
+                r["vehicles"],
+                r["objects_before"],
+                r["area_m2"],
+                r["activity_m2"],
+                r["acquired"],
+                fmt.decode(r["geom"]),
+            )
+            for r in self._change_rows("camps", site_ids)
+        ]
 
     # ---- alerts
     def add_alert(self, rule: str, comparison_id: int, site: str, message: str, payload: dict[str, Any]) -> bool:
@@ -588,11 +662,27 @@ class GeoPackageStore:
         )
         return cur.rowcount == 1
 
-    def pending_alerts(self) -> list[dict[str, Any]]:
+    def pending_alerts(self) -> list[QueuedAlert]:
+        """Alerts not yet delivered to every channel, oldest first."""
         rows = self.con.execute(
             "SELECT * FROM alerts WHERE console_done = 0 OR jsonl_done = 0 OR webhook_done = 0 ORDER BY id"
         )
-        return [{**{k: r[k] for k in r.keys()}, "payload": json.loads(r["payload"])} for r in rows]  # noqa: SIM118
+        return [
+            QueuedAlert(
+                r["id"],
+                r["rule"],
+                r["comparison_id"],
+                r["site"],
+                r["message"],
+                json.loads(r["payload"]),
+                r["created"],
+                bool(r["console_done"]),
+                bool(r["jsonl_done"]),
+                bool(r["webhook_done"]),
+                r["last_error"],
+            )
+            for r in rows
+        ]
 
     def mark_alert(self, alert_id: int, channel: str, error: str | None = None) -> None:
         self._require_tx()
