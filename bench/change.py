@@ -26,6 +26,7 @@ import shapely
 from affine import Affine
 from pyproj import Transformer
 
+from forcewatch.app.workspace import init
 from forcewatch.change.area import new_activity
 from forcewatch.change.compare import compare
 from forcewatch.detect.registry import load_detector
@@ -35,7 +36,6 @@ from forcewatch.imagery.synthetic import write_geotiff
 from forcewatch.pipeline import ingest, scan
 from forcewatch.sites import make_site
 from forcewatch.train.readers import read_annotations
-from forcewatch.workspace import init
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft"
 SPLIT = Path(__file__).resolve().parents[1] / "src" / "forcewatch" / "detect" / "models" / "aircraft" / "split.json"

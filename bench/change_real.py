@@ -21,13 +21,13 @@ import numpy as np
 import shapely
 from scipy.optimize import linear_sum_assignment
 
+from forcewatch.app.workspace import init
 from forcewatch.change.compare import compare
 from forcewatch.detect.registry import load_detector
 from forcewatch.imagery.synthetic import write_geotiff
 from forcewatch.pipeline import ingest, scan
 from forcewatch.sites import make_site
 from forcewatch.train.readers import read_annotations
-from forcewatch.workspace import init
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft"
 SPLIT = Path(__file__).resolve().parents[1] / "src" / "forcewatch" / "detect" / "models" / "aircraft" / "split.json"

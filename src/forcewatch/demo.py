@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from forcewatch.detect.onnx_backend import OnnxDetector
+from forcewatch.app.workspace import init
+from forcewatch.detect.base import Detector
 from forcewatch.imagery.raster import raster_info
 from forcewatch.imagery.scene import Registration
 from forcewatch.imagery.synthetic import SYNTHETIC_NOTE, render_airfield, write_geotiff
 from forcewatch.pipeline import IngestResult, ScanResult, ingest, scan
 from forcewatch.report.export import export
 from forcewatch.summary import SiteStatus, status
-from forcewatch.workspace import init
 
 DEMO_SITE_NAME = "Luninets airfield"
 DEMO_LAT, DEMO_LON = 52.2500, 26.8000
@@ -84,7 +84,7 @@ def render_synthetic(folder: Path, gsd_m: float = 0.5) -> dict[Path, int]:
 
 def run_demo(
     out_dir: Path,
-    detector: OnnxDetector,
+    detector: Detector,
     *,
     imagery: Path | None = None,
     gsd_m: float | None = None,

@@ -98,6 +98,20 @@ class Observation:
     #: ids of the observations (one per model) merged into this one by :func:`merge_by_scene`
     members: tuple[int, ...] = ()
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "acquired": self.acquired,
+            "scene_id": self.scene_id,
+            "counts": self.counts,
+            "not_observable": self.not_observable,
+            "share_observed": self.share_observed,
+            "model": self.model_id,
+            "model_sha256": self.model_sha256,
+            "thresholds": self.thresholds,
+            "software_version": self.software_version,
+        }
+
     def count_text(self) -> str:
         """ "12 aircraft, 0 vehicle; tent not observable" — counts, then what could not be seen."""
         seen = ", ".join(f"{n} {c}" for c, n in sorted(self.counts.items()))

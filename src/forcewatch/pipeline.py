@@ -15,8 +15,8 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch import __version__
+from forcewatch.detect.base import Detector
 from forcewatch.detect.merge import drop_parts
-from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.run import Timings, detect_source
 from forcewatch.geo.convert import pixel_bounds, reprojector
 from forcewatch.imagery.clouds import cloud_mask
@@ -196,7 +196,7 @@ def _observable(
 def scan_pair(
     scene: Scene,
     site: Site,
-    detector: OnnxDetector,
+    detector: Detector,
     *,
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -265,7 +265,7 @@ def scan_pair(
     return ScanResult(scene, site, obs, kept)
 
 
-def not_observable_result(scene: Scene, site: Site, detector: OnnxDetector, reason: str) -> ScanResult:
+def not_observable_result(scene: Scene, site: Site, detector: Detector, reason: str) -> ScanResult:
     """The record of a scene too coarse for ``detector``: its classes are not observable (not zero)."""
     assert scene.id is not None and site.id is not None
     meta = detector.meta
@@ -287,7 +287,7 @@ def not_observable_result(scene: Scene, site: Site, detector: OnnxDetector, reas
 
 def scan(
     store: Store,
-    detectors: OnnxDetector | Sequence[OnnxDetector],
+    detectors: Detector | Sequence[Detector],
     *,
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
@@ -298,7 +298,7 @@ def scan(
     coarser than a model can see in is not read for it: its classes are recorded as not observable."""
     if site_name is not None:
         store.site(site_name)  # a clear error for an unknown site
-    models = [detectors] if isinstance(detectors, OnnxDetector) else list(detectors)
+    models = [detectors] if isinstance(detectors, Detector) else list(detectors)
     models.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first: they hold parts
     work = [(det, scene, site) for det in models for scene, site in store.pending_pairs(det.sha256, site_name)]
     results = []

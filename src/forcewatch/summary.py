@@ -50,18 +50,3 @@ def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus
         dist = distance_to(site.aoi, line) if line is not None else None
         out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
-
-
-def observation_json(o: Observation) -> dict[str, object]:
-    return {
-        "id": o.id,
-        "acquired": o.acquired,
-        "scene_id": o.scene_id,
-        "counts": o.counts,
-        "not_observable": o.not_observable,
-        "share_observed": o.share_observed,
-        "model": o.model_id,
-        "model_sha256": o.model_sha256,
-        "thresholds": o.thresholds,
-        "software_version": o.software_version,
-    }

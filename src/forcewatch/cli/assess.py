@@ -1,4 +1,4 @@
-"""``forcewatch estimate``: force estimates with ranges and every assumption."""
+"""``forcewatch estimate``, ``claims`` and ``alerts``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rich.table import Table
 
 from forcewatch.assess.claims import ClaimsFound
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 
 
 def estimate_cmd(
@@ -25,9 +25,9 @@ def estimate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """From each site's latest counts to unit equivalents and personnel: low / central / high."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.assess.estimate import DOCTRINE, site_estimates
     from forcewatch.detect.registry import load_detector
-    from forcewatch.workspace import open_workspace
 
     detector = load_detector(model)
     store = open_workspace(workspace)
@@ -147,8 +147,8 @@ def claims_cmd(
 
 
 def _add_claim_sites(found: ClaimsFound, workspace: Path | None) -> list[str]:
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.assess.claims import places_as_sites
-    from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
     added = []
@@ -165,6 +165,39 @@ def _add_claim_sites(found: ClaimsFound, workspace: Path | None) -> list[str]:
     return added
 
 
+def alerts_cmd(
+    rules: Annotated[
+        Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
+    ] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines, webhook)."""
+    from forcewatch.app.workspace import open_workspace, resolve
+    from forcewatch.assess.alerts import load_rules, run_alerts
+    from forcewatch.errors import InputError
+
+    path = rules or resolve(workspace) / "alerts.yaml"
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no rules file. Fix: write one (see the example in forcewatch.assess.alerts) or pass --rules FILE."
+        )
+    ruleset = load_rules(path)
+    store = open_workspace(workspace)
+    try:
+        result = run_alerts(store, ruleset)
+    finally:
+        store.close()
+    for message in result.console:
+        console.print(f"[bold red]ALERT[/] {message}")
+    console.print(
+        f"{len(result.raised)} new alert(s); delivered: {result.delivered_jsonl} to JSON lines, "
+        f"{result.delivered_webhook} to the webhook"
+    )
+    for p in result.pending:
+        console.print(f"[yellow]queued, will retry:[/] {p}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("estimate")(estimate_cmd)
     app.command("claims")(claims_cmd)
+    app.command("alerts")(alerts_cmd)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 
 
 def compare_cmd(
@@ -27,9 +27,9 @@ def compare_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """What changed at SITE between two dates: objects arrived, departed, stayed; new activity; misalignment."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.change.compare import compare
     from forcewatch.sites import read_polygons
-    from forcewatch.workspace import open_workspace
 
     masks = [g for f in mask or [] for g in read_polygons(f)]
     store = open_workspace(workspace)
@@ -103,10 +103,9 @@ def timeline_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A site's observations and the comparisons between them, in date order."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.change.tracks import build_tracks
     from forcewatch.model import member_ids, merge_by_scene
-    from forcewatch.summary import observation_json
-    from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
     try:
@@ -122,7 +121,7 @@ def timeline_cmd(
         print_json(
             {
                 "site": site,
-                "observations": [observation_json(o) for o in obs],
+                "observations": [o.to_json() for o in obs],
                 "comparisons": [c.to_json() for c in comps],
                 "tracks": [t.to_json() for t in tracks],
             }
@@ -152,39 +151,6 @@ def timeline_cmd(
     console.print(f"{len(tracks)} object tracks; {len(staying)} seen on more than one date")
 
 
-def alerts_cmd(
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
-    ] = None,
-    workspace: WorkspaceOpt = None,
-) -> None:
-    """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines, webhook)."""
-    from forcewatch.assess.alerts import load_rules, run_alerts
-    from forcewatch.errors import InputError
-    from forcewatch.workspace import open_workspace, resolve
-
-    path = rules or resolve(workspace) / "alerts.yaml"
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no rules file. Fix: write one (see the example in forcewatch.assess.alerts) or pass --rules FILE."
-        )
-    ruleset = load_rules(path)
-    store = open_workspace(workspace)
-    try:
-        result = run_alerts(store, ruleset)
-    finally:
-        store.close()
-    for message in result.console:
-        console.print(f"[bold red]ALERT[/] {message}")
-    console.print(
-        f"{len(result.raised)} new alert(s); delivered: {result.delivered_jsonl} to JSON lines, "
-        f"{result.delivered_webhook} to the webhook"
-    )
-    for p in result.pending:
-        console.print(f"[yellow]queued, will retry:[/] {p}")
-
-
 def register(app: typer.Typer) -> None:
     app.command("compare")(compare_cmd)
     app.command("timeline")(timeline_cmd)
-    app.command("alerts")(alerts_cmd)

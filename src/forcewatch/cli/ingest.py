@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, progress_bar, scan_progress
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 
 
 def _centre(text: str | None) -> tuple[float, float] | None:
@@ -50,9 +50,9 @@ def ingest_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Ingest imagery; each scene is linked to the sites it overlaps. Re-ingesting is harmless."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.imagery.scene import Registration
     from forcewatch.pipeline import ingest
-    from forcewatch.workspace import open_workspace
 
     reg = Registration(_centre(center), gsd_m, rotation_deg, crs, gcps, gcp_tolerance_m)
     store = open_workspace(workspace)
@@ -96,9 +96,9 @@ def scan_cmd(
 ) -> None:
     """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
     scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.detect.registry import bundled_models, load_detector
     from forcewatch.pipeline import scan
-    from forcewatch.workspace import open_workspace
 
     detectors = [load_detector(m) for m in (model or list(bundled_models()))]
     names = ", ".join(d.model_id for d in detectors)

@@ -1,4 +1,4 @@
-"""``forcewatch report``: the brief as one self-contained HTML file."""
+"""``forcewatch report`` (the brief as one self-contained HTML file) and ``export``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from forcewatch.cli.common import console
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 
 
 def report_cmd(
@@ -24,10 +24,10 @@ def report_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the brief: overview map, headlines, annotated chips, timelines, estimates, provenance."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.detect.registry import load_detector
     from forcewatch.errors import InputError
     from forcewatch.report.brief import build_brief
-    from forcewatch.workspace import open_workspace
 
     if fmt not in ("html", "pdf"):
         raise InputError(f"--format {fmt!r}: use html or pdf.")
@@ -58,5 +58,23 @@ def report_cmd(
     console.print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB, self-contained)")
 
 
+def export_cmd(
+    fmt: Annotated[str, typer.Option("--format", help="geojson | gpkg | kml | csv")],
+    out: Annotated[Path, typer.Option("--out", help="File (gpkg, kml) or folder (geojson, csv).")],
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Export sites, scene footprints, detections and observations."""
+    from forcewatch.app.workspace import open_workspace
+    from forcewatch.report.export import export
+
+    store = open_workspace(workspace)
+    files = export(store, fmt, out, site)
+    store.close()
+    for f in files:
+        console.print(f"wrote {f}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("report")(report_cmd)
+    app.command("export")(export_cmd)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 from forcewatch.model import Site
 
 site_app = typer.Typer(help="Watched sites.", no_args_is_help=True)
@@ -37,10 +37,10 @@ def add_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add a watched site by coordinates or by place name."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.errors import InputError
     from forcewatch.places import resolve
     from forcewatch.sites import make_site, read_site_file
-    from forcewatch.workspace import open_workspace
 
     if place is not None and (lat is not None or lon is not None):
         raise InputError("give either --place or --lat/--lon, not both.")
@@ -83,8 +83,8 @@ def list_cmd(
 ) -> None:
     """List the watched sites (and how far each is from a border or line)."""
 
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.sites import area_km2, to_feature
-    from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
     sites = store.sites()
@@ -143,7 +143,7 @@ def _list_distances(sites: list[Site], spec: str, as_json: bool) -> None:
 @site_app.command("remove")
 def remove_cmd(name: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
     """Remove a site (and its observations and detections)."""
-    from forcewatch.workspace import open_workspace
+    from forcewatch.app.workspace import open_workspace
 
     store = open_workspace(workspace)
     with store.transaction():
@@ -159,8 +159,8 @@ def import_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add every site of a file (all or none: one bad feature adds nothing)."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.sites import read_site_file
-    from forcewatch.workspace import open_workspace
 
     sites = read_site_file(file)
     store = open_workspace(workspace)
@@ -178,8 +178,8 @@ def export_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the sites to a file."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.sites import write_site_file
-    from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
     sites = store.sites()

@@ -1,4 +1,4 @@
-"""``forcewatch init``, ``status``, ``observations`` and ``export``."""
+"""``forcewatch init``, ``status`` and ``observations``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.common_ws import WorkspaceOpt
+from forcewatch.cli.options import WorkspaceOpt
 from forcewatch.summary import SiteStatus
 
 
@@ -18,7 +18,7 @@ def init_cmd(
     example: Annotated[str | None, typer.Option("--example", help="Add an example watchlist: ukraine-2022.")] = None,
 ) -> None:
     """Create a workspace (a GeoPackage store), optionally with example sites."""
-    from forcewatch.workspace import init
+    from forcewatch.app.workspace import init
 
     store, added = init(folder, example)
     n = len(store.sites())
@@ -67,8 +67,8 @@ def status_cmd(
     ] = None,
 ) -> None:
     """One row per site: latest date, counts, share observed, scenes (and distance to a line)."""
+    from forcewatch.app.workspace import open_workspace
     from forcewatch.summary import status
-    from forcewatch.workspace import open_workspace
 
     store = open_workspace(workspace)
     rows = status(store, distance_to)
@@ -85,8 +85,7 @@ def observations_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """A site's timeline: one row per scan."""
-    from forcewatch.summary import observation_json
-    from forcewatch.workspace import open_workspace
+    from forcewatch.app.workspace import open_workspace
 
     store = open_workspace(workspace)
     s = store.site(site)
@@ -94,7 +93,7 @@ def observations_cmd(
     obs = store.observations(s.id)
     store.close()
     if as_json:
-        print_json({"site": s.name, "observations": [observation_json(o) for o in obs]})
+        print_json({"site": s.name, "observations": [o.to_json() for o in obs]})
         return
     table = Table(title=f"{s.name}: observations")
     for col in ("date", "scene", "counts", "observed", "model"):
@@ -112,25 +111,7 @@ def observations_cmd(
         console.print("no observations yet: ingest imagery that covers the site, then run `forcewatch scan`.")
 
 
-def export_cmd(
-    fmt: Annotated[str, typer.Option("--format", help="geojson | gpkg | kml | csv")],
-    out: Annotated[Path, typer.Option("--out", help="File (gpkg, kml) or folder (geojson, csv).")],
-    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    workspace: WorkspaceOpt = None,
-) -> None:
-    """Export sites, scene footprints, detections and observations."""
-    from forcewatch.report.export import export
-    from forcewatch.workspace import open_workspace
-
-    store = open_workspace(workspace)
-    files = export(store, fmt, out, site)
-    store.close()
-    for f in files:
-        console.print(f"wrote {f}")
-
-
 def register(app: typer.Typer) -> None:
     app.command("init")(init_cmd)
     app.command("status")(status_cmd)
     app.command("observations")(observations_cmd)
-    app.command("export")(export_cmd)

@@ -1,26 +1,20 @@
-"""ONNX Runtime backend: one network call per tile, decoded to boxes in tile pixels."""
+"""ONNX Runtime backend of the :class:`~forcewatch.detect.base.Detector` protocol: one network call
+per tile, decoded to boxes in tile pixels."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from forcewatch.detect.base import TileDetections
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.errors import ModelError
 from forcewatch.provenance import file_sha256
 
 #: The network's input must be a multiple of its coarsest stride.
 INPUT_MULTIPLE = 32
-
-
-@dataclass(frozen=True)
-class TileDetections:
-    boxes: np.ndarray  # N×4 float32, tile pixels
-    scores: np.ndarray  # N float32
-    classes: np.ndarray  # N int64
 
 
 def read_meta(path: Path) -> ModelMeta:
@@ -56,6 +50,19 @@ class OnnxDetector:
     @property
     def model_id(self) -> str:
         return self.meta.model_id
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        return self.meta.classes
+
+    @property
+    def gsd_m(self) -> float:
+        return self.meta.gsd_m
+
+    @property
+    def card(self) -> Path | None:
+        card = self.path.with_name("MODEL.md")
+        return card if card.is_file() else None
 
     def run(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""

@@ -15,9 +15,9 @@ import shapely.affinity
 from affine import Affine
 from pyproj import CRS
 
+from forcewatch.detect.base import Detector
 from forcewatch.detect.camps import Camp, box_footprint, find_camps
 from forcewatch.detect.merge import drop_parts, in_core, nms
-from forcewatch.detect.onnx_backend import OnnxDetector
 from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.geo.convert import reprojector
 from forcewatch.imagery.raster import RasterReader, resolve_gsd
@@ -119,7 +119,7 @@ def seam_nms(
 def detect_source(
     source: TileSource,
     gsd_m: float,
-    detector: OnnxDetector,
+    detector: Detector,
     *,
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -196,7 +196,7 @@ def detect_source(
 
 def detect_image(
     path: Path,
-    detector: OnnxDetector | Sequence[OnnxDetector],
+    detector: Detector | Sequence[Detector],
     *,
     user_gsd_m: float | None = None,
     score_threshold: float | None = None,
@@ -206,11 +206,11 @@ def detect_image(
     else from the user. A model that cannot see at that GSD is not run: its classes are reported
     as not observable. Parts of a larger object of another class are dropped; tents and vehicles
     are grouped into camps."""
-    detectors = [detector] if isinstance(detector, OnnxDetector) else list(detector)
+    detectors = [detector] if isinstance(detector, Detector) else list(detector)
     detectors.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first
     dets: list[Detection] = []
     not_observable: dict[str, str] = {}
-    ran: list[OnnxDetector] = []
+    ran: list[Detector] = []
     timings = Timings()
     with RasterReader(path) as reader:
         gsd_m, gsd_source = resolve_gsd(reader.info, user_gsd_m)

@@ -247,6 +247,12 @@ class GeoPackageStore:
     def close(self) -> None:
         self.con.close()
 
+    def __enter__(self) -> GeoPackageStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _require_tx(self) -> None:
         if not self._depth:
             raise RuntimeError("store writes must happen inside store.transaction()")

@@ -40,5 +40,7 @@ def init(folder: Path, example: str | None = None) -> tuple[GeoPackageStore, int
 
 
 def open_workspace(workspace: Path | None) -> GeoPackageStore:
+    """The store of a workspace (-w, $FORCEWATCH_WORKSPACE or the current folder); a context
+    manager that closes it: ``with open_workspace(path) as store: ...``."""
     folder = resolve(workspace)
     return open_store(folder / STORE_NAME)
