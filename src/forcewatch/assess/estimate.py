@@ -10,18 +10,16 @@ estimate for that 60 %, said in the output.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from scipy.stats import binomtest
 
 from forcewatch.errors import InputError
 from forcewatch.model import Observation
-from forcewatch.store.base import Store
 
 DOCTRINE = Path(__file__).with_name("doctrine.yaml")
-Z95 = 1.959964
 
 
 @dataclass(frozen=True)
@@ -82,15 +80,14 @@ class ClassEstimate:
         }
 
 
-def wilson(successes: float, n: int, z: float = Z95) -> tuple[float, float]:
-    """The Wilson score interval of a proportion."""
+def wilson(successes: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (scipy's ``binomtest``); ``successes`` is rounded
+    to a whole count (a precision times its detections is one, up to float error)."""
     if n <= 0:
         return 0.0, 1.0
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    k = min(n, max(0, round(successes)))
+    ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 def _range(doc: object, where: str) -> Range:
@@ -211,28 +208,23 @@ class SiteEstimate:
         }
 
 
-def site_estimates(
-    store: Store,
+def site_estimate(
+    site_name: str,
+    observations: list[Observation],
     model_id: str,
     model_sha256: str,
     scores: dict[str, object],
-    doctrine: Path | None = None,
-    site_name: str | None = None,
-) -> list[SiteEstimate]:
-    """The estimate for each site's latest observation made with this model."""
-    rules = load_doctrine(doctrine)
-    out = []
-    for s in [store.site(site_name)] if site_name else store.sites():
-        assert s.id is not None
-        obs = [o for o in store.observations(s.id) if o.model_sha256 == model_sha256]
-        if not obs:
-            out.append(SiteEstimate(s.name, None, []))
-            continue
-        latest = obs[-1]
-        classes = [
-            e
-            for cls, n in sorted(latest.counts.items())
-            for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls), rules)
-        ]
-        out.append(SiteEstimate(s.name, latest, classes))
-    return out
+    rules: list[UnitRule],
+) -> SiteEstimate:
+    """The estimate for a site's latest observation (of ``observations``, in date order) made with
+    this model (by its file hash); no estimate when the model has not observed the site."""
+    mine = [o for o in observations if o.model_sha256 == model_sha256]
+    if not mine:
+        return SiteEstimate(site_name, None, [])
+    latest = mine[-1]
+    classes = [
+        e
+        for cls, n in sorted(latest.counts.items())
+        for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls), rules)
+    ]
+    return SiteEstimate(site_name, latest, classes)

@@ -26,13 +26,19 @@ def estimate_cmd(
 ) -> None:
     """From each site's latest counts to unit equivalents and personnel: low / central / high."""
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.assess.estimate import DOCTRINE, site_estimates
+    from forcewatch.assess.estimate import DOCTRINE, load_doctrine, site_estimate
     from forcewatch.detect.registry import load_detector
 
     detector = load_detector(model)
     store = open_workspace(workspace)
     try:
-        results = site_estimates(store, detector.model_id, detector.sha256, detector.meta.scores, doctrine, site)
+        rules = load_doctrine(doctrine)
+        results = [
+            site_estimate(
+                s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules
+            )
+            for s in ([store.site(site)] if site else store.sites())
+        ]
     finally:
         store.close()
     if as_json:

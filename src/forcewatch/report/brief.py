@@ -17,7 +17,7 @@ from affine import Affine
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch import __version__
-from forcewatch.assess.estimate import SiteEstimate, site_estimates
+from forcewatch.assess.estimate import SiteEstimate, load_doctrine, site_estimate
 from forcewatch.change.match import match_objects
 from forcewatch.change.tracks import split_unseen
 from forcewatch.geo.convert import pixel_bounds
@@ -239,8 +239,10 @@ def build_brief(
                 f"{site.name}: counts",
             )
             if model_scores is not None:
-                est = site_estimates(store, model_id, model_sha256, model_scores, site_name=site.name)
-                section.estimate = est[0] if est and est[0].observation is not None else None
+                est = site_estimate(
+                    site.name, store.observations(site.id), model_id, model_sha256, model_scores, load_doctrine()
+                )
+                section.estimate = est if est.observation is not None else None
         sections.append(section)
     points = []
     for s in sections:
