@@ -17,8 +17,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from forcewatch.errors import InputError
-
 console = Console()
 err_console = Console(stderr=True)
 
@@ -46,6 +44,17 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, dict[str, float]], 
 
 
 @contextmanager
+def steps_progress(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar for ``progress(done, total)`` callbacks; yields None when not ``enabled``
+    (e.g. with --json, where stderr stays quiet)."""
+    if not enabled:
+        yield None
+        return
+    with progress_bar(label) as update:
+        yield lambda done, total: update(done, total, {})
+
+
+@contextmanager
 def scan_progress() -> Iterator[Callable[[str, int, int], None]]:
     """Two bars: scenes (label "scenes") and the tiles of the current scene × site pair."""
     with Progress(
@@ -66,16 +75,6 @@ def scan_progress() -> Iterator[Callable[[str, int, int], None]]:
                 prog.update(tiles, completed=done, total=total, description=f"tiles of {label}")
 
         yield update
-
-
-def parse_class_map(pairs: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise InputError(f"--class-map {pair!r}: expected FROM=TO, for example plane=aircraft.")
-        a, b = pair.split("=", 1)
-        out[a.strip()] = b.strip()
-    return out
 
 
 def print_json(doc: Any) -> None:

@@ -8,28 +8,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from forcewatch.cli.common import console, print_json, progress_bar
+from forcewatch.cli.common import console, print_json, steps_progress
+from forcewatch.cli.options import ImageGsdOpt, JsonOpt, ModelsOpt, ThresholdOpt
 
 
 def detect_cmd(
     image: Annotated[Path, typer.Argument(help="GeoTIFF/COG, JPEG or PNG.")],
-    gsd_m: Annotated[
-        float | None,
-        typer.Option("--gsd-m", help="Metres per pixel, for images without georeferencing."),
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--model",
-            help="Bundled model name or .onnx path (repeatable; default: every bundled model that can see at "
-            "the image's GSD).",
-        ),
-    ] = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option("--threshold", help="Score threshold (default: the model's operating threshold)."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of a table.")] = False,
+    gsd_m: ImageGsdOpt = None,
+    model: ModelsOpt = None,
+    threshold: ThresholdOpt = None,
+    as_json: JsonOpt = False,
     geojson: Annotated[
         Path | None,
         typer.Option("--geojson", help="Write detections as GeoJSON (lon/lat when georeferenced)."),
@@ -38,27 +26,18 @@ def detect_cmd(
 ) -> None:
     """Detect and count objects on IMAGE (resampled to each model's GSD, tiled, merged); group tents
     and vehicles into camps."""
-    from forcewatch.detect.registry import bundled_models, load_detector
-    from forcewatch.detect.run import detect_image
-    from forcewatch.report.annotate import write_annotated
-    from forcewatch.report.geojson import write_geojson
+    from forcewatch.app.detect import detect_file
 
-    detector = [load_detector(m) for m in (model or list(bundled_models()))]
-    if as_json:
-        run = detect_image(image, detector, user_gsd_m=gsd_m, score_threshold=threshold)
-    else:
-        with progress_bar("detecting") as update:
-            run = detect_image(
-                image,
-                detector,
-                user_gsd_m=gsd_m,
-                score_threshold=threshold,
-                progress=lambda i, n: update(i, n, {}),
-            )
-    if geojson:
-        write_geojson(run, geojson)
-    if annotated:
-        write_annotated(run, annotated)
+    with steps_progress("detecting", enabled=not as_json) as progress:
+        run = detect_file(
+            image,
+            model,
+            gsd_m=gsd_m,
+            score_threshold=threshold,
+            geojson=geojson,
+            annotated=annotated,
+            progress=progress,
+        )
     if as_json:
         print_json(run.to_json())
         return

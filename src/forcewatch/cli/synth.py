@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from forcewatch.cli.common import console, progress_bar
-from forcewatch.errors import InputError
+from forcewatch.cli.common import console, steps_progress
+from forcewatch.cli.options import ImageGsdOpt, SeedOpt
 
 
 def synth_camps_cmd(
@@ -23,9 +22,7 @@ def synth_camps_cmd(
             "its objects are kept clear of synthetic ones.",
         ),
     ] = None,
-    gsd_m: Annotated[
-        float | None, typer.Option("--gsd-m", help="The backgrounds' metres per pixel (where labels do not say).")
-    ] = None,
+    gsd_m: ImageGsdOpt = None,
     split: Annotated[
         Path | None, typer.Option("--split", help="JSON split file: use only the images of --split-key.")
     ] = None,
@@ -34,32 +31,27 @@ def synth_camps_cmd(
     ] = "train",
     scenes: Annotated[int, typer.Option("--scenes", help="How many scenes to render.")] = 300,
     scene_px: Annotated[int, typer.Option("--scene-px", help="Scene side in background pixels.")] = 640,
-    seed: Annotated[int, typer.Option(help="Random seed (the same seed renders the same dataset).")] = 0,
+    seed: SeedOpt = 0,
 ) -> None:
     """Render SYNTHETIC tents and military vehicles on windows of real imagery at its true GSD."""
-    from forcewatch.synth.scenes import Background, SceneSpec, write_dataset
-    from forcewatch.train.readers import IMAGE_SUFFIXES, read_annotations
+    from forcewatch.app.synth import synth_camps
 
-    names: set[str] | None = None
-    if split is not None:
-        doc = json.loads(split.read_text(encoding="utf-8"))
-        if split_key not in doc:
-            raise InputError(f"{split}: no {split_key!r} list. Fix: use --split-key with one of {', '.join(doc)}.")
-        names = set(doc[split_key])
-    if fmt is not None:
-        data = read_annotations(backgrounds, fmt, gsd_m=gsd_m)
-        bgs = [Background(im.image_path, im.gsd_m or 0.0, tuple(o.box_px for o in im.objects)) for im in data.images]
-    else:
-        if not backgrounds.is_dir():
-            raise InputError(f"{backgrounds}: not a folder. Fix: give a folder of images, or --format for a dataset.")
-        bgs = [Background(p, gsd_m or 0.0) for p in sorted(backgrounds.iterdir()) if p.suffix.lower() in IMAGE_SUFFIXES]
-    if names is not None:
-        bgs = [b for b in bgs if b.path.name in names]
-    if any(b.gsd_m <= 0 for b in bgs):
-        raise InputError(f"{backgrounds}: ground sample distance unknown. Fix: give --gsd-m METRES.")
-    with progress_bar("rendering scenes") as update:
-        manifest = write_dataset(bgs, out, scenes, seed, SceneSpec(scene_px=scene_px), lambda i, n: update(i, n, {}))
-    console.print(f"{manifest['scenes']} SYNTHETIC scenes on {len(bgs)} backgrounds in {out}: {manifest['objects']}")
+    with steps_progress("rendering scenes") as progress:
+        manifest, n_backgrounds = synth_camps(
+            backgrounds,
+            out,
+            fmt=fmt,
+            gsd_m=gsd_m,
+            split=split,
+            split_key=split_key,
+            scenes=scenes,
+            scene_px=scene_px,
+            seed=seed,
+            progress=progress,
+        )
+    console.print(
+        f"{manifest['scenes']} SYNTHETIC scenes on {n_backgrounds} backgrounds in {out}: {manifest['objects']}"
+    )
 
 
 def register(app: typer.Typer) -> None:

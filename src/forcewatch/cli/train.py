@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from forcewatch.cli.common import parse_class_map, progress_bar
+from forcewatch.cli.common import progress_bar
+from forcewatch.cli.options import ClassMapOpt, DatasetArg, DatasetFormatOpt, ImageGsdOpt, SeedOpt, SplitOpt
 
 
 def train_cmd(
-    data: Annotated[Path, typer.Argument(help="Dataset folder or annotation file.")],
-    fmt: Annotated[str, typer.Option("--format", help="airbus | coco | dota | yolo")],
+    data: DatasetArg,
+    fmt: DatasetFormatOpt,
     out: Annotated[Path, typer.Option("--out", help="Folder for checkpoints, logs and model.onnx.")],
-    gsd_m: Annotated[
-        float | None,
-        typer.Option("--gsd-m", help="The imagery's metres per pixel (where the labels do not say)."),
-    ] = None,
+    gsd_m: ImageGsdOpt = None,
     target_gsd_m: Annotated[
         float,
         typer.Option("--target-gsd-m", help="The model's canonical GSD: every image is resampled to it."),
     ] = 1.0,
-    split: Annotated[
-        Path | None,
-        typer.Option("--split", help="JSON with 'train' (and 'val') image names; others are never used."),
-    ] = None,
+    split: SplitOpt = None,
     val: Annotated[
         Path | None,
         typer.Option("--val", help="A separate labelled dataset (same format) that chooses the threshold."),
@@ -35,13 +29,11 @@ def train_cmd(
         str | None,
         typer.Option("--classes", help="Comma-separated classes to learn (others are an error)."),
     ] = None,
-    class_map: Annotated[
-        list[str] | None, typer.Option("--class-map", help="Rename a class: FROM=TO (repeatable).")
-    ] = None,
+    class_map: ClassMapOpt = None,
     iterations: Annotated[int, typer.Option(help="Optimiser steps.")] = 3000,
     batch_size: Annotated[int, typer.Option(help="Crops per step.")] = 16,
     crop_px: Annotated[int, typer.Option(help="Crop side at the model GSD.")] = 256,
-    seed: Annotated[int, typer.Option(help="Random seed (runs are reproducible).")] = 0,
+    seed: SeedOpt = 0,
     width: Annotated[int, typer.Option(help="Network width (channels at stride 4); smaller is faster.")] = 32,
     max_object_m: Annotated[
         float, typer.Option("--max-object-m", help="Largest object in metres: sets the tile overlap.")
@@ -69,60 +61,34 @@ def train_cmd(
     ] = "unknown",
     no_resume: Annotated[bool, typer.Option("--no-resume", help="Start afresh even if a checkpoint exists.")] = False,
 ) -> None:
-    """Train a centre heat-map detector (needs forcewatch[train]) and export OUT/model.onnx."""
-    from forcewatch.train.annotations import AnnotationSet
-    from forcewatch.train.augment import AugmentConfig
-    from forcewatch.train.export import ExportInfo, export_onnx
-    from forcewatch.train.loop import TrainConfig, train
-    from forcewatch.train.readers import read_annotations
+    """Train a centre heat-map detector (needs torch, the 'train' extra of forcewatch) and export OUT/model.onnx."""
+    from forcewatch.app.train import TrainRequest, train_model
 
-    def read(path: Path) -> AnnotationSet:
-        return read_annotations(
-            path,
-            fmt,
-            gsd_m=gsd_m,
-            classes=classes.split(",") if classes else None,
-            class_map=parse_class_map(class_map),
-        )
-
-    data_set = read(data)
-    for note in data_set.notes:
-        typer.echo(note)
-    val_set = None
-    if split is not None:
-        doc = json.loads(split.read_text(encoding="utf-8"))
-        train_set = data_set.subset(set(doc["train"]))
-        if doc.get("val"):
-            val_set = data_set.subset(set(doc["val"]))
-    else:
-        train_set = data_set
-    if val is not None:
-        val_set = read(val)
-    typer.echo(f"training on {len(train_set.images)} images, {train_set.object_count} objects")
-    cfg = TrainConfig(
-        width=width,
+    req = TrainRequest(
+        data=data,
+        fmt=fmt,
+        out=out,
+        gsd_m=gsd_m,
         target_gsd_m=target_gsd_m,
+        split=split,
+        val=val,
+        classes=classes.split(",") if classes else None,
+        class_map=class_map,
         iterations=iterations,
         batch_size=batch_size,
         crop_px=crop_px,
         seed=seed,
-        augment=AugmentConfig(military_p=military),
+        width=width,
+        max_object_m=max_object_m,
+        military=military,
+        max_source_gsd_m=max_source_gsd_m,
+        name=name,
+        licence=licence,
+        resume=not no_resume,
     )
     with progress_bar("training") as update:
-        ckpt = train(train_set, out, cfg, classes=data_set.classes, resume=not no_resume, progress=update)
-    model_path = export_onnx(
-        ckpt,
-        out / "model.onnx",
-        ExportInfo(
-            model_id=name,
-            training_data=f"{data} ({fmt})",
-            licence=licence,
-            max_object_m=max_object_m,
-            max_source_gsd_m=max_source_gsd_m,
-        ),
-        threshold_data=val_set or train_set,
-    )
-    typer.echo(f"model: {model_path}")
+        outcome = train_model(req, on_start=typer.echo, progress=update)
+    typer.echo(f"model: {outcome.model_path}")
 
 
 def register(app: typer.Typer) -> None:

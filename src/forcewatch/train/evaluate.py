@@ -206,11 +206,12 @@ def predict_set(
     ``degrade_to_gsd_m`` first resamples each image to a coarser GSD (the resolution study);
     ``stated_gsd_m`` is the GSD the detector is told (a user's possibly wrong value).
     """
-    from forcewatch.detect.onnx_backend import OnnxDetector
+    from forcewatch.detect.base import Detector
+    from forcewatch.detect.registry import load_detector
     from forcewatch.detect.run import detect_source
     from forcewatch.imagery.array import ArraySource
 
-    detector = model if isinstance(model, OnnxDetector) else OnnxDetector(Path(str(model)))
+    detector = model if isinstance(model, Detector) else load_detector(str(model))
     out = []
     for i, im in enumerate(data.images):
         if im.gsd_m is None and stated_gsd_m is None:

@@ -1,0 +1,47 @@
+"""Labelled datasets as the use cases read them: a reader call with the user's options, and the
+train/val/holdout split files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from forcewatch.errors import InputError
+from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.readers import read_annotations
+
+
+def parse_class_map(pairs: list[str] | None) -> dict[str, str]:
+    """``--class-map FROM=TO`` pairs as a mapping (TO may be ``-``: drop the class)."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--class-map {pair!r}: expected FROM=TO, for example plane=aircraft.")
+        a, b = pair.split("=", 1)
+        out[a.strip()] = b.strip()
+    return out
+
+
+def read_dataset(
+    path: Path,
+    fmt: str,
+    *,
+    gsd_m: float | None = None,
+    classes: list[str] | None = None,
+    class_map: list[str] | None = None,
+) -> AnnotationSet:
+    """Read a labelled dataset in one of the supported formats."""
+    return read_annotations(path, fmt, gsd_m=gsd_m, classes=classes, class_map=parse_class_map(class_map))
+
+
+def read_split(path: Path, key: str | None = None) -> dict[str, list[str]]:
+    """A JSON split file (``train``, ``val``, ``holdout`` lists of image names); ``key`` must be in it."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the split file ({exc}). Fix: give a JSON file of image lists.") from None
+    if not isinstance(doc, dict):
+        raise InputError(f"{path}: a split file is a JSON object of lists (train, val, holdout).")
+    if key is not None and key not in doc:
+        raise InputError(f"{path}: no {key!r} list. Fix: use one of {', '.join(doc)}.")
+    return doc
