@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
+from forcewatch import __version__
 from forcewatch.errors import ForceWatchError
 
 app = typer.Typer(
@@ -15,6 +17,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"forcewatch {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_version, is_eager=True)
+    ] = False,
+) -> None:
+    """Monitor military build-ups from satellite imagery: detect, count, compare, assess."""
 
 
 def _register() -> None:
@@ -33,8 +50,23 @@ def _register() -> None:
     demo.register(app)
 
 
+def _usage_error_types() -> tuple[type[Exception], ...]:
+    """The exception classes of command-line slips: click's, and the copy that typer vendors."""
+    import click
+
+    types: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+
+        types.append(VendoredClickException)
+    except ImportError:  # an older typer uses click itself
+        pass
+    return tuple(types)
+
+
 def main() -> None:
-    """Entry point: run the app; ForceWatch errors print one clear line and exit 2."""
+    """Entry point: run the app. A ForceWatch error prints one clear line and exits 2; a slip on the
+    command line prints the usage and exits 2 (as click does): never a traceback."""
     _register()
     try:
         app(standalone_mode=False)
@@ -45,12 +77,9 @@ def main() -> None:
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        print("Aborted.", file=sys.stderr)
         sys.exit(1)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+    except _usage_error_types() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(getattr(exc, "exit_code", 2))
