@@ -110,3 +110,25 @@ def test_each_bundled_model_states_the_coarsest_imagery_it_sees_in() -> None:
     reason = sees["vehicle"].not_observable_reason(1.0)
     assert reason is not None and "1.00 m GSD is coarser than the 0.75 m" in reason
     assert sees["aircraft"].not_observable_reason(3.0) is None and sees["aircraft"].not_observable_reason(5.0)
+
+
+def test_bundled_models_name_their_data_never_a_machine_path() -> None:
+    """A model's card travels into every brief's provenance: no path of the machine that built it."""
+    import onnx
+
+    from forcewatch.detect.registry import bundled_models
+
+    for name, path in bundled_models().items():
+        model = onnx.load(str(path), load_external_data=False)
+        for prop in model.metadata_props:
+            for marker in ("/work/", "/home/", "/tmp/", "../", "C:\\"):
+                assert marker not in prop.value, f"{name}: {prop.key} holds a local path: {prop.value[:120]}"
+
+
+def test_dataset_label_is_a_name_not_a_path(tmp_path: Path) -> None:
+    from forcewatch.app.datasets import dataset_label
+
+    folder = tmp_path / "deep" / "vehicles-kit-ais"
+    folder.mkdir(parents=True)
+    assert dataset_label(folder, "yolo") == "vehicles-kit-ais (yolo)"
+    assert dataset_label(folder / "annotations.csv") == "vehicles-kit-ais/annotations.csv"

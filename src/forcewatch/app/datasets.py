@@ -22,6 +22,18 @@ def parse_class_map(pairs: list[str] | None) -> dict[str, str]:
     return out
 
 
+def dataset_label(path: Path, fmt: str | None = None) -> str:
+    """How a dataset is named in a model's card and in every output: its folder's name (and the file's,
+    for an annotation file), never a path of the machine it lay on.
+
+    >>> dataset_label(Path("/home/me/data/airbus-aircraft/annotations.csv"), "airbus")
+    'airbus-aircraft/annotations.csv (airbus)'
+    """
+    p = Path(path)
+    name = p.name if p.is_dir() or not p.suffix else f"{p.parent.name}/{p.name}"
+    return f"{name} ({fmt})" if fmt else name
+
+
 def read_dataset(
     path: Path,
     fmt: str,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from forcewatch.app.datasets import read_dataset, read_split
+from forcewatch.app.datasets import dataset_label, read_dataset, read_split
 from forcewatch.detect.registry import load_detector
 from forcewatch.train.evaluate import ClassReport, evaluate_predictions, predict_set
 
@@ -71,7 +71,7 @@ def evaluate_model(
             detector.path,
             record,
             {
-                "data": str(data),
+                "data": dataset_label(data, fmt),
                 "images": len(data_set.images),
                 "threshold": thr,
                 "classes": {r.class_name: {**r.to_json(), "n_detections": r.n_detections} for r in reports},

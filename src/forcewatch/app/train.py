@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from forcewatch.app.datasets import read_dataset, read_split
+from forcewatch.app.datasets import dataset_label, read_dataset, read_split
 from forcewatch.train.annotations import AnnotationSet
 
 
@@ -89,7 +89,7 @@ def train_model(
         req.out / "model.onnx",
         ExportInfo(
             model_id=req.name,
-            training_data=f"{req.data} ({req.fmt})",
+            training_data=dataset_label(req.data, req.fmt),
             licence=req.licence,
             max_object_m=req.max_object_m,
             max_source_gsd_m=req.max_source_gsd_m,
