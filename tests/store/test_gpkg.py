@@ -145,7 +145,7 @@ def test_schema_is_versioned(tmp_path: Path) -> None:
     assert store.schema_version == len(MIGRATIONS)
     store.close()
     con = sqlite3.connect(path)
-    con.execute("INSERT INTO forcewatch_schema VALUES (99, 'future')")
+    con.execute("INSERT INTO forcewatch_schema (version, applied) VALUES (99, 'future')")
     con.commit()
     con.close()
     with pytest.raises(StoreError, match="schema version 99 is newer"):
@@ -173,7 +173,7 @@ def test_a_version_3_store_is_upgraded_in_place(tmp_path: Path, monkeypatch: pyt
     old.close()
     monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS)
     store = open_store(path)
-    assert store.schema_version == len(MIGRATIONS) == 4
+    assert store.schema_version == len(MIGRATIONS) == 5
     assert [s.name for s in store.sites()] == ["Kept"]
     store.close()
     layers = dict(pyogrio.list_layers(path))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,128 +33,9 @@ from forcewatch.model import (
     StoredDetection,
 )
 from forcewatch.store import gpkg_format as fmt
+from forcewatch.store import guard
+from forcewatch.store.gpkg_schema import MIGRATIONS
 
-
-def _migration_1(con: sqlite3.Connection) -> None:
-    fmt.create_feature_table(
-        con,
-        "sites",
-        "POLYGON",
-        "name TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, notes TEXT NOT NULL DEFAULT '', lat REAL, lon REAL, "
-        "radius_m REAL, created TEXT NOT NULL",
-        "Watched sites: areas of interest",
-    )
-    fmt.create_feature_table(
-        con,
-        "scenes",
-        "POLYGON",
-        "path TEXT NOT NULL, sha256 TEXT NOT NULL UNIQUE, acquired TEXT NOT NULL, sensor TEXT NOT NULL, "
-        "crs_wkt TEXT NOT NULL, transform TEXT NOT NULL, width_px INTEGER NOT NULL, height_px INTEGER NOT NULL, "
-        "gsd_m REAL NOT NULL, georef TEXT NOT NULL, properties TEXT NOT NULL DEFAULT '{}', ingested TEXT NOT NULL",
-        "Ingested scenes: footprints",
-    )
-    fmt.create_feature_table(
-        con,
-        "observations",
-        "GEOMETRY",
-        "site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, "
-        "scene_id INTEGER NOT NULL REFERENCES scenes(fid) ON DELETE CASCADE, acquired TEXT NOT NULL, "
-        "counts TEXT NOT NULL, total INTEGER NOT NULL, share_observed REAL NOT NULL, model_id TEXT NOT NULL, "
-        "model_sha256 TEXT NOT NULL, thresholds TEXT NOT NULL, software_version TEXT NOT NULL, "
-        "scanned TEXT NOT NULL, UNIQUE (site_id, scene_id, model_sha256)",
-        "One scan of one site in one scene: counts, share observed, provenance",
-    )
-    fmt.create_feature_table(
-        con,
-        "detections",
-        "POLYGON",
-        "observation_id INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
-        "scene_id INTEGER NOT NULL, site_id INTEGER NOT NULL, acquired TEXT NOT NULL, class TEXT NOT NULL, "
-        "score REAL NOT NULL, box_px TEXT NOT NULL, length_m REAL NOT NULL, width_m REAL NOT NULL, "
-        "size_class TEXT NOT NULL, model_id TEXT NOT NULL",
-        "Detected objects: boxes on the ground",
-    )
-    fmt.create_attribute_table(
-        con,
-        "scene_sites",
-        "scene_id INTEGER NOT NULL REFERENCES scenes(fid) ON DELETE CASCADE, "
-        "site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, overlap_share REAL NOT NULL, "
-        "PRIMARY KEY (scene_id, site_id)",
-        "Which scene covers which site, and how much of it",
-    )
-    fmt.create_attribute_table(
-        con,
-        "forcewatch_log",
-        "id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, command TEXT NOT NULL, message TEXT NOT NULL",
-        "What each command did",
-    )
-    con.execute("CREATE INDEX detections_site ON detections(site_id)")
-    con.execute("CREATE INDEX observations_site ON observations(site_id)")
-
-
-def _migration_2(con: sqlite3.Connection) -> None:
-    """Changes between dates: comparisons, changed objects, new-activity areas."""
-    fmt.create_attribute_table(
-        con,
-        "comparisons",
-        "id INTEGER PRIMARY KEY AUTOINCREMENT, site_id INTEGER NOT NULL REFERENCES sites(fid) ON DELETE CASCADE, "
-        "earlier_observation INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
-        "later_observation INTEGER NOT NULL REFERENCES observations(fid) ON DELETE CASCADE, "
-        "earlier TEXT NOT NULL, later TEXT NOT NULL, shift_east_m REAL NOT NULL, shift_north_m REAL NOT NULL, "
-        "residual_m REAL NOT NULL, share_usable REAL NOT NULL, summary TEXT NOT NULL, created TEXT NOT NULL, "
-        "UNIQUE (earlier_observation, later_observation)",
-        "Comparisons of two dates of a site: misalignment and per-class changes",
-    )
-    fmt.create_feature_table(
-        con,
-        "change_objects",
-        "POLYGON",
-        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
-        "status TEXT NOT NULL, class TEXT NOT NULL, score REAL NOT NULL, acquired TEXT NOT NULL",
-        "Objects that arrived, departed or could not be observed between two dates",
-    )
-    fmt.create_feature_table(
-        con,
-        "activity",
-        "POLYGON",
-        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
-        "area_m2 REAL NOT NULL, confidence REAL NOT NULL, earlier TEXT NOT NULL, later TEXT NOT NULL",
-        "New activity between two dates (tent camps, vehicle parks, earthworks)",
-    )
-
-
-def _migration_3(con: sqlite3.Connection) -> None:
-    """Alerts and their delivery state (the queue)."""
-    fmt.create_attribute_table(
-        con,
-        "alerts",
-        "id INTEGER PRIMARY KEY AUTOINCREMENT, rule TEXT NOT NULL, comparison_id INTEGER NOT NULL "
-        "REFERENCES comparisons(id) ON DELETE CASCADE, site TEXT NOT NULL, message TEXT NOT NULL, "
-        "payload TEXT NOT NULL, created TEXT NOT NULL, console_done INTEGER NOT NULL DEFAULT 0, "
-        "jsonl_done INTEGER NOT NULL DEFAULT 0, webhook_done INTEGER NOT NULL DEFAULT 0, last_error TEXT, "
-        "UNIQUE (rule, comparison_id)",
-        "Alerts raised by rules, with what has been delivered where",
-    )
-
-
-def _migration_4(con: sqlite3.Connection) -> None:
-    """Classes a model could not see in a scene (too coarse): recorded, never counted as zero."""
-    con.execute("ALTER TABLE observations ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
-    con.execute("ALTER TABLE comparisons ADD COLUMN not_observable TEXT NOT NULL DEFAULT '{}'")
-    fmt.create_feature_table(
-        con,
-        "camps",
-        "POLYGON",
-        "comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE, site_id INTEGER NOT NULL, "
-        "status TEXT NOT NULL, kind TEXT NOT NULL, objects INTEGER NOT NULL, tents INTEGER NOT NULL, "
-        "vehicles INTEGER NOT NULL, objects_before INTEGER NOT NULL, area_m2 REAL NOT NULL, "
-        "activity_m2 REAL NOT NULL, acquired TEXT NOT NULL",
-        "Camps (clusters of tents and vehicles) new, grown, shrunk, unchanged or gone between two dates",
-    )
-
-
-#: Schema migrations, in order; the schema version is the number applied.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 STORE_NAME = "forcewatch.gpkg"
 
 
@@ -162,6 +43,10 @@ def _geometry(row: sqlite3.Row) -> BaseGeometry:
     """The row's geometry; an empty polygon where none was stored."""
     geom = fmt.decode(row["geom"])
     return geom if geom is not None else Polygon()
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 def _now() -> str:
@@ -184,7 +69,23 @@ class GeoPackageStore:
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
         fresh = not path.exists()
-        self.con = sqlite3.connect(path, isolation_level=None)
+        if not fresh:
+            guard.check_file(path)
+        self._lock_timeout_s = guard.lock_timeout_s()
+        self.con = sqlite3.connect(path, isolation_level=None, timeout=self._lock_timeout_s)
+        try:
+            self._open(fresh)
+        except sqlite3.DatabaseError as exc:
+            self.con.close()
+            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
+                raise guard.busy(path, self._lock_timeout_s) from None
+            raise guard.damaged(path, exc) from None
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _open(self, fresh: bool) -> None:
+        path = self.path
         self.con.row_factory = sqlite3.Row
         fmt.register_functions(self.con)
         self.con.execute("PRAGMA foreign_keys = ON")
@@ -195,12 +96,13 @@ class GeoPackageStore:
                 fmt.create_attribute_table(
                     self.con,
                     "forcewatch_schema",
-                    "version INTEGER NOT NULL, applied TEXT NOT NULL",
+                    "id INTEGER PRIMARY KEY AUTOINCREMENT, version INTEGER NOT NULL, applied TEXT NOT NULL",
                     "ForceWatch schema version",
                 )
         elif self.con.execute("PRAGMA application_id").fetchone()[0] != fmt.APPLICATION_ID:
-            self.con.close()
             raise StoreError(f"{path}: not a GeoPackage. Fix: point -w/--workspace at a ForceWatch workspace.")
+        else:
+            guard.check_pages(self.con, path)
         self._migrate()
 
     def _migrate(self) -> None:
@@ -216,7 +118,7 @@ class GeoPackageStore:
         for number in range(version + 1, len(MIGRATIONS) + 1):
             with self.transaction():
                 MIGRATIONS[number - 1](self.con)
-                self.con.execute("INSERT INTO forcewatch_schema VALUES (?, ?)", (number, _now()))
+                self.con.execute("INSERT INTO forcewatch_schema (version, applied) VALUES (?, ?)", (number, _now()))
 
     @property
     def schema_version(self) -> int:
@@ -232,7 +134,13 @@ class GeoPackageStore:
             finally:
                 self._depth -= 1
             return
-        self.con.execute("BEGIN IMMEDIATE")
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise guard.busy(self.path, self._lock_timeout_s) from None
+            raise
+        guard.write_lock_note(self.path)
         self._depth = 1
         try:
             yield
@@ -243,6 +151,7 @@ class GeoPackageStore:
             self.con.execute("COMMIT")
         finally:
             self._depth = 0
+            guard.clear_lock_note(self.path)
 
     def close(self) -> None:
         self.con.close()
@@ -373,7 +282,7 @@ class GeoPackageStore:
     def link(self, scene_id: int, site_id: int, overlap_share: float) -> None:
         self._require_tx()
         self.con.execute(
-            "INSERT OR REPLACE INTO scene_sites VALUES (?, ?, ?)",
+            "INSERT OR REPLACE INTO scene_sites (scene_id, site_id, overlap_share) VALUES (?, ?, ?)",
             (scene_id, site_id, overlap_share),
         )
 
