@@ -52,6 +52,17 @@ def test_gap_decides() -> None:
     assert len(find_camps(fps, ["tent"] * 12, CampRules(link_gap_m=17.0))) == 2
 
 
+def test_the_rules_decide_the_kind_and_the_size() -> None:
+    fps = _grid(2, 4)  # 8 objects: 5 tents and 3 vehicles
+    classes = ["tent"] * 5 + ["vehicle"] * 3
+    assert [c.kind for c in find_camps(fps, classes)] == ["tent camp"]
+    assert [c.kind for c in find_camps(fps, classes, CampRules(min_tents_for_tent_camp=6))] == ["vehicle park"]
+    assert [c.kind for c in find_camps(fps, classes, CampRules(min_tents_for_tent_camp=5))] == ["tent camp"]
+    assert find_camps(fps, classes, CampRules(min_objects=9)) == []
+    wide = find_camps(fps, classes, CampRules(margin_m=20.0))[0]
+    assert wide.area_m2 > find_camps(fps, classes)[0].area_m2
+
+
 @given(dx=st.floats(-1e5, 1e5), dy=st.floats(-1e5, 1e5), angle=st.floats(0, 2 * math.pi))
 @settings(max_examples=40, deadline=None)
 def test_camps_do_not_depend_on_where_or_how_the_plane_is_turned(dx: float, dy: float, angle: float) -> None:

@@ -34,10 +34,7 @@ class Camp:
     members: tuple[int, ...]  # indices into the caller's detections
     counts: dict[str, int]
     area_m2: float
-
-    @property
-    def kind(self) -> str:
-        return "tent camp" if self.counts.get("tent", 0) >= CampRules.min_tents_for_tent_camp else "vehicle park"
+    kind: str = "vehicle park"  # "tent camp" with at least the rules' min_tents_for_tent_camp tents
 
     @property
     def density_per_ha(self) -> float:
@@ -87,7 +84,8 @@ def find_camps(
         counts: dict[str, int] = {}
         for m in members:
             counts[classes[idx[m]]] = counts.get(classes[idx[m]], 0) + 1
-        camps.append(Camp(outline, tuple(idx[m] for m in members), counts, float(outline.area)))
+        kind = "tent camp" if counts.get("tent", 0) >= rules.min_tents_for_tent_camp else "vehicle park"
+        camps.append(Camp(outline, tuple(idx[m] for m in members), counts, float(outline.area), kind))
     return sorted(camps, key=lambda c: -sum(c.counts.values()))
 
 
