@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
@@ -81,3 +82,15 @@ def test_points_in_a_site_file_become_circles(tmp_path: Path) -> None:
     )
     (site,) = read_site_file(path)
     assert site.kind == "camp" and area_km2(site.aoi) == pytest.approx(3.1416, rel=0.01)
+
+
+@pytest.mark.parametrize("radius", [0.0, -5.0, float("nan"), float("inf"), 1e8, 200_001.0])
+def test_a_radius_that_is_no_site_is_refused(radius: float) -> None:
+    with pytest.raises(InputError, match=r"radius .* must be more than 0 and at most 200 km"):
+        make_site("x", 52.0, 27.0, radius_m=radius)
+
+
+@pytest.mark.parametrize("radius", [1.0, 2000.0, 200_000.0])
+def test_a_radius_within_the_limits_is_the_circle_asked_for(radius: float) -> None:
+    site = make_site("x", 52.0, 27.0, radius_m=radius)
+    assert site.radius_m == radius and site.aoi.is_valid and site.aoi.contains(shapely.Point(27.0, 52.0))

@@ -18,6 +18,8 @@ from forcewatch.model import Site
 
 KINDS = ("airfield", "garrison", "training-ground", "camp", "other")
 DEFAULT_RADIUS_M = 2000.0
+#: The largest radius of a site drawn as a circle (a larger area is drawn and given as a polygon).
+MAX_RADIUS_M = 200_000.0
 
 
 class ExampleSite(NamedTuple):
@@ -102,8 +104,11 @@ def check_lat_lon(lat: float, lon: float, where: str = "") -> None:
 
 def geodesic_circle(lat: float, lon: float, radius_m: float, points: int = 64) -> Polygon:
     """A circle of ``radius_m`` metres on the ellipsoid, as a lon/lat polygon."""
-    if not radius_m > 0:
-        raise InputError(f"radius {radius_m} m: it must be positive. Fix: give --radius-m METRES (e.g. 2000).")
+    if not 0 < radius_m <= MAX_RADIUS_M:
+        raise InputError(
+            f"radius {radius_m} m: a site's radius must be more than 0 and at most {MAX_RADIUS_M / 1000:g} km. "
+            "Fix: give --radius-m METRES (e.g. 2000); for a larger or odd-shaped area, draw it and pass --aoi FILE."
+        )
     az = [i * 360 / points for i in range(points)]
     lons, lats, _ = GEOD.fwd([lon] * points, [lat] * points, az, [radius_m] * points)
     return Polygon(zip(lons, lats, strict=True))
@@ -147,7 +152,7 @@ def make_site(
         raise InputError(f"kind {kind!r} is unknown. Fix: use one of {', '.join(KINDS)}.")
     check_lat_lon(lat, lon)
     if aoi is None:
-        radius_m = radius_m or DEFAULT_RADIUS_M
+        radius_m = DEFAULT_RADIUS_M if radius_m is None else radius_m
         aoi = geodesic_circle(lat, lon, radius_m)
     else:
         aoi = check_aoi(aoi, f"area of interest of {name!r}")

@@ -90,3 +90,20 @@ def test_footprint_is_in_lonlat_around_the_centre() -> None:
     g = from_centre(52.25, 26.8, 0.5, 2000, 1000)
     fp = footprint_lonlat(g, 2000, 1000)
     assert fp.contains(fp.centroid) and fp.bounds[0] == pytest.approx(26.8 - 500 / 68000, abs=0.002)
+
+
+@pytest.mark.parametrize("gsd", [0.0, -1.0, 1e-6, 5000.0, float("nan"), float("inf")])
+def test_a_gsd_no_sensor_has_is_refused(gsd: float) -> None:
+    with pytest.raises(InputError, match="not a ground sample distance"):
+        from_centre(52.0, 27.0, gsd, 100, 100)
+
+
+@pytest.mark.parametrize("rotation", [float("nan"), float("inf"), float("-inf")])
+def test_a_rotation_that_is_no_angle_is_refused(rotation: float) -> None:
+    with pytest.raises(InputError, match="--rotation-deg .*not an angle"):
+        from_centre(52.0, 27.0, 0.5, 100, 100, rotation_deg=rotation)
+
+
+def test_a_centre_off_the_earth_is_refused() -> None:
+    with pytest.raises(InputError, match="not a place on Earth"):
+        from_centre(95.0, 27.0, 0.5, 100, 100)

@@ -134,3 +134,14 @@ def test_geographic_geotiff_has_metric_gsd_and_lonlat_footprint(tmp_path: Path) 
     s = describe(path, acquired="2022-02-10T09:05:00Z")
     assert s.gsd_m == pytest.approx(0.88, abs=0.02)  # 1e-5° at 52.25° N: 0.68 m east-west, 1.11 m north-south
     assert s.footprint.bounds == pytest.approx((26.80, 52.2492, 26.801, 52.25), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"), [("1800-01-01", "before the first satellite images"), ("2999-01-01", "in the future")]
+)
+def test_an_acquisition_time_no_image_can_have_is_refused(text: str, why: str) -> None:
+    from forcewatch.imagery.scene import parse_time
+
+    with pytest.raises(InputError, match=why):
+        parse_time(text, "--acquired")
+    assert parse_time("1960-08-18", "--acquired") == "1960-08-18T00:00:00Z"

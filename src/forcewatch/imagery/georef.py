@@ -37,11 +37,33 @@ def transform_tuple(a: Affine) -> tuple[float, float, float, float, float, float
     return (a.a, a.b, a.c, a.d, a.e, a.f)
 
 
+#: The ground sample distances ForceWatch accepts, metres: from drone imagery to the coarsest satellite.
+GSD_RANGE_M = (0.01, 1000.0)
+
+
+def check_gsd_m(gsd_m: float, where: str = "--gsd-m") -> float:
+    """A ground sample distance a sensor can have, in metres per pixel, or a clear error."""
+    lo, hi = GSD_RANGE_M
+    if not (math.isfinite(gsd_m) and lo <= gsd_m <= hi):
+        raise InputError(
+            f"{where} {gsd_m}: not a ground sample distance. Fix: give metres per pixel between {lo:g} and {hi:g} "
+            "(e.g. 0.5 for Pléiades, 3 for PlanetScope)."
+        )
+    return gsd_m
+
+
 def from_centre(lat: float, lon: float, gsd_m: float, width: int, height: int, rotation_deg: float = 0.0) -> Georef:
     """The image's centre is at (lat, lon), its pixels are ``gsd_m`` square, and its up
     direction points ``rotation_deg`` clockwise from north."""
-    if not gsd_m > 0:
-        raise InputError(f"--gsd-m {gsd_m}: it must be a positive number of metres.")
+    check_gsd_m(gsd_m)
+    if not math.isfinite(rotation_deg):
+        raise InputError(
+            f"--rotation-deg {rotation_deg}: not an angle. Fix: give degrees clockwise from north, e.g. 0 or 12.5."
+        )
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise InputError(
+            f"--center {lat},{lon}: not a place on Earth. Fix: give LAT,LON in degrees (-90..90, -180..180)."
+        )
     crs = utm_crs(lat, lon)
     to_utm = Transformer.from_crs(4326, crs, always_xy=True)
     cx, cy = to_utm.transform(lon, lat)

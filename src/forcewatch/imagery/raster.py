@@ -20,7 +20,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from forcewatch.errors import GsdUnknownError, ImageryError
-from forcewatch.imagery.georef import gsd_from_transform, transform_tuple
+from forcewatch.imagery.georef import check_gsd_m, gsd_from_transform, transform_tuple
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
 STRETCH_PERCENTILES = (2.0, 98.0)
@@ -105,9 +105,7 @@ def resolve_gsd(info: RasterInfo, user_gsd_m: float | None) -> tuple[float, str]
     if info.gsd_m is not None:
         return info.gsd_m, "georeferencing"
     if user_gsd_m is not None:
-        if not user_gsd_m > 0:
-            raise GsdUnknownError(f"--gsd-m is {user_gsd_m}: it must be a positive number of metres.")
-        return user_gsd_m, "user"
+        return check_gsd_m(user_gsd_m), "user"
     raise GsdUnknownError(
         f"{info.path}: the image carries no georeferencing, so its ground sample distance is "
         "unknown. Fix: give it with --gsd-m METRES (for example --gsd-m 0.5 for Pléiades, "

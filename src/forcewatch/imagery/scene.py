@@ -34,6 +34,10 @@ class Registration:
     gcp_tolerance_m: float = 10.0
 
 
+#: No satellite image is older than the first CORONA returns (August 1960).
+FIRST_IMAGERY = dt.datetime(1960, 1, 1, tzinfo=dt.UTC)
+
+
 def parse_time(text: str, where: str) -> str:
     """ISO 8601 → 'YYYY-MM-DDTHH:MM:SSZ' in UTC (a date alone is its midnight UTC)."""
     raw = text.strip()
@@ -52,7 +56,15 @@ def parse_time(text: str, where: str) -> str:
         )
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = t.astimezone(dt.UTC)
+    latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    if not FIRST_IMAGERY <= t <= latest:
+        when = "before the first satellite images" if t < FIRST_IMAGERY else "in the future"
+        raise InputError(
+            f"{where}: acquisition time {text!r} is {when}. Fix: give the time the image was taken "
+            f"(between {FIRST_IMAGERY:%Y-%m-%d} and today), e.g. --acquired 2022-02-10T09:05Z."
+        )
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _tiff_time(tags: dict[str, str]) -> str | None:
