@@ -54,10 +54,9 @@ class ModelError(ForceWatchError, RuntimeError):
 class MissingExtraError(ForceWatchError, ImportError):
     """An optional dependency is needed; names the pip command that installs it."""
 
-    def __init__(self, package: str, extra: str, purpose: str) -> None:
-        super().__init__(
-            f"{purpose} needs {package!r}, which is not installed. Install it with: pip install 'forcewatch[{extra}]'"
-        )
+    def __init__(self, package: str, extra: str | None, purpose: str) -> None:
+        how = f"pip install 'forcewatch[{extra}]'" if extra else "pip install --force-reinstall forcewatch"
+        super().__init__(f"{purpose} needs {package!r}, which is not installed. Install it with: {how}")
 
 
 class StoreError(ForceWatchError, RuntimeError):

@@ -82,7 +82,7 @@ def _read_stac(path: Path) -> tuple[Path, dict[str, object]]:
     except ImportError:
         from forcewatch.errors import MissingExtraError
 
-        raise MissingExtraError("pystac", "stac", "Reading STAC items") from None
+        raise MissingExtraError("pystac", None, "Reading STAC items") from None
     try:
         item = pystac.Item.from_file(str(path))
     except Exception as exc:  # pystac raises several types for bad items
