@@ -52,3 +52,23 @@ def write_png(path: Path, width: int, height: int, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
     cv2.imwrite(str(path), rng.integers(0, 255, (height, width, 3), dtype=np.uint8))
     return path
+
+
+SHARED_FIXTURES = {"airbus_dir", "airbus_image"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that reads ../shared/data ``shared_data`` (by its fixtures, or a call of
+    :func:`need_shared` in its body), so that ``-m "not shared_data"`` selects the rest."""
+    import inspect
+
+    for item in items:
+        fn = getattr(item, "function", None)
+        uses = SHARED_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if not uses and fn is not None:
+            try:
+                uses = {"need_shared"} if "need_shared(" in inspect.getsource(fn) else set()
+            except (OSError, TypeError):
+                uses = set()
+        if uses:
+            item.add_marker(pytest.mark.shared_data)
