@@ -5,24 +5,43 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from shapely.geometry import box
 from typer.testing import CliRunner
 
-from forcewatch.assess.alerts import Rule, evaluate_rule, load_rules
+from forcewatch.assess.alerts import Rule, SiteEvidence, alerts_to_raise, evaluate_rule, load_rules
 from forcewatch.cli import _register, app
 from forcewatch.errors import InputError
+from forcewatch.model import Site, StoredActivity, StoredCamp, StoredComparison
 from tests.cli.test_change import _run, _scene
 
-COMP = {
-    "id": 1,
-    "earlier": "2022-01-20T09:00:00Z",
-    "later": "2022-02-10T09:00:00Z",
-    "summary": {"aircraft": {"before": 6, "after": 15, "arrived": 9, "departed": 0, "stayed": 6, "not_observed": 0}},
-}
+COMP = StoredComparison(
+    id=1,
+    site_id=1,
+    earlier_observation=1,
+    later_observation=2,
+    earlier="2022-01-20T09:00:00Z",
+    later="2022-02-10T09:00:00Z",
+    shift_east_m=0.0,
+    shift_north_m=0.0,
+    residual_m=0.0,
+    share_usable=1.0,
+    summary={"aircraft": {"before": 6, "after": 15, "arrived": 9, "departed": 0, "stayed": 6, "not_observed": 0}},
+    not_observable={},
+    created="2022-02-11T00:00:00Z",
+)
+
+
+def camp(status: str, kind: str, tents: int, vehicles: int, area_m2: float, objects_before: int) -> StoredCamp:
+    """A stored camp of COMP (no outline)."""
+    return StoredCamp(
+        1, COMP.id, 1, status, kind, tents + vehicles, tents, vehicles, objects_before, area_m2, 0.0, COMP.later, None
+    )
 
 
 def test_count_increase_rules() -> None:
@@ -40,17 +59,14 @@ def test_count_increase_rules() -> None:
 
 
 def test_new_camp_rule() -> None:
-    camps = [
-        {"status": "new", "kind": "tent camp", "tents": 40, "vehicles": 12, "area_m2": 21000.0, "objects_before": 0},
-        {"status": "unchanged", "kind": "tent camp", "tents": 90, "vehicles": 0, "area_m2": 5e4, "objects_before": 88},
-    ]
+    camps = [camp("new", "tent camp", 40, 12, 21000.0, 0), camp("unchanged", "tent camp", 90, 0, 5e4, 88)]
     msg = evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", COMP, [], None, camps)
     assert msg == (
         "tents: tent camp new at Yelsk: 40 tents, 12 vehicles on 2.10 ha (was 0 objects) "
         "between 2022-01-20 → 2022-02-10"
     )
     assert evaluate_rule(Rule("tents", "new_camp", min_tents=50), "Yelsk", COMP, [], None, camps) is None
-    park = [{"status": "new", "kind": "vehicle park", "tents": 0, "vehicles": 30, "area_m2": 9e3, "objects_before": 0}]
+    park = [camp("new", "vehicle park", 0, 30, 9e3, 0)]
     assert evaluate_rule(Rule("tents", "new_camp", min_tents=1), "Yelsk", COMP, [], None, park) is None
 
 
@@ -132,3 +148,81 @@ def test_alerts_are_delivered_once_and_queued_while_the_webhook_is_down(tmp_path
     assert len(_Hook.received) == 1 and _Hook.received[0]["site"] == "Luninets airfield"
     assert "0 new alert(s)" in third and "0 to the webhook" in third
     assert len((ws / "alerts.jsonl").read_text().splitlines()) == 1  # each alert once
+
+
+# ---- the alerts to raise, from values built in code (no store, no files)
+
+
+def _site(name: str, fid: int) -> Site:
+    return Site(name, box(26.7, 52.2, 26.9, 52.3), id=fid)
+
+
+def _comparison(fid: int, site_id: int, before: int, after: int, later: str = COMP.later) -> StoredComparison:
+    return replace(
+        COMP,
+        id=fid,
+        site_id=site_id,
+        later=later,
+        summary={"aircraft": {**COMP.summary["aircraft"], "before": before, "after": after}},
+    )
+
+
+def test_alerts_to_raise_by_site_comparison_and_rule() -> None:
+    luninets, yelsk = _site("Luninets", 1), _site("Yelsk", 2)
+    outline = box(26.80, 52.25, 26.81, 52.26)
+    evidence = [
+        SiteEvidence(
+            luninets,
+            [_comparison(10, 1, 2, 7), _comparison(11, 1, 7, 7, later="2022-02-20T09:00:00Z")],
+            activity=[
+                StoredActivity(1, 10, 1, 13_000.0, 0.9, COMP.earlier, COMP.later, None),
+                StoredActivity(2, 11, 1, 4_000.0, 0.9, COMP.earlier, COMP.later, None),
+            ],
+            camps=[replace(camp("new", "tent camp", 40, 12, 21000.0, 0), comparison_id=11, polygon=outline)],
+            distances_km={"UKR": 48.0},
+        ),
+        SiteEvidence(yelsk, [_comparison(20, 2, 0, 9)], distances_km={"UKR": 140.0}),
+    ]
+    rules = (
+        Rule("build-up", "count_increase", "aircraft", min_increase=3, within_km_of="UKR", km=100),
+        Rule("activity", "new_activity", min_area_ha=1.0),
+        Rule("tents", "new_camp", min_tents=10),
+        Rule("yelsk only", "count_increase", "aircraft", min_increase=1, sites=("Yelsk",)),
+    )
+    raised = alerts_to_raise(evidence, rules)
+    assert [(a.site, a.comparison_id, a.rule) for a in raised] == [
+        ("Luninets", 10, "build-up"),
+        ("Luninets", 10, "activity"),
+        ("Luninets", 11, "tents"),
+        ("Yelsk", 20, "yelsk only"),  # 140 km from UKR: too far for build-up
+    ]
+    first = raised[0]
+    assert first.message == (
+        "build-up: aircraft at Luninets (48 km from UKR) up from 2 to 7 (+5) between 2022-01-20 → 2022-02-10"
+    )
+    assert list(first.payload) == [
+        "rule",
+        "site",
+        "message",
+        "earlier",
+        "later",
+        "classes",
+        "new_activity_ha",
+        "camps",
+        "comparison_id",
+    ]
+    assert first.payload["new_activity_ha"] == [1.3] and first.payload["camps"] == []
+    assert first.payload["classes"]["aircraft"]["after"] == 7 and first.payload["comparison_id"] == 10
+    tents = raised[2]
+    assert tents.payload["new_activity_ha"] == [0.4]
+    assert tents.payload["camps"] == [
+        {"status": "new", "kind": "tent camp", "tents": 40, "vehicles": 12, "area_m2": 21000.0, "wkt": outline.wkt}
+    ]
+    json.dumps([a.payload for a in raised])  # every payload is a JSON document
+    assert alerts_to_raise([], rules) == [] and alerts_to_raise(evidence, ()) == []
+
+
+def test_a_site_without_a_distance_never_fires_a_distance_rule() -> None:
+    near = Rule("k", "count_increase", "aircraft", min_increase=1, within_km_of="BLR", km=60)
+    evidence = [SiteEvidence(_site("L", 1), [_comparison(1, 1, 0, 5)], distances_km={"UKR": 10.0})]
+    assert alerts_to_raise(evidence, [near]) == []

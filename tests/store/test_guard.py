@@ -79,9 +79,9 @@ def test_a_second_writer_waits_then_names_the_holder(tmp_path: Path, monkeypatch
         assert lock_note_path(path).exists()
         with open_store(path) as second:
             assert [s.name for s in second.sites()] == ["site 0"]  # reading is fine
-            with pytest.raises(StoreError, match=r"being written by `.*` \(process \d+ on .*waited 0 s") as err:
-                with second.transaction():
-                    pass
+            busy = r"being written by `.*` \(process \d+ on .*waited 0 s"
+            with pytest.raises(StoreError, match=busy) as err, second.transaction():
+                pass
         assert "FORCEWATCH_LOCK_TIMEOUT_S" in str(err.value)
     finally:
         release.set()

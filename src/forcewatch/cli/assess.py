@@ -1,4 +1,5 @@
-"""``forcewatch estimate``, ``claims`` and ``alerts``."""
+"""``forcewatch estimate``, ``claims`` and ``alerts``: parse, call one function of
+:mod:`forcewatch.app.assess`, print."""
 
 from __future__ import annotations
 
@@ -8,62 +9,53 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from forcewatch.assess.claims import ClaimsFound
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import WorkspaceOpt
+from forcewatch.cli.options import JsonOpt, ModelOpt, SiteOpt, WorkspaceOpt
+
+# options of these commands only
+DoctrineOpt = Annotated[Path | None, typer.Option("--doctrine", help="An edited copy of the doctrine table (YAML).")]
+ArticleArg = Annotated[Path, typer.Argument(help="A news text (UTF-8 .txt).")]
+AddSitesOpt = Annotated[bool, typer.Option("--add-sites", help="Add the places found as watched sites.")]
+RulesOpt = Annotated[
+    Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
+]
+
+ESTIMATE_COLUMNS = (
+    "site",
+    "date",
+    "observed",
+    "class",
+    "detected",
+    "corrected (low–high)",
+    "units (low–high)",
+    "personnel (low–high)",
+)
 
 
 def estimate_cmd(
-    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    doctrine: Annotated[
-        Path | None, typer.Option("--doctrine", help="An edited copy of the doctrine table (YAML).")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option("--model", help="The model whose measured quality corrects the counts.")
-    ] = None,
+    site: SiteOpt = None,
+    doctrine: DoctrineOpt = None,
+    model: ModelOpt = None,
     workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """From each site's latest counts to unit equivalents and personnel: low / central / high."""
+    from forcewatch.app.assess import estimate
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.assess.estimate import DOCTRINE, load_doctrine, site_estimate
-    from forcewatch.detect.registry import load_detector
 
-    detector = load_detector(model)
-    store = open_workspace(workspace)
-    try:
-        rules = load_doctrine(doctrine)
-        results = [
-            site_estimate(
-                s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules
-            )
-            for s in ([store.site(site)] if site else store.sites())
-        ]
-    finally:
-        store.close()
+    with open_workspace(workspace) as store:
+        result = estimate(store, model, doctrine, site)
     if as_json:
-        print_json(
-            {"doctrine": str(doctrine or DOCTRINE), "model": detector.model_id, "sites": [r.to_json() for r in results]}
-        )
+        print_json(result.to_json())
         return
-    table = Table(
-        title=f"Force estimates (doctrine: {doctrine or 'bundled'}; counts corrected for {detector.model_id})"
-    )
-    for col in (
-        "site",
-        "date",
-        "observed",
-        "class",
-        "detected",
-        "corrected (low–high)",
-        "units (low–high)",
-        "personnel (low–high)",
-    ):
+    model_id = result.model_id
+    table = Table(title=f"Force estimates (doctrine: {doctrine or 'bundled'}; counts corrected for {model_id})")
+    for col in ESTIMATE_COLUMNS:
         table.add_column(col)
     notes: list[str] = []
-    for r in results:
+    for r in result.sites:
         if r.observation is None:
-            table.add_row(r.site, "-", "-", "-", "-", f"no observation with {detector.model_id} yet", "", "")
+            table.add_row(r.site, "-", "-", "-", "-", f"no observation with {model_id} yet", "", "")
             continue
         o = r.observation
         for e in r.classes:
@@ -89,39 +81,23 @@ def estimate_cmd(
 
 
 def claims_cmd(
-    article: Annotated[Path, typer.Argument(help="A news text (UTF-8 .txt).")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    add_sites: Annotated[bool, typer.Option("--add-sites", help="Add the places found as watched sites.")] = False,
+    article: ArticleArg,
+    as_json: JsonOpt = False,
+    add_sites: AddSitesOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Find place-and-distance and equipment-count statements in ARTICLE and check the distances."""
-    from forcewatch.assess.claims import check_distance, find_claims
-    from forcewatch.errors import InputError
+    from forcewatch.app.assess import claims
 
-    if not article.is_file():
-        raise InputError(f"{article}: no such file. Fix: give the path of a text file.")
-    found = find_claims(article.read_text(encoding="utf-8"))
-    checked = [check_distance(c) for c in found.distances]
-    added: list[str] = []
-    if add_sites:
-        added = _add_claim_sites(found, workspace)
+    result = claims(article, add_sites, workspace)
     if as_json:
-        print_json(
-            {
-                "article": str(article),
-                "subject_country": found.subject_country,
-                "subject_why": found.subject_why,
-                "distances": [c.to_json() for c in checked],
-                "equipment": [e.to_json() for e in found.equipment],
-                "sites_added": added,
-            }
-        )
+        print_json(result.to_json())
         return
     table = Table(title=f"Distance claims in {article.name}")
     for col in ("place", "claim", "measured km", "difference km", "verdict", "border"):
         table.add_column(col)
     lines: dict[str, str] = {}
-    for c in checked:
+    for c in result.checked:
         p = c.claim.place
         table.add_row(
             f"{p.text} → {p.place.name} ({p.place.country})" if p else "-",
@@ -138,7 +114,7 @@ def claims_cmd(
     eq = Table(title="Equipment and counts")
     for col in ("statement", "count", "type", "category", "place"):
         eq.add_column(col)
-    for e in found.equipment:
+    for e in result.found.equipment:
         lo, hi = e.count
         eq.add_row(
             e.text,
@@ -148,51 +124,15 @@ def claims_cmd(
             f"{e.place.place.name} ({e.place.place.country})" if e.place else "-",
         )
     console.print(eq)
-    for name in added:
+    for name in result.sites_added:
         console.print(f"added site {name!r}")
 
 
-def _add_claim_sites(found: ClaimsFound, workspace: Path | None) -> list[str]:
-    from forcewatch.app.workspace import open_workspace
-    from forcewatch.assess.claims import places_as_sites
-
-    store = open_workspace(workspace)
-    added = []
-    try:
-        with store.transaction():
-            existing = {s.name for s in store.sites()}
-            for site in places_as_sites(found):
-                if site.name not in existing:
-                    store.add_site(site)
-                    added.append(site.name)
-            store.log("claims", f"added sites {added}")
-    finally:
-        store.close()
-    return added
-
-
-def alerts_cmd(
-    rules: Annotated[
-        Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
-    ] = None,
-    workspace: WorkspaceOpt = None,
-) -> None:
+def alerts_cmd(rules: RulesOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines, webhook)."""
-    from forcewatch.app.workspace import open_workspace, resolve
-    from forcewatch.assess.alerts import load_rules, run_alerts
-    from forcewatch.errors import InputError
+    from forcewatch.app.assess import alerts_from_file
 
-    path = rules or resolve(workspace) / "alerts.yaml"
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no rules file. Fix: write one (see the example in forcewatch.assess.alerts) or pass --rules FILE."
-        )
-    ruleset = load_rules(path)
-    store = open_workspace(workspace)
-    try:
-        result = run_alerts(store, ruleset)
-    finally:
-        store.close()
+    result = alerts_from_file(rules, workspace)
     for message in result.console:
         console.print(f"[bold red]ALERT[/] {message}")
     console.print(

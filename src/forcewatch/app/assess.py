@@ -1,0 +1,189 @@
+"""The assessments over a workspace (``forcewatch estimate``, ``claims`` and ``alerts``): force
+estimates from the latest counts, a news text's claims checked against the borders, and alert rules
+evaluated over the stored comparisons and delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from forcewatch.app.workspace import open_workspace, resolve
+from forcewatch.assess.alerts import NewAlert, SiteEvidence, alerts_to_raise
+from forcewatch.assess.claims import CheckedDistance, ClaimsFound, check_distance, find_claims, places_as_sites
+from forcewatch.assess.delivery import deliver
+from forcewatch.assess.estimate import DOCTRINE, SiteEstimate, load_doctrine, site_estimate
+from forcewatch.assess.rules import Rule, RuleSet, load_rules
+from forcewatch.detect.registry import load_detector
+from forcewatch.errors import InputError
+from forcewatch.geo.distance import distance_to, reference_line
+from forcewatch.store.base import Store
+
+RULES_NAME = "alerts.yaml"
+
+
+# ---- force estimates
+
+
+@dataclass(frozen=True)
+class EstimateResult:
+    """The estimates of the sites with one model's quality and one doctrine table."""
+
+    model_id: str
+    doctrine: Path | None  # the user's doctrine table; None for the bundled one
+    sites: list[SiteEstimate]
+
+    @property
+    def doctrine_path(self) -> Path:
+        return self.doctrine or DOCTRINE
+
+    def to_json(self) -> dict[str, object]:
+        return {"doctrine": str(self.doctrine_path), "model": self.model_id, "sites": [r.to_json() for r in self.sites]}
+
+
+def estimate(
+    store: Store, model: str | None = None, doctrine: Path | None = None, site_name: str | None = None
+) -> EstimateResult:
+    """Each site's (or only ``site_name``'s) latest counts by ``model`` (default: aircraft),
+    corrected for its measured quality, as unit equivalents and personnel by the ``doctrine``
+    table (default: the bundled one)."""
+    detector = load_detector(model)
+    rules = load_doctrine(doctrine)
+    sites = [store.site(site_name)] if site_name else store.sites()
+    results = [
+        site_estimate(s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules)
+        for s in sites
+    ]
+    return EstimateResult(detector.model_id, doctrine, results)
+
+
+# ---- claims in a news text
+
+
+@dataclass(frozen=True)
+class ClaimsResult:
+    """A text's distance claims (checked) and equipment counts, and the sites added for them."""
+
+    article: Path
+    found: ClaimsFound
+    checked: list[CheckedDistance]
+    sites_added: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "article": str(self.article),
+            "subject_country": self.found.subject_country,
+            "subject_why": self.found.subject_why,
+            "distances": [c.to_json() for c in self.checked],
+            "equipment": [e.to_json() for e in self.found.equipment],
+            "sites_added": self.sites_added,
+        }
+
+
+def add_claim_sites(store: Store, found: ClaimsFound) -> list[str]:
+    """Add the places the claims name as watched sites (those not watched yet), in one
+    transaction; the names added."""
+    added = []
+    with store.transaction():
+        existing = {s.name for s in store.sites()}
+        for site in places_as_sites(found):
+            if site.name not in existing:
+                store.add_site(site)
+                added.append(site.name)
+        store.log("claims", f"added sites {added}")
+    return added
+
+
+def claims(article: Path, add_sites: bool = False, workspace: Path | None = None) -> ClaimsResult:
+    """Find the place-and-distance and equipment-count statements of the text file ``article``,
+    measure the distances, and with ``add_sites`` watch the places in ``workspace``."""
+    if not article.is_file():
+        raise InputError(f"{article}: no such file. Fix: give the path of a text file.")
+    found = find_claims(article.read_text(encoding="utf-8"))
+    checked = [check_distance(c) for c in found.distances]
+    added: list[str] = []
+    if add_sites:
+        with open_workspace(workspace) as store:
+            added = add_claim_sites(store, found)
+    return ClaimsResult(article, found, checked, added)
+
+
+# ---- alerts
+
+
+@dataclass(frozen=True)
+class AlertsRun:
+    """What one run of the rules raised and delivered."""
+
+    raised: list[str] = field(default_factory=list)  # messages of the alerts raised now
+    console: list[str] = field(default_factory=list)  # messages to print now (each alert once)
+    delivered_jsonl: int = 0
+    delivered_webhook: int = 0
+    pending: list[str] = field(default_factory=list)  # undelivered, with the reason
+
+
+def gather_evidence(store: Store, rules: Sequence[Rule]) -> list[SiteEvidence]:
+    """Every site with its stored comparisons, activity and camps, and its distance to each line
+    the rules name."""
+    lines = {code: reference_line(code) for code in dict.fromkeys(r.within_km_of for r in rules if r.within_km_of)}
+    evidence = []
+    for site in store.sites():
+        assert site.id is not None
+        evidence.append(
+            SiteEvidence(
+                site,
+                store.comparisons(site.id),
+                store.activity({site.id}),
+                store.camps({site.id}),
+                {code: distance_to(site.aoi, line).distance_km for code, line in lines.items()},
+            )
+        )
+    return evidence
+
+
+def queue_alerts(store: Store, alerts: Sequence[NewAlert]) -> list[str]:
+    """Queue the alerts in one transaction; the messages of those not queued before."""
+    raised = []
+    with store.transaction():
+        for a in alerts:
+            if store.add_alert(a.rule, a.comparison_id, a.site, a.message, a.payload):
+                raised.append(a.message)
+        store.log("alerts", f"{len(raised)} new alerts")
+    return raised
+
+
+def run_alerts(store: Store, rules: RuleSet) -> AlertsRun:
+    """Raise alerts for stored comparisons that trigger a rule, then deliver everything queued
+    (each alert's delivery and its marks in one transaction)."""
+    raised = queue_alerts(store, alerts_to_raise(gather_evidence(store, rules.rules), rules.rules))
+    console: list[str] = []
+    pending: list[str] = []
+    jsonl = webhook = 0
+    for alert in store.pending_alerts():
+        with store.transaction():
+            done = deliver(alert, rules.delivery)
+            for channel, error in done.marks:
+                store.mark_alert(alert.id, channel, error)
+        console.extend([done.console] if done.console is not None else [])
+        pending.extend([done.pending] if done.pending is not None else [])
+        jsonl += int(done.jsonl)
+        webhook += int(done.webhook)
+    return AlertsRun(raised, console, jsonl, webhook, pending)
+
+
+def rules_file(rules_path: Path | None, workspace: Path | None) -> Path:
+    """``rules_path``, else ``alerts.yaml`` in the workspace; an error when it is not a file."""
+    path = rules_path or resolve(workspace) / RULES_NAME
+    if not path.is_file():
+        raise InputError(
+            f"{path}: no rules file. Fix: write one (see the example in forcewatch.assess.alerts) or pass --rules FILE."
+        )
+    return path
+
+
+def alerts_from_file(rules_path: Path | None = None, workspace: Path | None = None) -> AlertsRun:
+    """Read the rules (``rules_path``, default ``alerts.yaml`` in the workspace), then run them over
+    the workspace (:func:`run_alerts`)."""
+    ruleset = load_rules(rules_file(rules_path, workspace))
+    with open_workspace(workspace) as store:
+        return run_alerts(store, ruleset)
