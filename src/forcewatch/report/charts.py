@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -57,7 +57,7 @@ def overview_map(points: Sequence[tuple[str, float, float, str]], margin_deg: fl
     return _png(fig)
 
 
-def counts_timeline(dates: Sequence[str], series: dict[str, Sequence[int | None]], title: str) -> bytes:
+def counts_timeline(dates: Sequence[str], series: Mapping[str, Sequence[int | None]], title: str) -> bytes:
     """Counts per class over the observation dates; None (not observable, or not scanned) is a gap
     marked "n/o" on the axis, never a zero."""
     fig, ax = plt.subplots(figsize=(7, 2.8))

@@ -1,28 +1,71 @@
 """Vector exports with pyogrio: sites, scene footprints, observations, detections, changed objects,
 new-activity areas and camps as GeoPackage (one file, a layer each), KML (one file, a folder a
-layer, a placemark a feature), GeoJSON or CSV (a file a layer, in the folder OUT)."""
+layer, a placemark a feature), GeoJSON or CSV (a file a layer, in the folder OUT).
+
+The layers are built from values (:class:`ExportData`, read from the store by the application)
+by :func:`export_layers`, then written by :func:`write_layers`.
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import shapely
 
 from forcewatch.errors import InputError
-from forcewatch.store.base import Store
+from forcewatch.model import (
+    Geometry,
+    Observation,
+    Scene,
+    Site,
+    StoredActivity,
+    StoredCamp,
+    StoredChangedObject,
+    StoredDetection,
+)
 
 FORMATS = {"gpkg": "GPKG", "kml": "KML", "geojson": "GeoJSON", "csv": "CSV"}
 
 
-def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes | None], dict[str, list[object]]]]:
-    sites = [store.site(site_name)] if site_name else store.sites()
-    site_ids = {s.id for s in sites}
-    names = {s.id: s.name for s in store.sites()}
-    layers: dict[str, tuple[list[bytes | None], dict[str, list[object]]]] = {}
-    layers["sites"] = (
-        [shapely.to_wkb(s.aoi) for s in sites],
+@dataclass(frozen=True)
+class ExportData:
+    """What an export holds, read from the store: the sites, the scenes of those sites, and their
+    observations, detections, changed objects, new-activity areas and camps."""
+
+    sites: list[Site]
+    scenes: list[Scene] = field(default_factory=list)
+    observations: list[Observation] = field(default_factory=list)
+    detections: list[StoredDetection] = field(default_factory=list)
+    changed_objects: list[StoredChangedObject] = field(default_factory=list)
+    activity: list[StoredActivity] = field(default_factory=list)
+    camps: list[StoredCamp] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer: a geometry (lon/lat, or None) and a value per field for each feature."""
+
+    geometries: list[Geometry | None]
+    fields: dict[str, list[object]]
+
+
+def check_format(fmt: str) -> str:
+    """The GDAL driver of an export format; an error naming the formats for any other."""
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}.")
+    return FORMATS[fmt]
+
+
+Names = dict[int | None, str]
+
+
+def sites_layer(sites: list[Site]) -> Layer:
+    """The sites' areas, with their kind, notes and centre."""
+    return Layer(
+        [s.aoi for s in sites],
         {
             "Name": [s.name for s in sites],
             "Description": [s.notes for s in sites],
@@ -31,12 +74,13 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "lon": [s.lon for s in sites],
         },
     )
-    scenes = {sc.id: sc for sid in site_ids if sid is not None for sc in store.scenes_of_site(sid)}
-    if not site_name:
-        scenes |= {sc.id: sc for sc in store.scenes()}
-    sc_list = sorted(scenes.values(), key=lambda s: (s.acquired, s.id or 0))
-    layers["scenes"] = (
-        [shapely.to_wkb(s.footprint) for s in sc_list],
+
+
+def scenes_layer(scenes: list[Scene]) -> Layer:
+    """The scenes' footprints in date order, with sensor, GSD, georeferencing and file hash."""
+    sc_list = sorted(scenes, key=lambda s: (s.acquired, s.id or 0))
+    return Layer(
+        [s.footprint for s in sc_list],
         {
             "Name": [Path(s.path).name for s in sc_list],
             "Description": [
@@ -49,13 +93,16 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "path": [s.path for s in sc_list],
         },
     )
-    obs = [o for sid in site_ids for o in store.observations(sid)]
-    layers["observations"] = (
-        [shapely.to_wkb(o.observed) if o.observed is not None else None for o in obs],
+
+
+def observations_layer(obs: list[Observation], names: Names) -> Layer:
+    """The observed part of each site per scan, with the counts and what was not observable."""
+    return Layer(
+        [o.observed for o in obs],
         {
-            "Name": [f"{names[o.site_id]} {o.acquired[:10]}" for o in obs],
+            "Name": [f"{names.get(o.site_id, '')} {o.acquired[:10]}" for o in obs],
             "Description": [f"{o.count_text()}; {o.share_observed:.0%} observed" for o in obs],
-            "site": [names[o.site_id] for o in obs],
+            "site": [names.get(o.site_id, "") for o in obs],
             "acquired": [o.acquired for o in obs],
             "counts": [json.dumps(o.counts, sort_keys=True) for o in obs],
             "not_observable": [json.dumps(o.not_observable, sort_keys=True) for o in obs],
@@ -66,17 +113,20 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "scene_id": [o.scene_id for o in obs],
         },
     )
-    dets = [d for sid in site_ids for d in store.detections(sid)]
-    layers["detections"] = (
-        [shapely.to_wkb(d.detection.polygon) if d.detection.polygon is not None else None for d in dets],
+
+
+def detections_layer(dets: list[StoredDetection], names: Names) -> Layer:
+    """Each detection's box on the ground, with its class, score and size."""
+    return Layer(
+        [d.detection.polygon for d in dets],
         {
             "Name": [f"{d.detection.class_name} {d.detection.score:.2f}" for d in dets],
             "Description": [
-                f"{names[d.site_id]}, {d.acquired[:10]}, {d.detection.size_class}, "
+                f"{names.get(d.site_id, '')}, {d.acquired[:10]}, {d.detection.size_class}, "
                 f"{d.detection.length_m:.0f} × {d.detection.width_m:.0f} m"
                 for d in dets
             ],
-            "site": [names[d.site_id] for d in dets],
+            "site": [names.get(d.site_id, "") for d in dets],
             "acquired": [d.acquired for d in dets],
             "class": [d.detection.class_name for d in dets],
             "score": [d.detection.score for d in dets],
@@ -87,48 +137,55 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "model": [d.detection.model_id for d in dets],
         },
     )
-    names_of = {s.id: s.name for s in sites}
-    ids = {i for i in site_ids if i is not None}
-    objs = store.changed_objects(ids)
-    layers["change_objects"] = (
-        [shapely.to_wkb(o.polygon) if o.polygon is not None else None for o in objs],
+
+
+def changed_objects_layer(objs: list[StoredChangedObject], names: Names) -> Layer:
+    """The objects that arrived, departed or were not observed, per comparison."""
+    return Layer(
+        [o.polygon for o in objs],
         {
             "Name": [f"{o.status} {o.class_name}" for o in objs],
-            "Description": [f"{names_of.get(o.site_id, '')}: {o.status} (seen {o.acquired[:10]})" for o in objs],
-            "site": [names_of.get(o.site_id, "") for o in objs],
+            "Description": [f"{names.get(o.site_id, '')}: {o.status} (seen {o.acquired[:10]})" for o in objs],
+            "site": [names.get(o.site_id, "") for o in objs],
             "status": [o.status for o in objs],
             "class": [o.class_name for o in objs],
             "score": [o.score for o in objs],
             "comparison_id": [o.comparison_id for o in objs],
         },
     )
-    acts = store.activity(ids)
-    layers["activity"] = (
-        [shapely.to_wkb(a.polygon) if a.polygon is not None else None for a in acts],
+
+
+def activity_layer(acts: list[StoredActivity], names: Names) -> Layer:
+    """The new-activity areas of the comparisons."""
+    return Layer(
+        [a.polygon for a in acts],
         {
             "Name": [f"new activity {a.area_m2 / 1e4:.2f} ha" for a in acts],
             "Description": [
-                f"{names_of.get(a.site_id, '')}: between {a.earlier[:10]} and {a.later[:10]}, "
+                f"{names.get(a.site_id, '')}: between {a.earlier[:10]} and {a.later[:10]}, "
                 f"confidence {a.confidence:.2f}"
                 for a in acts
             ],
-            "site": [names_of.get(a.site_id, "") for a in acts],
+            "site": [names.get(a.site_id, "") for a in acts],
             "area_m2": [a.area_m2 for a in acts],
             "confidence": [a.confidence for a in acts],
             "comparison_id": [a.comparison_id for a in acts],
         },
     )
-    camps = store.camps(ids)
-    layers["camps"] = (
-        [shapely.to_wkb(k.polygon) if k.polygon is not None else None for k in camps],
+
+
+def camps_layer(camps: list[StoredCamp], names: Names) -> Layer:
+    """The camps (tents and vehicles) of the comparisons: new, grown, shrunk, unchanged or gone."""
+    return Layer(
+        [k.polygon for k in camps],
         {
             "Name": [f"{k.status} {k.kind}: {k.objects} objects" for k in camps],
             "Description": [
-                f"{names_of.get(k.site_id, '')}: {k.tents} tents, {k.vehicles} vehicles on "
+                f"{names.get(k.site_id, '')}: {k.tents} tents, {k.vehicles} vehicles on "
                 f"{k.area_m2 / 1e4:.2f} ha ({k.acquired[:10]}); {k.objects_before} objects before"
                 for k in camps
             ],
-            "site": [names_of.get(k.site_id, "") for k in camps],
+            "site": [names.get(k.site_id, "") for k in camps],
             "status": [k.status for k in camps],
             "kind": [k.kind for k in camps],
             "tents": [k.tents for k in camps],
@@ -138,7 +195,20 @@ def _layers(store: Store, site_name: str | None) -> dict[str, tuple[list[bytes |
             "comparison_id": [k.comparison_id for k in camps],
         },
     )
-    return layers
+
+
+def export_layers(data: ExportData) -> dict[str, Layer]:
+    """The layers, in the order they are written."""
+    names: Names = {s.id: s.name for s in data.sites}
+    return {
+        "sites": sites_layer(data.sites),
+        "scenes": scenes_layer(data.scenes),
+        "observations": observations_layer(data.observations, names),
+        "detections": detections_layer(data.detections, names),
+        "change_objects": changed_objects_layer(data.changed_objects, names),
+        "activity": activity_layer(data.activity, names),
+        "camps": camps_layer(data.camps, names),
+    }
 
 
 def _column(values: list[object]) -> np.ndarray:
@@ -151,14 +221,12 @@ def _column(values: list[object]) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
 
-def export(store: Store, fmt: str, out: Path, site_name: str | None = None) -> list[Path]:
-    """Write the layers; returns the files written."""
+def write_layers(layers: dict[str, Layer], fmt: str, out: Path) -> list[Path]:
+    """Write the layers as ``fmt``: into the file ``out`` (gpkg, kml) or a file a layer in the
+    folder ``out`` (geojson, csv). Returns the files written."""
     import pyogrio
 
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    layers = _layers(store, site_name)
-    driver = FORMATS[fmt]
+    driver = check_format(fmt)
     written: list[Path] = []
     single_file = fmt in ("gpkg", "kml")
     if single_file:
@@ -167,11 +235,12 @@ def export(store: Store, fmt: str, out: Path, site_name: str | None = None) -> l
             out.unlink()
     else:
         out.mkdir(parents=True, exist_ok=True)
-    for name, (geoms, fields) in layers.items():
+    for name, layer in layers.items():
+        fields = layer.fields
         target = out if single_file else out / f"{name}.{fmt}"
         if not single_file and target.exists():
             target.unlink()
-        geom_arr = np.array(geoms, dtype=object)
+        geom_arr = np.array([None if g is None else shapely.to_wkb(g) for g in layer.geometries], dtype=object)
         kwargs: dict[str, object] = {"crs": "EPSG:4326", "geometry_type": "Unknown"}
         if fmt == "csv":
             kwargs = {
@@ -193,3 +262,9 @@ def export(store: Store, fmt: str, out: Path, site_name: str | None = None) -> l
         if target not in written:
             written.append(target)
     return written
+
+
+def write_export(data: ExportData, fmt: str, out: Path) -> list[Path]:
+    """Build the layers of ``data`` and write them as ``fmt`` to ``out``; returns the files written."""
+    check_format(fmt)
+    return write_layers(export_layers(data), fmt, out)

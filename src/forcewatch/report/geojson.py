@@ -6,32 +6,33 @@ import json
 from pathlib import Path
 
 from forcewatch.detect.run import DetectionRun
+from forcewatch.geo.convert import pixels_to_lonlat
+from forcewatch.report.files import write_atomic
 
 
-def _pixel_to_lonlat(run: DetectionRun):  # type: ignore[no-untyped-def]
-    from affine import Affine
-    from pyproj import CRS, Transformer
+def _ring(x0: float, y0: float, x1: float, y1: float) -> tuple[list[float], list[float]]:
+    """The corners of a box, closed, as (xs, ys)."""
+    return [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0]
 
-    assert run.transform is not None and run.crs_wkt is not None
-    aff = Affine(*run.transform)
-    to_ll = Transformer.from_crs(CRS.from_wkt(run.crs_wkt), CRS.from_epsg(4326), always_xy=True)
 
-    def convert(x: float, y: float) -> list[float]:
-        mx, my = aff @ (x, y)
-        lon, lat = to_ll.transform(mx, my)
-        return [round(lon, 7), round(lat, 7)]
-
-    return convert
+def box_rings(run: DetectionRun) -> list[list[list[float]]]:
+    """Each detection's box as a closed ring: lon/lat (7 decimals) when the image is georeferenced,
+    else pixels of the image (2 decimals)."""
+    rings = [_ring(*d.box_px) for d in run.detections]
+    if run.transform is None or run.crs_wkt is None:
+        return [[[round(x, 2), round(y, 2)] for x, y in zip(xs, ys, strict=True)] for xs, ys in rings]
+    cols = [x for xs, _ in rings for x in xs]
+    rows = [y for _, ys in rings for y in ys]
+    lons, lats = pixels_to_lonlat(run.crs_wkt, run.transform, cols, rows)
+    points = [[round(float(lon), 7), round(float(lat), 7)] for lon, lat in zip(lons, lats, strict=True)]
+    return [points[i : i + 5] for i in range(0, len(points), 5)]
 
 
 def detections_geojson(run: DetectionRun) -> dict[str, object]:
     """A FeatureCollection with one polygon per detection (its box)."""
     georef = run.transform is not None and run.crs_wkt is not None
-    convert = _pixel_to_lonlat(run) if georef else (lambda x, y: [round(x, 2), round(y, 2)])
     features = []
-    for d in run.detections:
-        x0, y0, x1, y1 = d.box_px
-        ring = [convert(x, y) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))]
+    for d, ring in zip(run.detections, box_rings(run), strict=True):
         features.append(
             {
                 "type": "Feature",
@@ -53,8 +54,5 @@ def detections_geojson(run: DetectionRun) -> dict[str, object]:
 
 
 def write_geojson(run: DetectionRun, out: Path) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(detections_geojson(run)), encoding="utf-8")
-    tmp.replace(out)
-    return out
+    """Write the detections as GeoJSON (atomically)."""
+    return write_atomic(out, json.dumps(detections_geojson(run)))

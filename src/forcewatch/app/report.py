@@ -1,0 +1,151 @@
+"""Publishing a workspace: the brief (HTML or PDF) and the vector exports.
+
+Each use case reads the store once into values (``gather_*``), hands them to the pure steps and
+renderers of :mod:`forcewatch.report`, and writes the file(s)::
+
+    with open_workspace(path) as store:
+        result = write_brief(store, Path("brief.html"))
+        files = export_workspace(store, "gpkg", Path("out.gpkg"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from forcewatch.assess.estimate import load_doctrine, site_estimate
+from forcewatch.errors import InputError
+from forcewatch.geo.distance import reference_line
+from forcewatch.imagery.raster import RasterReader
+from forcewatch.model import BoxPx, Scene, Site, merge_by_scene
+from forcewatch.report.brief import FORMATS as BRIEF_FORMATS
+from forcewatch.report.brief import build_brief, write_brief_file
+from forcewatch.report.brief_plan import BriefData, SiteData, observations_between
+from forcewatch.report.export import ExportData, check_format, write_export
+from forcewatch.store.base import Store
+
+
+@dataclass(frozen=True)
+class BriefResult:
+    """The brief written: where, in which format, how large."""
+
+    path: Path
+    fmt: str
+    size_bytes: int
+
+
+def read_scene_window(scene: Scene, window_px: BoxPx, out_width: int, out_height: int) -> np.ndarray:
+    """The pixels of a window of a scene's file, resampled to ``out_width`` × ``out_height`` (RGB uint8)."""
+    with RasterReader(Path(scene.path)) as reader:
+        rgb, _ = reader.read(window_px, out_width, out_height)
+    return rgb
+
+
+def _sites(store: Store, site_name: str | None) -> list[Site]:
+    return [store.site(site_name)] if site_name else store.sites()
+
+
+def gather_brief(
+    store: Store,
+    *,
+    site_name: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    line: str = "UKR",
+    model_id: str = "",
+    model_sha256: str = "",
+    model_scores: dict[str, object] | None = None,
+) -> BriefData:
+    """Read what the brief shows: per site its observations (merged by scene, within the dates),
+    detections, new-activity areas, camps and, with ``model_scores``, the estimate of its latest
+    observation by that model."""
+    ref = reference_line(line)
+    sites = _sites(store, site_name)
+    site_ids = {s.id for s in sites if s.id is not None}
+    activity = store.activity(site_ids)
+    camps = store.camps(site_ids)
+    doctrine = load_doctrine() if model_scores is not None else []
+    data = []
+    for site in sites:
+        assert site.id is not None  # sites from the store have ids
+        stored = store.observations(site.id)
+        obs = observations_between(merge_by_scene(stored), date_from, date_to)
+        estimate = (
+            site_estimate(site.name, stored, model_id, model_sha256, model_scores, doctrine)
+            if obs and model_scores is not None
+            else None
+        )
+        data.append(
+            SiteData(
+                site,
+                obs,
+                list(store.detections(site.id)),
+                [a for a in activity if a.site_id == site.id],
+                [k for k in camps if k.site_id == site.id],
+                estimate,
+            )
+        )
+    scenes = {s.id: s for s in store.scenes() if s.id is not None}
+    return BriefData(data, scenes, ref, model_id, model_sha256)
+
+
+def write_brief(
+    store: Store,
+    out: Path,
+    *,
+    fmt: str = "html",
+    site_name: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    line: str = "UKR",
+    model: str | None = None,
+) -> BriefResult:
+    """Write the brief of the workspace (or of one site, between two dates) as ``fmt`` (html |
+    pdf); ``model`` (a bundled name or a file; default: aircraft) corrects the estimates."""
+    from forcewatch.detect.registry import load_detector
+
+    if fmt not in BRIEF_FORMATS:
+        raise InputError(f"--format {fmt!r}: use html or pdf.")
+    detector = load_detector(model)
+    data = gather_brief(
+        store,
+        site_name=site_name,
+        date_from=date_from,
+        date_to=date_to,
+        line=line,
+        model_id=detector.model_id,
+        model_sha256=detector.sha256,
+        model_scores=detector.meta.scores,
+    )
+    html = build_brief(data, read_scene_window)
+    write_brief_file(html, out, fmt)
+    return BriefResult(out, fmt, out.stat().st_size)
+
+
+def gather_export(store: Store, site_name: str | None = None) -> ExportData:
+    """Read what an export holds: the sites (all, or one), their scenes (with every scene of the
+    workspace when all sites are exported), observations, detections, changed objects, new-activity
+    areas and camps."""
+    sites = _sites(store, site_name)
+    site_ids = {s.id for s in sites if s.id is not None}
+    scenes = {sc.id: sc for sid in site_ids for sc in store.scenes_of_site(sid)}
+    if not site_name:
+        scenes |= {sc.id: sc for sc in store.scenes()}
+    return ExportData(
+        sites,
+        list(scenes.values()),
+        [o for sid in site_ids for o in store.observations(sid)],
+        [d for sid in site_ids for d in store.detections(sid)],
+        store.changed_objects(site_ids),
+        store.activity(site_ids),
+        store.camps(site_ids),
+    )
+
+
+def export_workspace(store: Store, fmt: str, out: Path, site_name: str | None = None) -> list[Path]:
+    """Export the workspace (or one site) as ``fmt`` (gpkg | kml | geojson | csv) to ``out``: a
+    file (gpkg, kml) or a folder with a file a layer (geojson, csv). Returns the files written."""
+    check_format(fmt)
+    return write_export(gather_export(store, site_name), fmt, out)
