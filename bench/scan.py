@@ -82,10 +82,11 @@ def write_scene(path: Path, side: int, compress: str) -> str:
 
 def measure(path: Path) -> dict[str, object]:
     """Runs in a fresh process: ingest + scan of a site covering the whole scene."""
+    from forcewatch.app.ingest import ingest
+    from forcewatch.app.scan import scan
     from forcewatch.app.workspace import init
     from forcewatch.detect.registry import load_detector
     from forcewatch.detect.run import Timings
-    from forcewatch.pipeline import ingest, scan
     from forcewatch.sites import make_site
 
     with rasterio.open(path) as ds:

@@ -9,8 +9,8 @@ import pyogrio
 import pytest
 from typer.testing import CliRunner
 
+from forcewatch.app.demo import SYNTHETIC_NOTE
 from forcewatch.cli import _register, app
-from forcewatch.demo import SYNTHETIC_NOTE
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,21 @@ from typing import Annotated
 import typer
 
 from forcewatch.cli.common import console, scan_progress
+from forcewatch.cli.options import ImageGsdOpt, ModelOpt, OutDirOpt
 
 
 def demo_cmd(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's workspace and exports.")] = Path(
-        "forcewatch-demo"
-    ),
+    out: OutDirOpt = Path("forcewatch-demo"),
     imagery: Annotated[
         Path | None,
         typer.Option("--imagery", help="Register and scan these images instead of the synthetic scenes."),
     ] = None,
-    gsd_m: Annotated[
-        float | None,
-        typer.Option("--gsd-m", help="Metres per pixel of plain --imagery (default 0.5)."),
-    ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Bundled model name or .onnx path.")] = None,
+    gsd_m: ImageGsdOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """init → ingest → scan → status → export at Luninets airfield, offline."""
+    from forcewatch.app.demo import DEMO_SITE_NAME, run_demo
     from forcewatch.cli.workspace import status_table
-    from forcewatch.demo import DEMO_SITE_NAME, run_demo
     from forcewatch.detect.registry import load_detector
 
     detector = load_detector(model)

@@ -9,12 +9,11 @@ import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, progress_bar, scan_progress
-from forcewatch.cli.options import WorkspaceOpt
+from forcewatch.cli.options import ImageGsdOpt, ModelsOpt, SiteOpt, WorkspaceOpt
+from forcewatch.errors import InputError
 
 
 def _centre(text: str | None) -> tuple[float, float] | None:
-    from forcewatch.errors import InputError
-
     if text is None:
         return None
     try:
@@ -31,7 +30,7 @@ def ingest_cmd(
     ] = None,
     sensor: Annotated[str | None, typer.Option("--sensor", help="Sensor or satellite name.")] = None,
     center: Annotated[str | None, typer.Option("--center", help="Register a plain image: its centre LAT,LON.")] = None,
-    gsd_m: Annotated[float | None, typer.Option("--gsd-m", help="Register a plain image: metres per pixel.")] = None,
+    gsd_m: ImageGsdOpt = None,
     rotation_deg: Annotated[
         float,
         typer.Option("--rotation-deg", help="Image up direction, degrees clockwise from north."),
@@ -50,24 +49,14 @@ def ingest_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Ingest imagery; each scene is linked to the sites it overlaps. Re-ingesting is harmless."""
+    from forcewatch.app.ingest import Registration, ingest
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.imagery.scene import Registration
-    from forcewatch.pipeline import ingest
 
     reg = Registration(_centre(center), gsd_m, rotation_deg, crs, gcps, gcp_tolerance_m)
-    store = open_workspace(workspace)
-    try:
-        with progress_bar("ingesting") as update:
-            results = ingest(
-                store,
-                paths,
-                acquired=acquired,
-                sensor=sensor,
-                registration=reg,
-                progress=lambda i, n: update(i, n, {}),
-            )
-    finally:
-        store.close()
+    with open_workspace(workspace) as store, progress_bar("ingesting") as update:
+        results = ingest(
+            store, paths, acquired=acquired, sensor=sensor, registration=reg, progress=lambda i, n: update(i, n, {})
+        )
     table = Table(title="Ingest")
     for col in ("file", "status", "acquired", "GSD m", "georef", "sites"):
         table.add_column(col)
@@ -86,28 +75,17 @@ def ingest_cmd(
     console.print(table)
 
 
-def scan_cmd(
-    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option("--model", help="Bundled model name or .onnx path (repeatable; default: every bundled model)."),
-    ] = None,
-    workspace: WorkspaceOpt = None,
-) -> None:
+def scan_cmd(site: SiteOpt = None, model: ModelsOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
     scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
+    from forcewatch.app.scan import scan
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.detect.registry import bundled_models, load_detector
-    from forcewatch.pipeline import scan
+    from forcewatch.detect.registry import load_detectors
 
-    detectors = [load_detector(m) for m in (model or list(bundled_models()))]
+    detectors = load_detectors(model)
     names = ", ".join(d.model_id for d in detectors)
-    store = open_workspace(workspace)
-    try:
-        with scan_progress() as update:
-            results = scan(store, detectors, site_name=site, progress=update)
-    finally:
-        store.close()
+    with open_workspace(workspace) as store, scan_progress() as update:
+        results = scan(store, detectors, site_name=site, progress=update)
     if not results:
         console.print(f"nothing new to scan with {names}: every scene × site pair is done.")
         return

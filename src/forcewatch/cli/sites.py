@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import WorkspaceOpt
-from forcewatch.model import Site
+from forcewatch.cli.options import DistanceToOpt, JsonOpt, SiteArg, WorkspaceOpt
+
+if TYPE_CHECKING:
+    from forcewatch.geo.borders import ReferenceLine
+    from forcewatch.geo.distance import Distance
+    from forcewatch.model import Site
 
 site_app = typer.Typer(help="Watched sites.", no_args_is_help=True)
 
@@ -37,61 +41,42 @@ def add_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add a watched site by coordinates or by place name."""
+    from forcewatch.app.sites import add_site
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.errors import InputError
-    from forcewatch.places import resolve
-    from forcewatch.sites import make_site, read_site_file
 
-    if place is not None and (lat is not None or lon is not None):
-        raise InputError("give either --place or --lat/--lon, not both.")
-    if place is not None:
-        p = resolve(place, country)
-        lat, lon = p.lat, p.lon
+    with open_workspace(workspace) as store:
+        added = add_site(
+            store,
+            name,
+            lat=lat,
+            lon=lon,
+            place=place,
+            country=country,
+            radius_m=radius_m,
+            aoi_path=aoi,
+            kind=kind,
+            notes=notes,
+        )
+    if added.place is not None:
+        p = added.place
         console.print(f"{place!r} → {p.name} ({p.country}), {p.lat:.4f} N {p.lon:.4f} E")
-    if lat is None or lon is None:
-        raise InputError("a site needs a location. Fix: give --lat and --lon, or --place NAME.")
-    area = None
-    if aoi is not None:
-        if radius_m is not None:
-            raise InputError("give either --radius-m or --aoi, not both.")
-        shapes = read_site_file(aoi)
-        if len(shapes) != 1:
-            raise InputError(f"{aoi}: holds {len(shapes)} features; --aoi needs exactly one polygon.")
-
-        area = shapes[0].aoi
-    site = make_site(name, lat, lon, radius_m=radius_m, aoi=area, kind=kind, notes=notes)
-    store = open_workspace(workspace)
-    with store.transaction():
-        added = store.add_site(site)
-        store.log("site add", f"{added.name} at {lat:.4f}, {lon:.4f}")
-    store.close()
-    console.print(f"added site {added.name!r} ({added.kind})")
+    console.print(f"added site {added.site.name!r} ({added.site.kind})")
 
 
 @site_app.command("list")
-def list_cmd(
-    workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-    distance_to: Annotated[
-        str | None,
-        typer.Option(
-            "--distance-to",
-            help="Measure each site's distance to a country's land border (ISO-3 code or name; UKR-1991 for "
-            "Ukraine's internationally recognised borders) or to the lines of a file (.geojson, .gpkg, .kml).",
-        ),
-    ] = None,
-) -> None:
+def list_cmd(workspace: WorkspaceOpt = None, as_json: JsonOpt = False, distance_to: DistanceToOpt = None) -> None:
     """List the watched sites (and how far each is from a border or line)."""
-
+    from forcewatch.app.sites import list_sites, site_distances
     from forcewatch.app.workspace import open_workspace
     from forcewatch.sites import area_km2, to_feature
 
-    store = open_workspace(workspace)
-    sites = store.sites()
-    store.close()
     if distance_to is not None:
-        _list_distances(sites, distance_to, as_json)
+        with open_workspace(workspace) as store:
+            line, rows = site_distances(store, distance_to)
+        _print_distances(line, rows, as_json)
         return
+    with open_workspace(workspace) as store:
+        sites = list_sites(store)
     if as_json:
         print_json({"type": "FeatureCollection", "features": [to_feature(s) for s in sites]})
         return
@@ -110,12 +95,7 @@ def list_cmd(
     console.print(table)
 
 
-def _list_distances(sites: list[Site], spec: str, as_json: bool) -> None:
-
-    from forcewatch.geo.distance import distance_to, reference_line
-
-    line = reference_line(spec)
-    rows = [(s, distance_to(s.aoi, line)) for s in sites]
+def _print_distances(line: ReferenceLine, rows: list[tuple[Site, Distance]], as_json: bool) -> None:
     if as_json:
         print_json(
             {
@@ -141,15 +121,13 @@ def _list_distances(sites: list[Site], spec: str, as_json: bool) -> None:
 
 
 @site_app.command("remove")
-def remove_cmd(name: Annotated[str, typer.Argument()], workspace: WorkspaceOpt = None) -> None:
+def remove_cmd(name: SiteArg, workspace: WorkspaceOpt = None) -> None:
     """Remove a site (and its observations and detections)."""
+    from forcewatch.app.sites import remove_site
     from forcewatch.app.workspace import open_workspace
 
-    store = open_workspace(workspace)
-    with store.transaction():
-        store.remove_site(name)
-        store.log("site remove", name)
-    store.close()
+    with open_workspace(workspace) as store:
+        remove_site(store, name)
     console.print(f"removed site {name!r}")
 
 
@@ -159,16 +137,11 @@ def import_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add every site of a file (all or none: one bad feature adds nothing)."""
+    from forcewatch.app.sites import import_sites
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.sites import read_site_file
 
-    sites = read_site_file(file)
-    store = open_workspace(workspace)
-    with store.transaction():
-        for s in sites:
-            store.add_site(s)
-        store.log("site import", f"{len(sites)} sites from {file}")
-    store.close()
+    with open_workspace(workspace) as store:
+        sites = import_sites(store, file)
     console.print(f"imported {len(sites)} sites from {file}")
 
 
@@ -178,13 +151,11 @@ def export_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the sites to a file."""
+    from forcewatch.app.sites import export_sites
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.sites import write_site_file
 
-    store = open_workspace(workspace)
-    sites = store.sites()
-    store.close()
-    write_site_file(sites, file)
+    with open_workspace(workspace) as store:
+        sites = export_sites(store, file)
     console.print(f"wrote {len(sites)} sites to {file}")
 
 

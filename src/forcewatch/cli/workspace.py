@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import WorkspaceOpt
-from forcewatch.summary import SiteStatus
+from forcewatch.cli.options import DistanceToOpt, JsonOpt, SiteArg, WorkspaceOpt
+
+if TYPE_CHECKING:
+    from forcewatch.app.status import SiteStatus
 
 
 def init_cmd(
@@ -21,8 +23,8 @@ def init_cmd(
     from forcewatch.app.workspace import init
 
     store, added = init(folder, example)
-    n = len(store.sites())
-    store.close()
+    with store:
+        n = len(store.sites())
     console.print(f"workspace {folder} ready ({n} sites{f', {added} added from {example}' if example else ''})")
 
 
@@ -58,40 +60,26 @@ def status_table(rows: list[SiteStatus]) -> Table:
     return table
 
 
-def status_cmd(
-    workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-    distance_to: Annotated[
-        str | None,
-        typer.Option("--distance-to", help="Add each site's distance to a border (ISO-3, name) or line file."),
-    ] = None,
-) -> None:
+def status_cmd(workspace: WorkspaceOpt = None, as_json: JsonOpt = False, distance_to: DistanceToOpt = None) -> None:
     """One row per site: latest date, counts, share observed, scenes (and distance to a line)."""
+    from forcewatch.app.status import status
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.summary import status
 
-    store = open_workspace(workspace)
-    rows = status(store, distance_to)
-    store.close()
+    with open_workspace(workspace) as store:
+        rows = status(store, distance_to)
     if as_json:
         print_json([r.to_json() for r in rows])
     else:
         console.print(status_table(rows))
 
 
-def observations_cmd(
-    site: Annotated[str, typer.Argument(help="Site name.")],
-    workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def observations_cmd(site: SiteArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """A site's timeline: one row per scan."""
+    from forcewatch.app.status import site_observations
     from forcewatch.app.workspace import open_workspace
 
-    store = open_workspace(workspace)
-    s = store.site(site)
-    assert s.id is not None
-    obs = store.observations(s.id)
-    store.close()
+    with open_workspace(workspace) as store:
+        s, obs = site_observations(store, site)
     if as_json:
         print_json({"site": s.name, "observations": [o.to_json() for o in obs]})
         return

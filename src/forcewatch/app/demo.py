@@ -14,23 +14,31 @@ from pathlib import Path
 
 import numpy as np
 
+from forcewatch.app.ingest import IngestResult, ingest
+from forcewatch.app.report import export_workspace
+from forcewatch.app.scan import ScanResult, scan
+from forcewatch.app.status import SiteStatus, status
 from forcewatch.app.workspace import init
 from forcewatch.detect.base import Detector
 from forcewatch.imagery.raster import raster_info
 from forcewatch.imagery.scene import Registration
 from forcewatch.imagery.synthetic import SYNTHETIC_NOTE, render_airfield, write_geotiff
-from forcewatch.pipeline import IngestResult, ScanResult, ingest, scan
-from forcewatch.report.export import export
-from forcewatch.summary import SiteStatus, status
+from forcewatch.store.base import Store
+
+__all__ = ["DEMO_SITE_NAME", "SYNTHETIC_NOTE", "DemoOutcome", "render_synthetic", "run_demo"]
 
 DEMO_SITE_NAME = "Luninets airfield"
 DEMO_LAT, DEMO_LON = 52.2500, 26.8000
 IMAGE_SUFFIXES = (".tif", ".tiff", ".jpg", ".jpeg", ".png")
 SYNTHETIC_DATES = ("2022-01-20T09:12:00Z", "2022-02-10T09:05:00Z")
+#: The demo's exports, in ``out_dir/exports``: format → file or folder name.
+EXPORTS = (("gpkg", "forcewatch-export.gpkg"), ("kml", "forcewatch.kml"), ("geojson", "geojson"))
 
 
 @dataclass(frozen=True)
 class DemoOutcome:
+    """What the demo did: its workspace, the scenes ingested and scanned, the status and the exports."""
+
     workspace: Path
     synthetic: bool
     truth_counts: dict[str, int]  # file name → aircraft rendered (synthetic scenes only)
@@ -82,6 +90,20 @@ def render_synthetic(folder: Path, gsd_m: float = 0.5) -> dict[Path, int]:
     return out
 
 
+def _ingest_imagery(store: Store, imagery: Path, gsd_m: float | None) -> list[IngestResult]:
+    """Ingest real images one date a week apart; plain ones are registered at Luninets airfield."""
+    files = (
+        sorted(p for p in imagery.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if imagery.is_dir() else [imagery]
+    )
+    start = dt.datetime(2022, 1, 10, 9, 0, tzinfo=dt.UTC)
+    ingested: list[IngestResult] = []
+    for k, f in enumerate(files):
+        reg = None if raster_info(f).georeferenced else Registration(centre=(DEMO_LAT, DEMO_LON), gsd_m=gsd_m or 0.5)
+        when = (start + dt.timedelta(days=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ingested += ingest(store, [f], acquired=when, registration=reg)
+    return ingested
+
+
 def run_demo(
     out_dir: Path,
     detector: Detector,
@@ -90,38 +112,19 @@ def run_demo(
     gsd_m: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> DemoOutcome:
-    """init → ingest → scan → status → export, in ``out_dir/workspace``."""
+    """init → ingest → scan → status → export, in ``out_dir/workspace`` (exports in ``out_dir/exports``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ws = out_dir / "workspace"
     store, _ = init(ws, "ukraine-2022")
-    try:
-        ingested: list[IngestResult] = []
+    with store:
         truth: dict[str, int] = {}
         if imagery is None:
             rendered = render_synthetic(ws / "imagery")
             truth = {p.name: n for p, n in rendered.items()}
             ingested = ingest(store, list(rendered), sensor="synthetic (ForceWatch demo)")
         else:
-            files = (
-                sorted(p for p in imagery.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-                if imagery.is_dir()
-                else [imagery]
-            )
-            start = dt.datetime(2022, 1, 10, 9, 0, tzinfo=dt.UTC)
-            for k, f in enumerate(files):
-                reg = (
-                    None
-                    if raster_info(f).georeferenced
-                    else Registration(centre=(DEMO_LAT, DEMO_LON), gsd_m=gsd_m or 0.5)
-                )
-                when = (start + dt.timedelta(days=7 * k)).strftime("%Y-%m-%dT%H:%M:%SZ")
-                ingested += ingest(store, [f], acquired=when, registration=reg)
+            ingested = _ingest_imagery(store, imagery, gsd_m)
         scanned = scan(store, detector, progress=progress)
         rows = status(store)
-        exports_dir = out_dir / "exports"
-        files_out = export(store, "gpkg", exports_dir / "forcewatch-export.gpkg")
-        files_out += export(store, "kml", exports_dir / "forcewatch.kml")
-        files_out += export(store, "geojson", exports_dir / "geojson")
-    finally:
-        store.close()
+        files_out = [f for fmt, name in EXPORTS for f in export_workspace(store, fmt, out_dir / "exports" / name)]
     return DemoOutcome(ws, imagery is None, truth, ingested, scanned, rows, files_out)

@@ -1,4 +1,4 @@
-"""Read-only views of a store: the status table and a site's timeline."""
+"""Read-only views of a workspace: the status of every site, and one site's timeline."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from forcewatch.store.base import Store
 
 @dataclass(frozen=True)
 class SiteStatus:
+    """One site: how many scenes cover it, how many dates were scanned, the latest observation
+    (the models of one scene merged) and, when asked, its distance to a line."""
+
     site: Site
     scenes: int
     observations: int
@@ -50,3 +53,10 @@ def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus
         dist = distance_to(site.aoi, line) if line is not None else None
         out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
+
+
+def site_observations(store: Store, site_name: str) -> tuple[Site, list[Observation]]:
+    """A site (an unknown name raises a clear error) and every observation of it, one per scan, by date."""
+    site = store.site(site_name)
+    assert site.id is not None
+    return site, store.observations(site.id)

@@ -1,0 +1,334 @@
+"""Scan a workspace: for each scene × site pair not yet scanned with a model, read the window of the
+scene that covers the site (at the model's GSD, tile by tile), detect, keep what lies in the site,
+and record an observation (counts by class and the share of the site seen, valid and cloud-free).
+
+The steps are named functions over values — :func:`site_window`, :func:`detect_window`,
+:func:`place_detections`, :func:`in_site`, :func:`observable`, :func:`count_by_class` — and only
+:func:`scan_pair` opens the scene's raster (through :class:`~forcewatch.imagery.raster.RasterReader`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import shapely
+from affine import Affine
+from shapely.geometry import Polygon
+
+from forcewatch import __version__
+from forcewatch.detect.base import Detector
+from forcewatch.detect.merge import drop_parts
+from forcewatch.detect.run import TileSource, Timings, detect_source
+from forcewatch.geo.convert import boxes_to_lonlat, lonlat_to_pixels, mask_to_polygon, pixel_bounds
+from forcewatch.imagery.clouds import cloud_mask
+from forcewatch.imagery.raster import RasterReader
+from forcewatch.imagery.tiles import Tile
+from forcewatch.model import BoxPx, Detection, Geometry, Observation, Scene, Site
+from forcewatch.store.base import Store
+
+#: Points per side of the grid that measures the share of a site observed.
+SHARE_GRID = 48
+#: Side of the coarse read that measures validity and cloud over a site window.
+OBSERVABLE_SIDE_PX = 256
+
+#: A window of a scene in its pixels: (x0, y0, x1, y1), x1 and y1 exclusive.
+WindowPx = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """One scene × site pair scanned with one model: the observation and the detections in the site."""
+
+    scene: Scene
+    site: Site
+    observation: Observation
+    detections: list[Detection]
+
+
+class WindowSource:
+    """A window of a tile source, read like a whole image (the window's offset added on read)."""
+
+    def __init__(self, source: TileSource, x0: int, y0: int, x1: int, y1: int) -> None:
+        self.source, self.x0, self.y0 = source, x0, y0
+        self._w, self._h = x1 - x0, y1 - y0
+
+    @property
+    def width_px(self) -> int:
+        return self._w
+
+    @property
+    def height_px(self) -> int:
+        return self._h
+
+    def read(self, window_px: BoxPx, out_width: int, out_height: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b, c, d = window_px
+        return self.source.read((a + self.x0, b + self.y0, c + self.x0, d + self.y0), out_width, out_height)
+
+
+def site_window(scene: Scene, aoi: Geometry, margin_px: float) -> WindowPx | None:
+    """The scene's pixels that cover a site's area plus ``margin_px`` on each side, clamped to the
+    scene; None when the site lies outside it. A polygon's outline is densified (every 0.001°) so
+    that its curved image in the scene's CRS is covered."""
+    ring = shapely.segmentize(aoi, 0.001) if isinstance(aoi, Polygon) else aoi.envelope
+    c0, r0, c1, r1 = pixel_bounds(scene.crs_wkt, scene.transform, *np.asarray(ring.exterior.coords.xy))
+    x0 = max(0, int(np.floor(c0 - margin_px)))
+    y0 = max(0, int(np.floor(r0 - margin_px)))
+    x1 = min(scene.width_px, int(np.ceil(c1 + margin_px)))
+    y1 = min(scene.height_px, int(np.ceil(r1 + margin_px)))
+    return None if x1 <= x0 or y1 <= y0 else (x0, y0, x1, y1)
+
+
+class CoarseMosaic:
+    """A small copy of a window (at most OBSERVABLE_SIDE_PX a side) assembled from the tiles as the
+    detector reads them: validity and cloud are measured on it without reading the scene again."""
+
+    def __init__(self, width_model_px: int, height_model_px: int) -> None:
+        self.f = max(1.0, max(width_model_px, height_model_px) / OBSERVABLE_SIDE_PX)
+        self.w = max(1, round(width_model_px / self.f))
+        self.h = max(1, round(height_model_px / self.f))
+        self.rgb = np.zeros((self.h, self.w, 3), np.uint8)
+        self.valid = np.zeros((self.h, self.w), bool)
+
+    def add(self, tile: Tile, rgb: np.ndarray, valid: np.ndarray) -> None:
+        """Paste a tile (its RGB and validity, in model pixels of the window), shrunk to the mosaic."""
+        x0, y0 = round(tile.x0 / self.f), round(tile.y0 / self.f)
+        x1, y1 = min(self.w, round(tile.x1 / self.f)), min(self.h, round(tile.y1 / self.f))
+        if x1 <= x0 or y1 <= y0:
+            return
+        self.rgb[y0:y1, x0:x1] = cv2.resize(rgb, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        self.valid[y0:y1, x0:x1] = (
+            cv2.resize(valid.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST) > 0
+        )
+
+
+def share_grid(aoi: Geometry, side: int = SHARE_GRID) -> tuple[np.ndarray, np.ndarray]:
+    """Lon and lat of the points of a ``side`` × ``side`` grid over the site's bounds that lie in it:
+    the sample on which the share of the site observed is measured."""
+    minx, miny, maxx, maxy = aoi.bounds
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, side), np.linspace(miny, maxy, side))
+    inside = shapely.contains_xy(aoi, gx.ravel(), gy.ravel())
+    return gx.ravel()[inside], gy.ravel()[inside]
+
+
+def observable(
+    mosaic: CoarseMosaic | None, scene: Scene, aoi: Geometry, window: WindowPx | None
+) -> tuple[float, Geometry]:
+    """The share of the site's area that the scene shows with valid, cloud-free pixels (on the
+    :func:`share_grid`), and the clouds over the window as a lon/lat geometry (empty if none)."""
+    lons, lats = share_grid(aoi)
+    if not len(lons) or window is None or mosaic is None:
+        return 0.0, shapely.Polygon()
+    x0, y0, x1, y1 = window
+    mw, mh = mosaic.w, mosaic.h
+    clouds = cloud_mask(mosaic.rgb.astype(np.float32), mosaic.valid, scene.gsd_m * (x1 - x0) / mw)
+    valid = mosaic.valid & ~clouds
+    cols, rows = lonlat_to_pixels(scene.crs_wkt, scene.transform, lons, lats)
+    mc = ((cols - x0) / (x1 - x0) * mw).astype(int)
+    mr = ((rows - y0) / (y1 - y0) * mh).astype(int)
+    ok = (mc >= 0) & (mc < mw) & (mr >= 0) & (mr < mh)
+    seen = np.zeros(len(mc), bool)
+    seen[ok] = valid[mr[ok], mc[ok]]
+    cloud_ll: Geometry = shapely.Polygon()
+    if clouds.any():
+        mosaic_to_map = (
+            Affine(*scene.transform) @ Affine.translation(x0, y0) @ Affine.scale((x1 - x0) / mw, (y1 - y0) / mh)
+        )
+        cloud_ll = mask_to_polygon(clouds, mosaic_to_map, scene.crs_wkt)
+    return float(seen.mean()), cloud_ll
+
+
+def detect_window(
+    source: TileSource,
+    window: WindowPx,
+    gsd_m: float,
+    detector: Detector,
+    *,
+    score_threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> tuple[list[Detection], CoarseMosaic]:
+    """Detections in a window of ``source`` (pixels of ``gsd_m`` metres; boxes in the window's
+    pixels), and the coarse mosaic of the window assembled from the tiles the detector read."""
+    x0, y0, x1, y1 = window
+    scale = gsd_m / detector.meta.gsd_m
+    mosaic = CoarseMosaic(round((x1 - x0) * scale), round((y1 - y0) * scale))
+    found = detect_source(
+        WindowSource(source, *window),
+        gsd_m,
+        detector,
+        score_threshold=score_threshold,
+        progress=progress,
+        timings=timings,
+        on_tile=mosaic.add,
+    )
+    return found, mosaic
+
+
+def place_detections(found: Sequence[Detection], scene: Scene, window: WindowPx) -> list[Detection]:
+    """Detections of a window moved into the scene: boxes in scene pixels, the scene's id, and each
+    box on the ground as a lon/lat polygon (all converted in one call)."""
+    x0, y0 = window[0], window[1]
+    boxes: list[BoxPx] = [(d.box_px[0] + x0, d.box_px[1] + y0, d.box_px[2] + x0, d.box_px[3] + y0) for d in found]
+    polygons = boxes_to_lonlat(scene.crs_wkt, scene.transform, boxes)
+    return [
+        replace(d, box_px=box, scene_id=scene.id, polygon=poly)
+        for d, box, poly in zip(found, boxes, polygons, strict=True)
+    ]
+
+
+def in_site(detections: Sequence[Detection], aoi: Geometry) -> list[Detection]:
+    """The detections whose ground polygon has its centre in the site's area."""
+    if not detections:
+        return []
+    centres = shapely.centroid(np.array([d.polygon for d in detections], dtype=object))
+    inside = shapely.contains(aoi, centres)
+    return [d for d, keep in zip(detections, inside, strict=True) if keep]
+
+
+def count_by_class(classes: Iterable[str], detections: Iterable[Detection]) -> dict[str, int]:
+    """Detections per class, with a zero for each of ``classes`` (a model's classes) not found."""
+    counts = dict.fromkeys(classes, 0)
+    for d in detections:
+        counts[d.class_name] = counts.get(d.class_name, 0) + 1
+    return counts
+
+
+def _observation(
+    scene: Scene,
+    site: Site,
+    detector: Detector,
+    *,
+    counts: dict[str, int],
+    share_observed: float,
+    observed: Geometry | None,
+    score_threshold: float | None = None,
+    not_observable: dict[str, str] | None = None,
+) -> Observation:
+    """The record of one scan with its provenance (model, its file's hash, thresholds, version)."""
+    assert scene.id is not None and site.id is not None
+    meta = detector.meta
+    return Observation(
+        site_id=site.id,
+        scene_id=scene.id,
+        acquired=scene.acquired,
+        counts=counts,
+        share_observed=share_observed,
+        observed=observed,
+        model_id=meta.model_id,
+        model_sha256=detector.sha256,
+        thresholds={
+            "score": meta.score_threshold if score_threshold is None else score_threshold,
+            "nms_iou": meta.nms_iou,
+        },
+        software_version=__version__,
+        not_observable=not_observable or {},
+    )
+
+
+def scan_pair(
+    scene: Scene,
+    site: Site,
+    detector: Detector,
+    *,
+    score_threshold: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    timings: Timings | None = None,
+    others: Sequence[Detection] = (),
+) -> ScanResult:
+    """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the
+    site. ``others`` (other models' detections in this scene, scene pixels) can contain a detection
+    of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing)."""
+    meta = detector.meta
+    aoi = site.aoi
+    window = site_window(scene, aoi, margin_px=meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m)
+    kept: list[Detection] = []
+    mosaic: CoarseMosaic | None = None
+    if window is not None:
+        with RasterReader(Path(scene.path)) as reader:
+            found, mosaic = detect_window(
+                reader,
+                window,
+                scene.gsd_m,
+                detector,
+                score_threshold=score_threshold,
+                progress=progress,
+                timings=timings,
+            )
+        kept = in_site(place_detections(found, scene, window), aoi)
+    kept = drop_parts(kept, others)
+    share, clouds = observable(mosaic, scene, aoi, window)
+    observed = aoi.intersection(scene.footprint).difference(clouds)
+    obs = _observation(
+        scene,
+        site,
+        detector,
+        counts=count_by_class(meta.classes, kept),
+        share_observed=round(share, 4),
+        observed=observed if not observed.is_empty else None,
+        score_threshold=score_threshold,
+    )
+    return ScanResult(scene, site, obs, kept)
+
+
+def not_observable_result(scene: Scene, site: Site, detector: Detector, reason: str) -> ScanResult:
+    """The record of a scene too coarse for ``detector``: its classes are not observable (not zero)."""
+    obs = _observation(
+        scene,
+        site,
+        detector,
+        counts={},
+        share_observed=0.0,
+        observed=None,
+        not_observable=dict.fromkeys(detector.meta.classes, reason),
+    )
+    return ScanResult(scene, site, obs, [])
+
+
+def scan(
+    store: Store,
+    detectors: Detector | Sequence[Detector],
+    *,
+    site_name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> list[ScanResult]:
+    """Scan every scene × site pair not yet scanned with each model, in one transaction: an
+    interrupted or failed scan leaves the store as it was, and re-running it is harmless. A scene
+    coarser than a model can see in is not read for it: its classes are recorded as not observable.
+
+    ``progress(label, done, total)`` is called with label "scenes" after each pair and with the
+    pair's label (site @ date (class)) after each tile."""
+    if site_name is not None:
+        store.site(site_name)  # a clear error for an unknown site
+    models = [detectors] if isinstance(detectors, Detector) else list(detectors)
+    models.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first: they hold parts
+    work = [(det, scene, site) for det in models for scene, site in store.pending_pairs(det.sha256, site_name)]
+    results = []
+    with store.transaction():
+        for i, (detector, scene, site) in enumerate(work):
+            label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
+            reason = detector.meta.not_observable_reason(scene.gsd_m)
+            if reason is not None:
+                res = not_observable_result(scene, site, detector, reason)
+            else:
+                tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+                others = [
+                    d.detection
+                    for d in store.detections(site.id, scene.id)
+                    if d.detection.model_id != detector.model_id
+                ]
+                res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings, others=others)
+            res = replace(res, observation=store.add_observation(res.observation, res.detections))
+            store.log(
+                "scan",
+                f"site {site.name!r} in scene {scene.id} with {detector.model_id}: "
+                f"{res.observation.count_text()}, {res.observation.share_observed:.0%} observed",
+            )
+            results.append(res)
+            if progress:
+                progress("scenes", i + 1, len(work))
+    return results
