@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from forcewatch.errors import InputError
@@ -37,6 +38,20 @@ def init(folder: Path, example: str | None = None) -> tuple[GeoPackageStore, int
                     added += 1
             store.log("init", f"workspace {folder} with example {example!r}: {added} sites added")
     return store, added
+
+
+@dataclass(frozen=True)
+class WorkspaceReady:
+    folder: Path
+    sites: int  # sites in the workspace now
+    added: int  # of which the example added now
+
+
+def create_workspace(folder: Path, example: str | None = None) -> WorkspaceReady:
+    """``forcewatch init``: create (or reopen) the workspace, add the example's sites, and say how many."""
+    store, added = init(folder, example)
+    with store:
+        return WorkspaceReady(folder, len(store.sites()), added)
 
 
 def open_workspace(workspace: Path | None) -> GeoPackageStore:

@@ -20,12 +20,11 @@ def init_cmd(
     example: Annotated[str | None, typer.Option("--example", help="Add an example watchlist: ukraine-2022.")] = None,
 ) -> None:
     """Create a workspace (a GeoPackage store), optionally with example sites."""
-    from forcewatch.app.workspace import init
+    from forcewatch.app.workspace import create_workspace
 
-    store, added = init(folder, example)
-    with store:
-        n = len(store.sites())
-    console.print(f"workspace {folder} ready ({n} sites{f', {added} added from {example}' if example else ''})")
+    ready = create_workspace(folder, example)
+    added = f", {ready.added} added from {example}" if example else ""
+    console.print(f"workspace {folder} ready ({ready.sites} sites{added})")
 
 
 def status_table(rows: list[SiteStatus]) -> Table:
