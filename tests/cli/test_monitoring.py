@@ -222,3 +222,17 @@ def test_status_with_distance(runner: CliRunner, tmp_path: Path) -> None:
     rows = json.loads(run(runner, "status", "-w", str(ws), "--json", "--distance-to", "Ukraine").output)
     yelsk = next(r for r in rows if r["site"] == "Yelsk")
     assert 10 < yelsk["distance"]["distance_km"] < 25 and "Ukraine" in yelsk["distance"]["line"]
+
+
+def test_a_site_added_after_its_imagery_is_scanned(runner: CliRunner, scenes: list[Path], tmp_path: Path) -> None:
+    """Imagery often arrives before a place is watched: adding the site links the scenes already in."""
+    ws = tmp_path / "ws"
+    run(runner, "init", str(ws))
+    run(runner, "ingest", *map(str, scenes), "-w", str(ws))
+    assert "nothing new to scan" in run(runner, "scan", "--model", "aircraft", "-w", str(ws)).output
+    res = run(runner, "site", "add", "Luninets", "--lat", "52.25", "--lon", "26.80", "--radius-m", "300", "-w", str(ws))
+    assert "2 ingested scene(s) cover it" in res.output
+    out = run(runner, "scan", "--model", "aircraft", "-w", str(ws)).output
+    assert "2022-01-20" in out and "2022-02-10" in out
+    status = json.loads(run(runner, "status", "-w", str(ws), "--json").output)
+    assert status[0]["scenes"] == 2 and status[0]["observations"] == 2 and status[0]["latest"]["counts"]["aircraft"]

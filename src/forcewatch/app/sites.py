@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from forcewatch.app.ingest import overlap_share
 from forcewatch.errors import InputError
 from forcewatch.geo.borders import ReferenceLine
 from forcewatch.geo.distance import Distance, distance_to, reference_line
@@ -21,6 +22,7 @@ class SiteAdded:
 
     site: Site
     place: Place | None = None
+    scenes: int = 0  # scenes already ingested that cover the site (linked: the next scan reads them)
 
 
 def _location(
@@ -66,8 +68,22 @@ def add_site(
     site = make_site(name, lat, lon, radius_m=radius_m, aoi=area, kind=kind, notes=notes)
     with store.transaction():
         added = store.add_site(site)
-        store.log("site add", f"{added.name} at {lat:.4f}, {lon:.4f}")
-    return SiteAdded(added, found)
+        linked = link_scenes(store, added)
+        store.log("site add", f"{added.name} at {lat:.4f}, {lon:.4f}; {linked} ingested scenes cover it")
+    return SiteAdded(added, found, linked)
+
+
+def link_scenes(store: Store, site: Site) -> int:
+    """Link a new site to the scenes already ingested that cover it, so that the next scan reads
+    them (imagery often arrives before the site is watched); returns how many."""
+    assert site.id is not None
+    n = 0
+    for scene in store.scenes():
+        assert scene.id is not None
+        if scene.footprint.intersects(site.aoi):
+            store.link(scene.id, site.id, overlap_share(scene.footprint, site.aoi))
+            n += 1
+    return n
 
 
 def list_sites(store: Store) -> list[Site]:
@@ -95,7 +111,8 @@ def import_sites(store: Store, path: Path) -> list[Site]:
     sites = read_site_file(path)
     with store.transaction():
         added = [store.add_site(s) for s in sites]
-        store.log("site import", f"{len(sites)} sites from {path}")
+        linked = sum(link_scenes(store, s) for s in added)
+        store.log("site import", f"{len(sites)} sites from {path}; {linked} links to ingested scenes")
     return added
 
 

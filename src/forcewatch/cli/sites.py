@@ -61,6 +61,8 @@ def add_cmd(
         p = added.place
         console.print(f"{place!r} → {p.name} ({p.country}), {p.lat:.4f} N {p.lon:.4f} E")
     console.print(f"added site {added.site.name!r} ({added.site.kind})")
+    if added.scenes:
+        console.print(f"{added.scenes} ingested scene(s) cover it: `forcewatch scan` reads them")
 
 
 @site_app.command("list")
