@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from forcewatch import __version__
@@ -49,3 +51,24 @@ def test_a_forcewatch_error_is_one_line_and_exit_2(
 ) -> None:
     code, text = _run(capsys, monkeypatch, "status", "-w", str(tmp_path))
     assert code == 2 and "error:" in text and "not a ForceWatch workspace" in text and "Traceback" not in text
+
+
+def test_piped_tables_are_not_cut(tmp_path: Path) -> None:
+    """Piped into a file or another program (no terminal, no $COLUMNS), rows keep their whole text."""
+    import os
+    import subprocess
+    import sys
+
+    name = "A site with a long name to see whether the table keeps it whole on one line " * 2
+    ws = tmp_path / "ws"
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    cli = [sys.executable, "-c", "from forcewatch.cli import main; main()"]
+    subprocess.run([*cli, "init", str(ws)], check=True, capture_output=True, env=env)
+    subprocess.run(
+        [*cli, "site", "add", name.strip(), "--lat", "52", "--lon", "27", "-w", str(ws)],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    out = subprocess.run([*cli, "status", "-w", str(ws)], check=True, capture_output=True, text=True, env=env).stdout
+    assert any(name.strip() in line for line in out.splitlines()), out

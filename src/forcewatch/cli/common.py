@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +19,18 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-console = Console()
+#: Width of tables written to a pipe or file: wide enough that rows are never cut or folded
+#: (a terminal uses its own width; $COLUMNS still wins).
+PIPED_WIDTH = 400
+
+
+def _stdout_console() -> Console:
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return Console()
+    return Console(width=PIPED_WIDTH)
+
+
+console = _stdout_console()
 err_console = Console(stderr=True)
 
 
