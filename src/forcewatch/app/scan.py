@@ -261,6 +261,8 @@ def scan_pair(
         kept = in_site(place_detections(found, scene, window), aoi)
     kept = drop_parts(kept, others)
     share, clouds = observable(mosaic, scene, aoi, window)
+    if share == 0.0:  # no valid, cloud-free pixel over the site: nothing was seen, which is not zero
+        return ScanResult(scene, site, unseen_observation(scene, site, detector, NOTHING_SEEN, score_threshold), [])
     observed = aoi.intersection(scene.footprint).difference(clouds)
     obs = _observation(
         scene,
@@ -274,18 +276,30 @@ def scan_pair(
     return ScanResult(scene, site, obs, kept)
 
 
-def not_observable_result(scene: Scene, site: Site, detector: Detector, reason: str) -> ScanResult:
-    """The record of a scene too coarse for ``detector``: its classes are not observable (not zero)."""
-    obs = _observation(
+#: Why a scene that shows no valid pixel of a site records its classes as not observable.
+NOTHING_SEEN = "the scene shows no valid, cloud-free pixel of the site (no data, black fill or cloud)"
+
+
+def unseen_observation(
+    scene: Scene, site: Site, detector: Detector, reason: str, score_threshold: float | None = None
+) -> Observation:
+    """The record of a scene in which ``detector`` could see nothing of the site (too coarse, no data
+    or cloud): every class not observable, with why; never a count of zero."""
+    return _observation(
         scene,
         site,
         detector,
         counts={},
         share_observed=0.0,
         observed=None,
+        score_threshold=score_threshold,
         not_observable=dict.fromkeys(detector.meta.classes, reason),
     )
-    return ScanResult(scene, site, obs, [])
+
+
+def not_observable_result(scene: Scene, site: Site, detector: Detector, reason: str) -> ScanResult:
+    """The record of a scene too coarse for ``detector``: its classes are not observable (not zero)."""
+    return ScanResult(scene, site, unseen_observation(scene, site, detector, reason), [])
 
 
 def scan(

@@ -34,7 +34,15 @@ def _root(
     """Monitor military build-ups from satellite imagery: detect, count, compare, assess."""
 
 
+_registered = False
+
+
 def _register() -> None:
+    """Add every command group to the app (once; later calls do nothing)."""
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from forcewatch.cli import assess, change, demo, detect, evaluate, ingest, report, sites, synth, train, workspace
 
     workspace.register(app)

@@ -113,6 +113,15 @@ def resolve_gsd(info: RasterInfo, user_gsd_m: float | None) -> tuple[float, str]
     )
 
 
+def _has_data(data: np.ndarray) -> np.ndarray:
+    """Pixels (of a bands × H × W read) that hold data in a file that marks none as missing:
+    finite in every band, and not zero in all bands (the black fill around a scene, or a black
+    image, exported without a nodata value)."""
+    if np.issubdtype(data.dtype, np.floating):
+        return np.isfinite(data).all(axis=0) & (data != 0).any(axis=0)
+    return (data != 0).any(axis=0)
+
+
 class RasterReader:
     """Reads windows of one image as uint8 RGB plus a validity mask, resampled on read.
 
@@ -157,12 +166,6 @@ class RasterReader:
 
         flags = self._ds.mask_flag_enums[self._bands[0] - 1]
         return self._alpha is not None or self._ds.nodata is not None or MaskFlags.all_valid not in flags
-
-    def valid_mask(self, window_px: tuple[float, float, float, float], out_width: int, out_height: int) -> np.ndarray:
-        """Validity of a window at the requested size (read only when the file has a mask)."""
-        if not self.has_mask:
-            return np.ones((out_height, out_width), dtype=bool)
-        return self.read(window_px, out_width, out_height)[1]
 
     def verify(self, side_px: int = 256) -> None:
         """Decode the whole image at low resolution: a truncated or corrupt file fails here."""
@@ -240,6 +243,8 @@ class RasterReader:
                 resampling=Resampling.nearest,
             )
             valid &= nod > 0
+        else:  # no mask in the file: NaN is no data, and so is pure black in every band (an unmarked fill)
+            valid &= _has_data(data)
         if self._scale is not None:
             lo, hi = self._scale
             scaled = (data.astype(np.float32) - lo[:, None, None].astype(np.float32)) / (
