@@ -24,17 +24,18 @@ import cv2
 import numpy as np
 import shapely
 from affine import Affine
-from pyproj import Transformer
 
+from forcewatch.app.compare import compare_site
+from forcewatch.app.ingest import ingest
+from forcewatch.app.scan import scan
 from forcewatch.app.workspace import init
 from forcewatch.change.area import new_activity
-from forcewatch.change.compare import compare
 from forcewatch.detect.registry import load_detector
+from forcewatch.geo.convert import GEOD, area_m2, pixels_to_lonlat, transformer
 from forcewatch.imagery.clouds import cloud_mask
 from forcewatch.imagery.coreg import common_grid, estimate_shift, grey, read_on_grid, shift_image
 from forcewatch.imagery.synthetic import write_geotiff
-from forcewatch.pipeline import ingest, scan
-from forcewatch.sites import make_site
+from forcewatch.sites import area_km2, make_site
 from forcewatch.train.readers import read_annotations
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft"
@@ -114,23 +115,19 @@ def global_change(
 
 def _px_to_lonlat(px: np.ndarray, h: int, w: int) -> tuple[float, float]:
     """Centre of a pixel box → lon/lat under the benchmark's georeferencing (as write_geotiff does)."""
-    to_utm = Transformer.from_crs(4326, 32635, always_xy=True)
-    cx, cy = to_utm.transform(LON, LAT)
+    cx, cy = transformer(4326, 32635).transform(LON, LAT)
     aff = Affine(GSD, 0, cx - w / 2 * GSD, 0, -GSD, cy + h / 2 * GSD)
-    x, y = aff @ ((px[0] + px[2]) / 2, (px[1] + px[3]) / 2)
-    return Transformer.from_crs(32635, 4326, always_xy=True).transform(x, y)
+    lons, lats = pixels_to_lonlat(32635, aff, [(px[0] + px[2]) / 2], [(px[1] + px[3]) / 2])
+    return float(lons[0]), float(lats[0])
 
 
 def _f1(pred: list[tuple[float, float]], truth: list[tuple[float, float]], tol_m: float = 15.0) -> tuple[int, int, int]:
     """(true positives, predicted, truth) with each truth matched at most once."""
-    from pyproj import Geod
-
-    geod = Geod(ellps="WGS84")
     used: set[int] = set()
     tp = 0
     for p in pred:
         for j, t in enumerate(truth):
-            if j not in used and geod.inv(p[0], p[1], t[0], t[1])[2] <= tol_m:
+            if j not in used and GEOD.inv(p[0], p[1], t[0], t[1])[2] <= tol_m:
                 used.add(j)
                 tp += 1
                 break
@@ -177,10 +174,10 @@ def main() -> None:
             pb = write_geotiff(b, Path(tmp) / "b.tif", LAT, LON, GSD, "2022-02-10T09:00:00Z")
             ingest(store, [pa, pb])
             scan(store, det)
-            c = compare(store, "site")
+            c, _ = compare_site(store, "site")
             # speed of the two image steps on this pair's grid
             sa, sb = store.scenes()[0], store.scenes()[1]
-            area = sa.footprint.intersection(shapely.from_wkt(store.site("site").aoi_wkt))
+            area = sa.footprint.intersection(store.site("site").aoi)
             grid = common_grid(area, GSD)
             t0 = time.perf_counter()
             ra, va = read_on_grid(sa, grid)
@@ -201,19 +198,13 @@ def main() -> None:
             pq = write_geotiff(quiet, Path(tmp) / "q.tif", LAT, LON, GSD, "2022-02-11T09:00:00Z")
             ingest(store2, [pa, pq])
             scan(store2, det)
-            cq = compare(store2, "site")
+            cq, _ = compare_site(store2, "site")
             store.close()
             store2.close()
-        site_km2 = shapely.from_wkt(make_site("s", LAT, LON, radius_m=RADIUS_M).aoi_wkt)
-        from forcewatch.sites import area_km2
-
-        km2 = area_km2(site_km2)
+        km2 = area_km2(make_site("s", LAT, LON, radius_m=RADIUS_M).aoi)
         false_polys += len(cq.activity)
         false_km2 += km2 * cq.share_usable
-        pred = {
-            s: [shapely.from_wkt(o.polygon_wkt).centroid for o in c.objects if o.status == s]
-            for s in ("arrived", "departed")
-        }
+        pred = {s: [o.polygon.centroid for o in c.objects if o.status == s] for s in ("arrived", "departed")}
         true = {
             "arrived": [_px_to_lonlat(p, h, w) for p in truth["pasted"]],  # type: ignore[union-attr]
             "departed": [_px_to_lonlat(p, h, w) for p in truth["removed"]],
@@ -229,17 +220,12 @@ def main() -> None:
                 _px_to_lonlat(np.array([x, y, x, y], float), h, w) for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
             ]
             camp = shapely.Polygon(corners)
-            acts = (
-                shapely.union_all([shapely.from_wkt(a.polygon_wkt) for a in c.activity])
-                if c.activity
-                else shapely.Polygon()
-            )
-            to_m = 111_320 * 111_320 * np.cos(np.radians(LAT))
-            area_tp += acts.intersection(camp).area * to_m
-            area_pred += acts.area * to_m
-            area_truth += camp.area * to_m
-            row["camp_m2"] = round(camp.area * to_m)
-            row["activity_m2"] = round(acts.area * to_m)
+            acts = shapely.union_all([a.polygon for a in c.activity]) if c.activity else shapely.Polygon()
+            area_tp += area_m2(acts.intersection(camp))
+            area_pred += area_m2(acts)
+            area_truth += area_m2(camp)
+            row["camp_m2"] = round(area_m2(camp))
+            row["activity_m2"] = round(area_m2(acts))
         row["misalignment_m"] = [c.shift_east_m, c.shift_north_m]
         row["quiet_pair_false_polygons"] = len(cq.activity)
         print(json.dumps(row), flush=True)

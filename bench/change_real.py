@@ -18,14 +18,17 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import shapely
+from affine import Affine
 from scipy.optimize import linear_sum_assignment
+from shapely.geometry.base import BaseGeometry
 
+from forcewatch.app.compare import compare_site
+from forcewatch.app.ingest import ingest
+from forcewatch.app.scan import scan
 from forcewatch.app.workspace import init
-from forcewatch.change.compare import compare
 from forcewatch.detect.registry import load_detector
+from forcewatch.geo.convert import lonlat_to_pixels, transformer
 from forcewatch.imagery.synthetic import write_geotiff
-from forcewatch.pipeline import ingest, scan
 from forcewatch.sites import make_site
 from forcewatch.train.readers import read_annotations
 
@@ -115,24 +118,22 @@ def main() -> None:
             ingest(store, [pa, pb])
             scan(store, det)
             try:
-                c = compare(store, "site")
+                c, _ = compare_site(store, "site")
             except Exception as exc:  # report what the comparison refused
                 print(json.dumps({"bench": "real_pair", "a": na, "b": nb, "refused": str(exc)}), flush=True)
                 store.close()
                 continue
             store.close()
-        from pyproj import Transformer
+        x0, y0 = transformer(4326, 32635).transform(LON, LAT)
+        aff = Affine(GSD, 0, x0 - w / 2 * GSD, 0, -GSD, y0 + h / 2 * GSD)  # as write_geotiff places the image
 
-        to_utm = Transformer.from_crs(4326, 32635, always_xy=True)
-        x0, y0 = to_utm.transform(LON, LAT)
-
-        def px(o_wkt: str) -> tuple[float, float]:
-            p = shapely.from_wkt(o_wkt).centroid
-            x, y = to_utm.transform(p.x, p.y)
-            return (x - (x0 - w / 2 * GSD)) / GSD, ((y0 + h / 2 * GSD) - y) / GSD
+        def px(polygon: BaseGeometry) -> tuple[float, float]:
+            p = polygon.centroid
+            cols, rows = lonlat_to_pixels(32635, aff, [p.x], [p.y])
+            return float(cols[0]), float(rows[0])
 
         pred = {
-            s: np.array([px(o.polygon_wkt) for o in c.objects if o.status == s]).reshape(-1, 2)
+            s: np.array([px(o.polygon) for o in c.objects if o.status == s]).reshape(-1, 2)
             for s in ("arrived", "departed")
         }
         pred = {s: v[seen(v)] if len(v) else v for s, v in pred.items()}

@@ -4,39 +4,17 @@ cleaning, and polygons with area and confidence. Nodata and cloud are never chan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 from rasterio import features
-from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
 
-from forcewatch.geo.convert import area_m2, reprojector
+from forcewatch.geo.convert import area_m2, mask_to_polygons, reprojector
 from forcewatch.imagery.coreg import Grid
+from forcewatch.model import ActivityPolygon
 
 K_MAD = 6.0  # threshold: median + K_MAD robust standard deviations of the magnitude …
 MIN_MAGNITUDE = 30.0  # … and at least this much (0–255 units): illumination and haze stay below
 MIN_AREA_M2 = 300.0
-
-
-@dataclass(frozen=True)
-class ActivityArea:
-    polygon: BaseGeometry  # lon/lat
-    area_m2: float
-    confidence: float  # 0–1: how far above the threshold the change is, on average
-
-    @property
-    def area_ha(self) -> float:
-        return self.area_m2 / 10_000
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "area_m2": round(self.area_m2),
-            "area_ha": round(self.area_ha, 3),
-            "confidence": round(self.confidence, 2),
-            "polygon_wkt": self.polygon.wkt,
-        }
 
 
 def match_radiometry(src: np.ndarray, ref: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -65,9 +43,10 @@ def change_magnitude(before: np.ndarray, after: np.ndarray, gsd_m: float) -> np.
 
 def new_activity(
     before: np.ndarray, after: np.ndarray, usable: np.ndarray, grid: Grid, min_area_m2: float = MIN_AREA_M2
-) -> tuple[list[ActivityArea], np.ndarray]:
+) -> tuple[list[ActivityPolygon], np.ndarray]:
     """Polygons of change between two co-registered RGB images on ``grid`` (usable: valid, cloud-free
-    on both dates). Returns the areas and the change mask."""
+    on both dates). Returns the areas (lon/lat, largest first, each with its area and a confidence
+    0–1: how far above the threshold the change is, on average) and the change mask."""
     if usable.sum() < 100:
         return [], np.zeros(usable.shape, bool)
     after_n = match_radiometry(after, before, usable)
@@ -84,14 +63,11 @@ def new_activity(
     m = ((m > 0) & usable).astype(np.uint8)
     to_ll = reprojector(grid.crs, 4326)
     areas = []
-    for geom, value in features.shapes(m, mask=m > 0, transform=grid.transform):
-        if value != 1:
-            continue
-        poly_utm = shape(geom)
+    for poly_utm in mask_to_polygons(m, grid.transform):
         if poly_utm.area < min_area_m2:
             continue
         ll = to_ll(poly_utm)
-        inside = features.rasterize([(geom, 1)], out_shape=m.shape, transform=grid.transform).astype(bool)
+        inside = features.rasterize([(poly_utm, 1)], out_shape=m.shape, transform=grid.transform).astype(bool)
         conf = float(np.clip((mag[inside].mean() / thr - 1.0), 0, 1))
-        areas.append(ActivityArea(ll, area_m2(ll), conf))
+        areas.append(ActivityPolygon(ll, area_m2(ll), conf))
     return sorted(areas, key=lambda a: -a.area_m2), m.astype(bool)

@@ -3,69 +3,45 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import WorkspaceOpt
+from forcewatch.cli.options import DateFromOpt, DateToOpt, JsonOpt, SiteArg, WorkspaceOpt
+
+if TYPE_CHECKING:
+    from forcewatch.app.compare import Timeline
+    from forcewatch.model import Comparison
+
+MaskOpt = Annotated[
+    list[Path] | None, typer.Option("--mask", help="Polygons (GeoJSON, GPKG, KML) not to read: not observed.")
+]
 
 
 def compare_cmd(
-    site: Annotated[str, typer.Argument(help="Site name.")],
-    date_from: Annotated[
-        str | None, typer.Option("--from", help="Earlier date (YYYY-MM-DD): the first observation on or after it.")
-    ] = None,
-    date_to: Annotated[
-        str | None, typer.Option("--to", help="Later date (YYYY-MM-DD): the last observation on or before it.")
-    ] = None,
-    mask: Annotated[
-        list[Path] | None, typer.Option("--mask", help="Polygons (GeoJSON, GPKG, KML) not to read: not observed.")
-    ] = None,
+    site: SiteArg,
+    date_from: DateFromOpt = None,
+    date_to: DateToOpt = None,
+    mask: MaskOpt = None,
     workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """What changed at SITE between two dates: objects arrived, departed, stayed; new activity; misalignment."""
+    from forcewatch.app.compare import compare_site, comparison_json
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.change.compare import compare
-    from forcewatch.sites import read_polygons
 
-    masks = [g for f in mask or [] for g in read_polygons(f)]
-    store = open_workspace(workspace)
-    try:
-        comparison = compare(store, site, date_from, date_to, masks)
-        with store.transaction():
-            cid = store.add_comparison(comparison)
-            store.log(
-                "compare", f"{site}: {comparison.earlier.acquired} → {comparison.later.acquired}: {comparison.summary}"
-            )
-    finally:
-        store.close()
-    c = comparison
-    doc = {
-        "site": site,
-        "comparison_id": cid,
-        "earlier": c.earlier.acquired,
-        "later": c.later.acquired,
-        "misalignment": {"shift_east_m": c.shift_east_m, "shift_north_m": c.shift_north_m, "residual_m": c.residual_m},
-        "share_usable": c.share_usable,
-        "classes": c.summary,
-        "not_observable": c.not_observable,
-        "camps": [k.to_json() for k in c.camps],
-        "new_activity": [
-            {
-                "area_m2": round(a.area_m2),
-                "area_ha": round(a.area_m2 / 1e4, 3),
-                "confidence": round(a.confidence, 2),
-                "polygon_wkt": a.polygon.wkt,
-            }
-            for a in c.activity
-        ],
-    }
+    with open_workspace(workspace) as store:
+        comparison, cid = compare_site(store, site, date_from, date_to, mask or [])
     if as_json:
-        print_json(doc)
+        print_json(comparison_json(site, comparison, cid))
         return
+    _print_comparison(site, comparison)
+
+
+def _print_comparison(site: str, c: Comparison) -> None:
+    """The comparison as a table and lines."""
     table = Table(title=f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}")
     for col in ("class", "before", "after", "arrived", "departed", "stayed", "not observed"):
         table.add_column(col, justify="left" if col == "class" else "right")
@@ -97,42 +73,26 @@ def compare_cmd(
         )
 
 
-def timeline_cmd(
-    site: Annotated[str, typer.Argument(help="Site name.")],
-    workspace: WorkspaceOpt = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def timeline_cmd(site: SiteArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """A site's observations and the comparisons between them, in date order."""
+    from forcewatch.app.compare import timeline
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.change.tracks import build_tracks
-    from forcewatch.model import member_ids, merge_by_scene
 
-    store = open_workspace(workspace)
-    try:
-        s = store.site(site)
-        assert s.id is not None
-        obs = merge_by_scene(store.observations(s.id))
-        comps = store.comparisons(s.id)
-        ids = {i for o in obs for i in member_ids(o)}
-        tracks = build_tracks(obs, [d for d in store.detections(s.id) if d.observation_id in ids])
-    finally:
-        store.close()
+    with open_workspace(workspace) as store:
+        t = timeline(store, site)
     if as_json:
-        print_json(
-            {
-                "site": site,
-                "observations": [o.to_json() for o in obs],
-                "comparisons": [c.to_json() for c in comps],
-                "tracks": [t.to_json() for t in tracks],
-            }
-        )
+        print_json(t.to_json())
         return
+    _print_timeline(site, t)
+
+
+def _print_timeline(site: str, t: Timeline) -> None:
+    """The timeline as a table and a line on the tracks."""
     table = Table(title=f"{site}: timeline")
     for col in ("date", "counts", "observed", "change since the previous comparison"):
         table.add_column(col)
-    by_later = {c.later: c for c in comps}
-    for o in obs:
-        c = by_later.get(o.acquired)
+    for o in t.observations:
+        c = t.comparison_ending(o)
         change = ""
         if c:
             change = "; ".join(
@@ -147,8 +107,8 @@ def timeline_cmd(
             change or "-",
         )
     console.print(table)
-    staying = [t for t in tracks if t.first_seen != t.last_seen]
-    console.print(f"{len(tracks)} object tracks; {len(staying)} seen on more than one date")
+    staying = [k for k in t.tracks if k.first_seen != k.last_seen]
+    console.print(f"{len(t.tracks)} object tracks; {len(staying)} seen on more than one date")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,20 +6,20 @@ the reason: no overlap, too little texture, too much cloud."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import cv2
 import numpy as np
 import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
-from rasterio.enums import Resampling
-from rasterio.warp import reproject
+from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import InputError
-from forcewatch.geo.convert import pixel_bounds, utm_crs
+from forcewatch.geo.convert import transformer, utm_crs
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Scene
 
@@ -27,6 +27,7 @@ from forcewatch.model import Scene
 MAX_GRID_PX = 2048
 MIN_TEXTURE = 0.5  # mean gradient (grey levels per pixel, after a σ = 1 px blur) below which alignment is refused
 MAX_SHIFT_M = 200.0
+MAX_LOCAL_RESIDUAL_PX = 1.0  # a local (affine) fit is used when its block shifts agree to within this
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,7 @@ def common_grid(area: BaseGeometry, gsd_m: float) -> Grid:
     """A grid over ``area`` (lon/lat) at ``gsd_m`` (coarsened if it would exceed MAX_GRID_PX)."""
     c = area.centroid
     crs = utm_crs(c.y, c.x)
-    to_utm = Transformer.from_crs(4326, crs, always_xy=True)
-    xs, ys = to_utm.transform(*np.asarray(shapely.segmentize(area.envelope, 0.001).exterior.coords.xy))
+    xs, ys = transformer(4326, crs).transform(*np.asarray(shapely.segmentize(area.envelope, 0.001).exterior.coords.xy))
     minx, maxx, miny, maxy = min(xs), max(xs), min(ys), max(ys)
     gsd = max(gsd_m, (maxx - minx) / MAX_GRID_PX, (maxy - miny) / MAX_GRID_PX)
     w, h = max(1, math.ceil((maxx - minx) / gsd)), max(1, math.ceil((maxy - miny) / gsd))
@@ -65,55 +65,15 @@ def common_grid(area: BaseGeometry, gsd_m: float) -> Grid:
 
 
 def read_on_grid(scene: Scene, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
-    """The scene resampled onto ``grid``: (RGB float32 H×W×3, valid bool H×W).
+    """The scene resampled onto ``grid``: (RGB float32 H×W×3 in display levels 0–255, valid bool H×W).
 
-    Only the scene window covering the grid is read (at about the grid's resolution)."""
-    src_crs = CRS.from_wkt(scene.crs_wkt)
-    src_aff = Affine(*scene.transform)
-    corners = [
-        grid.transform @ (x, y) for x, y in ((0, 0), (grid.width, 0), (grid.width, grid.height), (0, grid.height))
-    ]
-    c0, r0, c1, r1 = pixel_bounds(
-        scene.crs_wkt, scene.transform, [p[0] for p in corners], [p[1] for p in corners], grid.crs
-    )
-    x0, y0 = max(0, math.floor(c0) - 2), max(0, math.floor(r0) - 2)
-    x1, y1 = min(scene.width_px, math.ceil(c1) + 2), min(scene.height_px, math.ceil(r1) + 2)
-    out = np.zeros((grid.height, grid.width, 3), np.float32)
-    valid = np.zeros((grid.height, grid.width), bool)
-    if x1 <= x0 or y1 <= y0:
-        return out, valid
-    f = max(1.0, (grid.gsd_m / scene.gsd_m) / 1.0)
-    ow, oh = max(1, round((x1 - x0) / f)), max(1, round((y1 - y0) / f))
+    One warped read through a :class:`rasterio.vrt.WarpedVRT` on the grid (bilinear, in float, so
+    no rounding before the resampling); only the part of the scene under the grid is read. The bands
+    and the display scaling of non-8-bit imagery are those of :class:`RasterReader`. A grid cell is
+    valid where the warper found valid source pixels (nodata, mask band, alpha band and the scene's
+    edges are all honoured: the VRT's alpha band says so); invalid cells are 0."""
     with RasterReader(Path(scene.path)) as reader:
-        rgb, ok = reader.read((x0, y0, x1, y1), ow, oh)
-    win_aff = src_aff @ Affine.translation(x0, y0) @ Affine.scale((x1 - x0) / ow, (y1 - y0) / oh)
-    for band in range(3):
-        dst = np.full((grid.height, grid.width), np.nan, np.float32)
-        reproject(
-            rgb[..., band].astype(np.float32),
-            dst,
-            src_transform=win_aff,
-            src_crs=src_crs,
-            dst_transform=grid.transform,
-            dst_crs=grid.crs,
-            resampling=Resampling.bilinear,
-            dst_nodata=np.nan,
-        )
-        out[..., band] = dst
-    mask = np.zeros((grid.height, grid.width), np.uint8)
-    reproject(
-        ok.astype(np.uint8),
-        mask,
-        src_transform=win_aff,
-        src_crs=src_crs,
-        dst_transform=grid.transform,
-        dst_crs=grid.crs,
-        resampling=Resampling.nearest,
-        dst_nodata=0,
-    )
-    valid = (mask > 0) & np.isfinite(out).all(axis=2)
-    out[~valid] = 0
-    return out, valid
+        return reader.read_on_grid(grid.crs, grid.transform, grid.width, grid.height)
 
 
 def grey(rgb: np.ndarray) -> np.ndarray:
@@ -220,3 +180,39 @@ def warp(img: np.ndarray, fit: LocalFit) -> np.ndarray:
     return cv2.warpAffine(
         img, fit.matrix, (img.shape[1], img.shape[0]), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Aligned:
+    """The later date moved onto the earlier one's pixels, and the alignment that did it."""
+
+    rgb: np.ndarray  # H×W×3 float32
+    valid: np.ndarray  # H×W bool: valid after the move (cells the move brought in from outside are not)
+    clouds: np.ndarray  # H×W bool: the later date's unusable cells, moved with it
+    alignment: Alignment
+
+
+def coregister(
+    before_rgb: np.ndarray,
+    after_rgb: np.ndarray,
+    valid: np.ndarray,
+    after_valid: np.ndarray,
+    after_clouds: np.ndarray,
+    unusable: np.ndarray,
+    gsd_m: float,
+) -> Aligned:
+    """Align the later date with the earlier on their common grid: a global shift (phase correlation,
+    ``unusable`` cells left out: clouds, masks, objects that move), then a local affine fit to block
+    shifts where one fits well (small rotations), else the global shift alone. ``valid`` is where both
+    dates have pixels; ``after_valid`` and ``after_clouds`` are moved with the later image."""
+    before_grey, after_grey = grey(before_rgb), grey(after_rgb)
+    al = estimate_shift(before_grey, after_grey, valid, gsd_m, unusable=unusable)
+    fit = refine_locally(before_grey, after_grey, valid & ~unusable, al, gsd_m)
+    move: Callable[[np.ndarray], np.ndarray]
+    if fit is not None and fit.residual_px < MAX_LOCAL_RESIDUAL_PX:
+        move = partial(warp, fit=fit)
+        al = replace(al, residual_m=max(al.residual_m * 0.5, fit.residual_px * gsd_m))
+    else:
+        move = partial(shift_image, dx_m=al.dx_m, dy_m=al.dy_m, gsd_m=gsd_m)
+    rgb = np.stack([move(after_rgb[..., i]) for i in range(3)], axis=2)
+    return Aligned(rgb, move(after_valid.astype(np.float32)) > 0.99, move(after_clouds.astype(np.float32)) > 0.01, al)

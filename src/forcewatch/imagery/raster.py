@@ -14,6 +14,7 @@ from types import TracebackType
 
 import numpy as np
 import rasterio
+from affine import Affine
 from pyproj import CRS
 from rasterio.enums import ColorInterp, Resampling
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
@@ -212,6 +213,39 @@ class RasterReader:
             if hi[b] <= lo[b]:
                 hi[b] = lo[b] + 1.0
         return lo, hi
+
+    def read_on_grid(self, crs: CRS, transform: Affine, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+        """The image resampled onto a grid in any CRS: (RGB float32 H×W×3 in display levels 0–255,
+        valid bool H×W). One warped read through a :class:`rasterio.vrt.WarpedVRT` (bilinear, in
+        float, so nothing is rounded before the resampling); only the part of the image under the
+        grid is read. A cell is valid where the warper found valid source pixels (nodata, mask and
+        alpha bands and the image's edges are honoured: the VRT's alpha band says so) and, in a file
+        that marks no pixel as missing, where the pixel is not black in every band; invalid cells are 0."""
+        from rasterio.vrt import WarpedVRT
+
+        with WarpedVRT(
+            self._ds,
+            crs=crs,
+            transform=transform,
+            width=width,
+            height=height,
+            resampling=Resampling.bilinear,
+            add_alpha=self._alpha is None,  # a source alpha band is warped as the VRT's own alpha
+            dtype="float32",
+        ) as vrt:
+            alpha = vrt.colorinterp.index(ColorInterp.alpha) + 1
+            data = vrt.read([*self._bands, alpha])  # one read: each block is warped once, all bands together
+        valid = data[3] > 0
+        data = data[:3]
+        if not self.has_mask:
+            valid &= _has_data(data)
+        if self._scale is not None:
+            lo, hi = (v[:, None, None].astype(np.float32) for v in self._scale)
+            data = np.clip(np.nan_to_num((data - lo) / (hi - lo), nan=0.0) * 255.0, 0, 255)
+        rgb = np.ascontiguousarray(np.moveaxis(data, 0, -1), dtype=np.float32)
+        valid &= np.isfinite(rgb).all(axis=2)
+        rgb[~valid] = 0
+        return rgb, valid
 
     def read(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
