@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import DateFromOpt, DateToOpt, JsonOpt, SiteArg, WorkspaceOpt
+from forcewatch.cli.options import DateFromOpt, DateToOpt, JsonOpt, MaskOpt, SiteArg, WorkspaceOpt
 
 if TYPE_CHECKING:
     from forcewatch.app.compare import Timeline
     from forcewatch.model import Comparison
-
-MaskOpt = Annotated[
-    list[Path] | None, typer.Option("--mask", help="Polygons (GeoJSON, GPKG, KML) not to read: not observed.")
-]
 
 
 def compare_cmd(

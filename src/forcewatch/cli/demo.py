@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import typer
 
 from forcewatch.cli.common import console, scan_progress
-from forcewatch.cli.options import ImageGsdOpt, ModelOpt, OutDirOpt
+from forcewatch.cli.options import DemoImageryOpt, ImageGsdOpt, ModelOpt, OutDirOpt
 
 
 def demo_cmd(
     out: OutDirOpt = Path("forcewatch-demo"),
-    imagery: Annotated[
-        Path | None,
-        typer.Option("--imagery", help="Register and scan these images instead of the synthetic scenes."),
-    ] = None,
+    imagery: DemoImageryOpt = None,
     gsd_m: ImageGsdOpt = None,
     model: ModelOpt = None,
 ) -> None:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json, steps_progress
-from forcewatch.cli.options import ImageGsdOpt, JsonOpt, ModelsOpt, ThresholdOpt
+from forcewatch.cli.options import (
+    AnnotatedOutOpt,
+    GeojsonOutOpt,
+    ImageArg,
+    ImageGsdOpt,
+    JsonOpt,
+    ModelsOpt,
+    ThresholdOpt,
+)
 
 
 def detect_cmd(
-    image: Annotated[Path, typer.Argument(help="GeoTIFF/COG, JPEG or PNG.")],
+    image: ImageArg,
     gsd_m: ImageGsdOpt = None,
     model: ModelsOpt = None,
     threshold: ThresholdOpt = None,
     as_json: JsonOpt = False,
-    geojson: Annotated[
-        Path | None,
-        typer.Option("--geojson", help="Write detections as GeoJSON (lon/lat when georeferenced)."),
-    ] = None,
-    annotated: Annotated[Path | None, typer.Option("--annotated", help="Write a PNG with the boxes drawn.")] = None,
+    geojson: GeojsonOutOpt = None,
+    annotated: AnnotatedOutOpt = None,
 ) -> None:
     """Detect and count objects on IMAGE (resampled to each model's GSD, tiled, merged); group tents
     and vehicles into camps."""

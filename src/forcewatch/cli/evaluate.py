@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.table import Table
 
@@ -12,9 +10,13 @@ from forcewatch.cli.options import (
     ClassMapOpt,
     DatasetArg,
     DatasetFormatOpt,
+    DegradeGsdOpt,
+    FormatOutOpt,
     ImageGsdOpt,
     ModelOpt,
+    RecordOpt,
     SplitOpt,
+    StatedGsdOpt,
     ThresholdOpt,
 )
 
@@ -25,21 +27,12 @@ def evaluate_cmd(
     model: ModelOpt = None,
     gsd_m: ImageGsdOpt = None,
     split: SplitOpt = None,
-    degrade_to_gsd_m: Annotated[
-        float | None,
-        typer.Option("--degrade-to-gsd-m", help="First resample the images to this coarser GSD."),
-    ] = None,
-    stated_gsd_m: Annotated[
-        float | None,
-        typer.Option("--stated-gsd-m", help="Tell the detector this GSD instead of the true one."),
-    ] = None,
+    degrade_to_gsd_m: DegradeGsdOpt = None,
+    stated_gsd_m: StatedGsdOpt = None,
     threshold: ThresholdOpt = None,
     class_map: ClassMapOpt = None,
-    format_out: Annotated[str, typer.Option("--format-out", help="table | json")] = "table",
-    record: Annotated[
-        str | None,
-        typer.Option("--record", help="Store these scores in the model file's metadata under this key (e.g. holdout)."),
-    ] = None,
+    format_out: FormatOutOpt = "table",
+    record: RecordOpt = None,
 ) -> None:
     """Evaluate a detector on labelled images it never saw in training."""
     from forcewatch.app.evaluate import evaluate_model

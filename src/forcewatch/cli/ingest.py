@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, progress_bar, scan_progress
-from forcewatch.cli.options import ImageGsdOpt, ModelsOpt, SiteOpt, WorkspaceOpt
+from forcewatch.cli.options import (
+    AcquiredOpt,
+    CenterOpt,
+    CrsOpt,
+    GcpsOpt,
+    GcpToleranceOpt,
+    ImageGsdOpt,
+    ImagesArg,
+    ModelsOpt,
+    RotationOpt,
+    SensorOpt,
+    SiteOpt,
+    WorkspaceOpt,
+)
 from forcewatch.errors import InputError
 
 
@@ -24,28 +34,15 @@ def _centre(text: str | None) -> tuple[float, float] | None:
 
 
 def ingest_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="GeoTIFF/COG, STAC Item JSON, or JPEG/PNG files.")],
-    acquired: Annotated[
-        str | None, typer.Option("--acquired", help="Acquisition time, ISO 8601 (UTC if no zone).")
-    ] = None,
-    sensor: Annotated[str | None, typer.Option("--sensor", help="Sensor or satellite name.")] = None,
-    center: Annotated[str | None, typer.Option("--center", help="Register a plain image: its centre LAT,LON.")] = None,
+    paths: ImagesArg,
+    acquired: AcquiredOpt = None,
+    sensor: SensorOpt = None,
+    center: CenterOpt = None,
     gsd_m: ImageGsdOpt = None,
-    rotation_deg: Annotated[
-        float,
-        typer.Option("--rotation-deg", help="Image up direction, degrees clockwise from north."),
-    ] = 0.0,
-    crs: Annotated[
-        str | None,
-        typer.Option("--crs", help="CRS of a world file beside the image (e.g. EPSG:32635)."),
-    ] = None,
-    gcps: Annotated[
-        Path | None,
-        typer.Option("--gcps", help="CSV col,row,lon,lat with ≥ 3 ground control points."),
-    ] = None,
-    gcp_tolerance_m: Annotated[
-        float, typer.Option("--gcp-tolerance-m", help="Refuse GCP fits with a larger residual.")
-    ] = 10.0,
+    rotation_deg: RotationOpt = 0.0,
+    crs: CrsOpt = None,
+    gcps: GcpsOpt = None,
+    gcp_tolerance_m: GcpToleranceOpt = 10.0,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Ingest imagery; each scene is linked to the sites it overlaps. Re-ingesting is harmless."""

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import DistanceToOpt, JsonOpt, SiteArg, WorkspaceOpt
+from forcewatch.cli.options import (
+    AoiOpt,
+    CountryOpt,
+    DistanceToOpt,
+    JsonOpt,
+    KindOpt,
+    LatOpt,
+    LonOpt,
+    NotesOpt,
+    PlaceOpt,
+    RadiusOpt,
+    SiteArg,
+    SiteFileArg,
+    WorkspaceOpt,
+)
 
 if TYPE_CHECKING:
     from forcewatch.geo.borders import ReferenceLine
@@ -21,23 +34,15 @@ site_app = typer.Typer(help="Watched sites.", no_args_is_help=True)
 
 @site_app.command("add")
 def add_cmd(
-    name: Annotated[str, typer.Argument(help="Site name.")],
-    lat: Annotated[float | None, typer.Option("--lat", help="Latitude, degrees north.")] = None,
-    lon: Annotated[float | None, typer.Option("--lon", help="Longitude, degrees east.")] = None,
-    place: Annotated[str | None, typer.Option("--place", help="A place name from the offline gazetteer.")] = None,
-    country: Annotated[
-        str | None, typer.Option("--country", help="ISO-2 country code to disambiguate --place.")
-    ] = None,
-    radius_m: Annotated[
-        float | None,
-        typer.Option("--radius-m", help="Radius of the area of interest (default 2000 m)."),
-    ] = None,
-    aoi: Annotated[
-        Path | None,
-        typer.Option("--aoi", help="A polygon file (GeoJSON, KML, GeoPackage) for the area."),
-    ] = None,
-    kind: Annotated[str, typer.Option("--kind", help="airfield | garrison | training-ground | camp | other")] = "other",
-    notes: Annotated[str, typer.Option("--notes", help="What was reported there.")] = "",
+    name: SiteArg,
+    lat: LatOpt = None,
+    lon: LonOpt = None,
+    place: PlaceOpt = None,
+    country: CountryOpt = None,
+    radius_m: RadiusOpt = None,
+    aoi: AoiOpt = None,
+    kind: KindOpt = "other",
+    notes: NotesOpt = "",
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add a watched site by coordinates or by place name."""
@@ -135,7 +140,7 @@ def remove_cmd(name: SiteArg, workspace: WorkspaceOpt = None) -> None:
 
 @site_app.command("import")
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="GeoJSON, KML or GeoPackage.")],
+    file: SiteFileArg,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add every site of a file (all or none: one bad feature adds nothing)."""
@@ -149,7 +154,7 @@ def import_cmd(
 
 @site_app.command("export")
 def export_cmd(
-    file: Annotated[Path, typer.Argument(help=".geojson, .kml or .gpkg")],
+    file: SiteFileArg,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Write the sites to a file."""

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
 import typer
 
 from forcewatch.cli.common import console, steps_progress
-from forcewatch.cli.options import ImageGsdOpt, SeedOpt
+from forcewatch.cli.options import (
+    BackgroundsArg,
+    ImageGsdOpt,
+    ScenePxOpt,
+    ScenesOpt,
+    SeedOpt,
+    SplitKeyOpt,
+    SplitOpt,
+    SynthFormatOpt,
+    SynthOutOpt,
+)
 
 
 def synth_camps_cmd(
-    backgrounds: Annotated[Path, typer.Argument(help="Folder of real images, or a labelled dataset (see --format).")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the DOTA dataset (images/, labelTxt/).")],
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            help="Read BACKGROUNDS as a labelled dataset (airbus | coco | dota | yolo): "
-            "its objects are kept clear of synthetic ones.",
-        ),
-    ] = None,
+    backgrounds: BackgroundsArg,
+    out: SynthOutOpt,
+    fmt: SynthFormatOpt = None,
     gsd_m: ImageGsdOpt = None,
-    split: Annotated[
-        Path | None, typer.Option("--split", help="JSON split file: use only the images of --split-key.")
-    ] = None,
-    split_key: Annotated[
-        str, typer.Option("--split-key", help="Which list of --split (train, val, holdout).")
-    ] = "train",
-    scenes: Annotated[int, typer.Option("--scenes", help="How many scenes to render.")] = 300,
-    scene_px: Annotated[int, typer.Option("--scene-px", help="Scene side in background pixels.")] = 640,
+    split: SplitOpt = None,
+    split_key: SplitKeyOpt = "train",
+    scenes: ScenesOpt = 300,
+    scene_px: ScenePxOpt = 640,
     seed: SeedOpt = 0,
 ) -> None:
     """Render SYNTHETIC tents and military vehicles on windows of real imagery at its true GSD."""

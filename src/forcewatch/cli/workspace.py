@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import DistanceToOpt, JsonOpt, SiteArg, WorkspaceOpt
+from forcewatch.cli.options import DistanceToOpt, ExampleOpt, InitFolderArg, JsonOpt, SiteArg, WorkspaceOpt
 
 if TYPE_CHECKING:
     from forcewatch.app.status import SiteStatus
 
 
 def init_cmd(
-    folder: Annotated[Path, typer.Argument(help="Folder for the new workspace.")],
-    example: Annotated[str | None, typer.Option("--example", help="Add an example watchlist: ukraine-2022.")] = None,
+    folder: InitFolderArg,
+    example: ExampleOpt = None,
 ) -> None:
     """Create a workspace (a GeoPackage store), optionally with example sites."""
     from forcewatch.app.workspace import create_workspace
