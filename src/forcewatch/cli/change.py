@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from forcewatch.cli.common import console, print_json
+from forcewatch.cli.common import console, new_table, print_json
 from forcewatch.cli.options import DateFromOpt, DateToOpt, JsonOpt, MaskOpt, SiteArg, WorkspaceOpt
 
 if TYPE_CHECKING:
     from forcewatch.app.compare import Timeline
     from forcewatch.model import Comparison
+
+
+COMPARE_COLUMNS = ("class", "before", "after", "arrived", "departed", "stayed", "not observed")
 
 
 def compare_cmd(
@@ -37,9 +39,11 @@ def compare_cmd(
 
 def _print_comparison(site: str, c: Comparison) -> None:
     """The comparison as a table and lines."""
-    table = Table(title=f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}")
-    for col in ("class", "before", "after", "arrived", "departed", "stayed", "not observed"):
-        table.add_column(col, justify="left" if col == "class" else "right")
+    table = new_table(
+        f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}",
+        COMPARE_COLUMNS,
+        right=COMPARE_COLUMNS[1:],
+    )
     for cls, s in c.summary.items():
         table.add_row(cls, *(str(s[k]) for k in ("before", "after", "arrived", "departed", "stayed", "not_observed")))
     for cls in sorted(c.not_observable):
@@ -83,9 +87,7 @@ def timeline_cmd(site: SiteArg, workspace: WorkspaceOpt = None, as_json: JsonOpt
 
 def _print_timeline(site: str, t: Timeline) -> None:
     """The timeline as a table and a line on the tracks."""
-    table = Table(title=f"{site}: timeline")
-    for col in ("date", "counts", "observed", "change since the previous comparison"):
-        table.add_column(col)
+    table = new_table(f"{site}: timeline", ("date", "counts", "observed", "change since the previous comparison"))
     for o in t.observations:
         c = t.comparison_ending(o)
         change = ""

@@ -18,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 #: Width of tables written to a pipe or file: wide enough that rows are never cut or folded
 #: (a terminal uses its own width; $COLUMNS still wins).
@@ -88,6 +89,14 @@ def scan_progress() -> Iterator[Callable[[str, int, int], None]]:
                 prog.update(tiles, completed=done, total=total, description=f"tiles of {label}")
 
         yield update
+
+
+def new_table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ()) -> Table:
+    """A table with these columns (those in ``right`` aligned right, numbers)."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="right" if col in right else "left")
+    return table
 
 
 def print_json(doc: Any) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from forcewatch.cli.common import console, print_json, steps_progress
+from forcewatch.cli.common import console, new_table, print_json, steps_progress
 from forcewatch.cli.options import (
     AnnotatedOutOpt,
     GeojsonOutOpt,
@@ -43,9 +42,11 @@ def detect_cmd(
     if as_json:
         print_json(run.to_json())
         return
-    table = Table(title=f"{image.name}: {run.gsd_m:.2f} m GSD ({run.gsd_source}), model {run.model_id}")
-    for col in ("class", "size class", "count", "mean score"):
-        table.add_column(col, justify="right" if col in ("count", "mean score") else "left")
+    table = new_table(
+        f"{image.name}: {run.gsd_m:.2f} m GSD ({run.gsd_source}), model {run.model_id}",
+        ("class", "size class", "count", "mean score"),
+        right=("count", "mean score"),
+    )
     groups: dict[tuple[str, str], list[float]] = {}
     for d in run.detections:
         groups.setdefault((d.class_name, d.size_class), []).append(d.score)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from forcewatch.cli.common import console, progress_bar, scan_progress
+from forcewatch.cli.common import console, new_table, progress_bar, scan_progress
 from forcewatch.cli.options import (
     AcquiredOpt,
     CenterOpt,
@@ -54,9 +53,7 @@ def ingest_cmd(
         results = ingest(
             store, paths, acquired=acquired, sensor=sensor, registration=reg, progress=lambda i, n: update(i, n, {})
         )
-    table = Table(title="Ingest")
-    for col in ("file", "status", "acquired", "GSD m", "georef", "sites"):
-        table.add_column(col)
+    table = new_table("Ingest", ("file", "status", "acquired", "GSD m", "georef", "sites"))
     for r in results:
         s = r.scene
         table.add_row(
@@ -86,9 +83,7 @@ def scan_cmd(site: SiteOpt = None, model: ModelsOpt = None, workspace: Workspace
     if not results:
         console.print(f"nothing new to scan with {names}: every scene × site pair is done.")
         return
-    table = Table(title=f"Scan with {names}")
-    for col in ("site", "date", "GSD", "model", "counts", "observed"):
-        table.add_column(col)
+    table = new_table(f"Scan with {names}", ("site", "date", "GSD", "model", "counts", "observed"))
     for r in results:
         o = r.observation
         table.add_row(

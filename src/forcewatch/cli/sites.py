@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from forcewatch.cli.common import console, print_json
+from forcewatch.cli.common import console, new_table, print_json
 from forcewatch.cli.options import (
     AoiOpt,
     CountryOpt,
@@ -87,9 +86,7 @@ def list_cmd(workspace: WorkspaceOpt = None, as_json: JsonOpt = False, distance_
     if as_json:
         print_json({"type": "FeatureCollection", "features": [to_feature(s) for s in sites]})
         return
-    table = Table(title="Sites")
-    for col in ("name", "kind", "lat", "lon", "area km²", "notes"):
-        table.add_column(col)
+    table = new_table("Sites", ("name", "kind", "lat", "lon", "area km²", "notes"))
     for s in sites:
         table.add_row(
             s.name,
@@ -112,9 +109,11 @@ def _print_distances(line: ReferenceLine, rows: list[tuple[Site, Distance]], as_
             }
         )
         return
-    table = Table(title=f"Distance of each site's area to the {line.name}")
-    for col in ("site", "kind", "km", "miles", "nearest point of the line"):
-        table.add_column(col, justify="right" if col in ("km", "miles") else "left")
+    table = new_table(
+        f"Distance of each site's area to the {line.name}",
+        ("site", "kind", "km", "miles", "nearest point of the line"),
+        right=("km", "miles"),
+    )
     for s, d in sorted(rows, key=lambda r: r[1].distance_m):
         table.add_row(
             s.name,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from forcewatch.cli.common import console, print_json
+from forcewatch.cli.common import console, new_table, print_json
 from forcewatch.cli.options import DistanceToOpt, ExampleOpt, InitFolderArg, JsonOpt, SiteArg, WorkspaceOpt
 
 if TYPE_CHECKING:
@@ -81,9 +81,7 @@ def observations_cmd(site: SiteArg, workspace: WorkspaceOpt = None, as_json: Jso
     if as_json:
         print_json({"site": s.name, "observations": [o.to_json() for o in obs]})
         return
-    table = Table(title=f"{s.name}: observations")
-    for col in ("date", "scene", "counts", "observed", "model"):
-        table.add_column(col)
+    table = new_table(f"{s.name}: observations", ("date", "scene", "counts", "observed", "model"))
     for o in obs:
         table.add_row(
             o.acquired.replace("T", " ").rstrip("Z"),
