@@ -47,7 +47,10 @@ class Detection:
 
 @dataclass(frozen=True)
 class Site:
-    """A watched place: an area of interest in EPSG:4326 (a polygon) and what it is."""
+    """A watched place: an area of interest in EPSG:4326 (a polygon) and what it is.
+
+    ``models`` names the detectors a scan runs on it (bundled or workspace models); ``None`` means
+    the defaults of its kind (see :data:`KIND_MODELS`)."""
 
     name: str
     aoi: Geometry
@@ -57,6 +60,18 @@ class Site:
     lon: float | None = None
     radius_m: float | None = None
     id: int | None = None
+    models: tuple[str, ...] | None = None
+
+
+#: The models a site of each kind runs when it names none: aircraft at airfields, ground forces
+#: (vehicles and tents) at garrisons, camps, training grounds and depots; every model elsewhere.
+KIND_MODELS: dict[str, tuple[str, ...]] = {
+    "airfield": ("aircraft",),
+    "garrison": ("vehicle", "tent"),
+    "camp": ("vehicle", "tent"),
+    "training-ground": ("vehicle", "tent"),
+    "depot": ("vehicle", "tent"),
+}
 
 
 @dataclass(frozen=True)
@@ -329,3 +344,46 @@ class QueuedAlert:
     jsonl_done: bool
     webhook_done: bool
     last_error: str | None = None
+
+
+LABEL_STATUSES = ("candidate", "accepted", "rejected", "added")
+
+
+@dataclass(frozen=True)
+class Label:
+    """An analyst's verdict on a detection, or an object the analyst drew: the truth of a theatre.
+
+    ``status``: accepted (the detection is right), rejected (it is not that class: a hard negative),
+    added (a missed object, drawn), candidate (not reviewed yet). ``polygon`` is the object on the
+    ground (EPSG:4326)."""
+
+    scene_id: int
+    class_name: str
+    status: str
+    polygon: Geometry
+    who: str
+    when: str  # ISO 8601 UTC
+    site_id: int | None = None
+    detection_id: int | None = None
+    source: str = ""  # the file the labels came from
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A detector of the workspace: fine-tuned (or any ForceWatch model file) and registered by name.
+
+    ``path`` is relative to the workspace folder; ``sites`` limits it to those sites (empty: any
+    site that names it). ``scores`` are its measured scores (from its card)."""
+
+    name: str
+    path: str
+    sha256: str
+    model_id: str
+    classes: tuple[str, ...]
+    gsd_m: float
+    sees_to_gsd_m: float
+    scores: dict[str, Any] = field(default_factory=dict)
+    sites: tuple[str, ...] = ()
+    added: str = ""
+    id: int | None = None

@@ -16,7 +16,7 @@ from forcewatch.errors import InputError
 from forcewatch.geo.convert import GEOD, area_m2
 from forcewatch.model import Site
 
-KINDS = ("airfield", "garrison", "training-ground", "camp", "other")
+KINDS = ("airfield", "garrison", "training-ground", "camp", "depot", "other")
 DEFAULT_RADIUS_M = 2000.0
 #: The largest radius of a site drawn as a circle (a larger area is drawn and given as a polygon).
 MAX_RADIUS_M = 200_000.0

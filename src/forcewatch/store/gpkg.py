@@ -34,6 +34,7 @@ from forcewatch.model import (
 )
 from forcewatch.store import gpkg_format as fmt
 from forcewatch.store import guard
+from forcewatch.store.gpkg_loop import LabelsAndModels
 from forcewatch.store.gpkg_schema import MIGRATIONS
 
 STORE_NAME = "forcewatch.gpkg"
@@ -63,7 +64,7 @@ def open_store(path: Path, *, create: bool = False) -> GeoPackageStore:
     return GeoPackageStore(path, create=create)
 
 
-class GeoPackageStore:
+class GeoPackageStore(LabelsAndModels):
     """The :class:`~forcewatch.store.base.Store` on a GeoPackage file."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
@@ -178,6 +179,7 @@ class GeoPackageStore:
             row["lon"],
             row["radius_m"],
             row["fid"],
+            tuple(json.loads(row["models"])) if "models" in row.keys() and row["models"] is not None else None,  # noqa: SIM118 (a Row)
         )
 
     def add_site(self, site: Site) -> Site:
@@ -189,19 +191,24 @@ class GeoPackageStore:
             )
         cur = self.con.execute(
             "INSERT INTO sites (geom, name, kind, notes, lat, lon, radius_m, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                fmt.encode(site.aoi),
-                site.name,
-                site.kind,
-                site.notes,
-                site.lat,
-                site.lon,
-                site.radius_m,
-                _now(),
-            ),
+            (fmt.encode(site.aoi), site.name, site.kind, site.notes, site.lat, site.lon, site.radius_m, _now()),
         )
+        if site.models is not None:  # (NULL, the kind's defaults, otherwise)
+            self.con.execute(
+                "UPDATE sites SET models = ? WHERE fid = ?", (json.dumps(list(site.models)), cur.lastrowid)
+            )
         fmt.touch_contents(self.con, "sites")
         return self.site_by_id(int(cur.lastrowid or 0))
+
+    def set_site_models(self, name: str, models: tuple[str, ...] | None) -> Site:
+        """Set the models a site runs (None: the defaults of its kind)."""
+        self._require_tx()
+        site = self.site(name)
+        self.con.execute(
+            "UPDATE sites SET models = ? WHERE fid = ?",
+            (json.dumps(list(models)) if models is not None else None, site.id),
+        )
+        return self.site(name)
 
     def site_by_id(self, fid: int) -> Site:
         return self._site(self.con.execute("SELECT * FROM sites WHERE fid = ?", (fid,)).fetchone())

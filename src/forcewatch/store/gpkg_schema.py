@@ -162,6 +162,35 @@ def _migration_5(con: sqlite3.Connection) -> None:
         )
 
 
+def _migration_6(con: sqlite3.Connection) -> None:
+    """The analyst's loop: labels (verdicts on detections and drawn objects), the workspace's own
+    models, and the models each site runs."""
+    if "models" not in _columns(con, "sites"):
+        con.execute("ALTER TABLE sites ADD COLUMN models TEXT")  # JSON list of model names; NULL: by kind
+    if _columns(con, "labels"):  # each step may be re-run on a store that has it (nothing is lost)
+        return
+    fmt.create_feature_table(
+        con,
+        "labels",
+        "POLYGON",
+        "scene_id INTEGER NOT NULL REFERENCES scenes(fid) ON DELETE CASCADE, "
+        "site_id INTEGER REFERENCES sites(fid) ON DELETE SET NULL, class TEXT NOT NULL, "
+        "status TEXT NOT NULL CHECK (status IN ('candidate', 'accepted', 'rejected', 'added')), "
+        "detection_id INTEGER, who TEXT NOT NULL, at TEXT NOT NULL, source TEXT NOT NULL DEFAULT ''",
+        "Labels: analysts' verdicts on detections (accepted, rejected) and objects they drew (added)",
+    )
+    con.execute("CREATE INDEX labels_scene ON labels(scene_id)")
+    fmt.create_attribute_table(
+        con,
+        "models",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, path TEXT NOT NULL, "
+        "sha256 TEXT NOT NULL, model_id TEXT NOT NULL, classes TEXT NOT NULL, gsd_m REAL NOT NULL, "
+        "sees_to_gsd_m REAL NOT NULL, scores TEXT NOT NULL DEFAULT '{}', sites TEXT NOT NULL DEFAULT '[]', "
+        "added TEXT NOT NULL",
+        "The workspace's own detectors (fine-tuned on its labels), by name",
+    )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
@@ -169,4 +198,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_3,
     _migration_4,
     _migration_5,
+    _migration_6,
 ]
