@@ -8,21 +8,14 @@ from pathlib import Path
 import pytest
 
 from forcewatch.errors import InputError
-from forcewatch.model import StoredActivity, StoredChangedObject
 from forcewatch.report.export import ExportData, check_format, export_layers, write_export
-from tests.report.values import camp, detection, observation, scene, site
+from tests.report.values import D1, D2, export_data
 
-D1, D2 = "2022-01-20T09:00:00Z", "2022-02-10T09:00:00Z"
 LAYERS = ["sites", "scenes", "observations", "detections", "change_objects", "activity", "camps"]
 
 
 def _data() -> ExportData:
-    o1 = observation(1, D1, {"aircraft": 1}, not_observable={"vehicle": "too coarse"})
-    o2 = observation(2, D2, {"aircraft": 2})
-    det = detection(1, o1, (300, 300, 330, 330))
-    gone = StoredChangedObject(1, 7, 1, "departed", "aircraft", 0.9, D1, det.detection.polygon)
-    act = StoredActivity(1, 7, 1, 2500.0, 0.75, D1, D2, None)
-    return ExportData([site()], [scene(2, D2), scene(1, D1)], [o1, o2], [det], [gone], [act], [camp(D2)])
+    return export_data()
 
 
 def test_layers_from_values() -> None:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
+from forcewatch import model
 from forcewatch.geo.borders import ReferenceLine
 from forcewatch.geo.convert import box_to_lonlat
 from forcewatch.model import BoxPx, Detection, Observation, Scene, Site, StoredCamp, StoredDetection
+from forcewatch.report.export import ExportData
 
 CRS_WKT = "EPSG:4326"
+D1, D2 = "2022-01-20T09:00:00Z", "2022-02-10T09:00:00Z"
 #: 1e-5° a pixel from (26.80 E, 52.25 N): about 0.68 m east-west and 1.1 m north-south
 TRANSFORM = (1e-5, 0.0, 26.80, 0.0, -1e-5, 52.25)
 SIDE_PX = 1000
@@ -106,3 +109,15 @@ class GreyReader:
     def __call__(self, scene: Scene, window_px: BoxPx, out_width: int, out_height: int) -> np.ndarray:
         self.calls.append((scene.id, window_px, out_width, out_height))
         return np.full((out_height, out_width, 3), 128, np.uint8)
+
+
+def export_data(name: str = "Luninets airfield") -> ExportData:
+    """A site (named ``name``) seen on two dates: an aircraft, then two; one object departed, a
+    new-activity area (no outline) and a new tent camp."""
+    o1 = observation(1, D1, {"aircraft": 1}, not_observable={"vehicle": "too coarse"})
+    o2 = observation(2, D2, {"aircraft": 2})
+    det = detection(1, o1, (300, 300, 330, 330))
+    gone = model.StoredChangedObject(1, 7, 1, "departed", "aircraft", 0.9, D1, det.detection.polygon)
+    act = model.StoredActivity(1, 7, 1, 2500.0, 0.75, D1, D2, None)
+    sites = [Site(name, site().aoi, kind="airfield", lat=52.247, lon=26.805, id=1)]
+    return ExportData(sites, [scene(2, D2), scene(1, D1)], [o1, o2], [det], [gone], [act], [camp(D2)])

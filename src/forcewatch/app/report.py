@@ -6,6 +6,9 @@ renderers of :mod:`forcewatch.report`, and writes the file(s)::
     with open_workspace(path) as store:
         result = write_brief(store, Path("brief.html"))
         files = export_workspace(store, "gpkg", Path("out.gpkg"))
+
+Neither ever writes over the workspace's store; an export writes over no file it did not write
+unless ``force``. Scene paths are written relative to the workspace folder.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from forcewatch.model import BoxPx, Scene, Site, merge_by_scene
 from forcewatch.report.brief import FORMATS as BRIEF_FORMATS
 from forcewatch.report.brief import build_brief, write_brief_file
 from forcewatch.report.brief_plan import BriefData, SiteData, observations_between
+from forcewatch.report.dates import date_range
 from forcewatch.report.export import ExportData, check_format, write_export
+from forcewatch.report.files import check_folder_for, refuse_store
 from forcewatch.store.base import Store
 
 
@@ -47,6 +52,24 @@ def _sites(store: Store, site_name: str | None) -> list[Site]:
     return [store.site(site_name)] if site_name else store.sites()
 
 
+def _store_file(store: Store) -> Path | None:
+    """The store's file (a GeoPackage store has one; a database server's has none)."""
+    path = getattr(store, "path", None)
+    return path if isinstance(path, Path) else None
+
+
+def _workspace_folder(store: Store) -> Path | None:
+    """The workspace folder: the folder of the store's file."""
+    path = _store_file(store)
+    return path.parent if path is not None else None
+
+
+def _kept(store: Store) -> tuple[Path, ...]:
+    """The files a publication must never write over: the store's."""
+    path = _store_file(store)
+    return (path,) if path is not None else ()
+
+
 def gather_brief(
     store: Store,
     *,
@@ -60,7 +83,8 @@ def gather_brief(
 ) -> BriefData:
     """Read what the brief shows: per site its observations (merged by scene, within the dates),
     detections, new-activity areas, camps and, with ``model_scores``, the estimate of its latest
-    observation by that model."""
+    observation by that model. ``date_from`` and ``date_to`` must be dates (YYYY-MM-DD)."""
+    date_from, date_to = date_range(date_from, date_to)
     ref = reference_line(line)
     sites = _sites(store, site_name)
     site_ids = {s.id for s in sites if s.id is not None}
@@ -88,7 +112,7 @@ def gather_brief(
             )
         )
     scenes = {s.id: s for s in store.scenes() if s.id is not None}
-    return BriefData(data, scenes, ref, model_id, model_sha256)
+    return BriefData(data, scenes, ref, model_id, model_sha256, _workspace_folder(store))
 
 
 def write_brief(
@@ -108,6 +132,9 @@ def write_brief(
 
     if fmt not in BRIEF_FORMATS:
         raise InputError(f"--format {fmt!r}: use html or pdf.")
+    date_range(date_from, date_to)
+    check_folder_for(out)
+    refuse_store(out, _kept(store))
     detector = load_detector(model)
     data = gather_brief(
         store,
@@ -120,7 +147,7 @@ def write_brief(
         model_scores=detector.meta.scores,
     )
     html = build_brief(data, read_scene_window)
-    write_brief_file(html, out, fmt)
+    write_brief_file(html, out, fmt, keep=_kept(store))
     return BriefResult(out, fmt, out.stat().st_size)
 
 
@@ -141,11 +168,15 @@ def gather_export(store: Store, site_name: str | None = None) -> ExportData:
         store.changed_objects(site_ids),
         store.activity(site_ids),
         store.camps(site_ids),
+        _workspace_folder(store),
     )
 
 
-def export_workspace(store: Store, fmt: str, out: Path, site_name: str | None = None) -> list[Path]:
+def export_workspace(
+    store: Store, fmt: str, out: Path, site_name: str | None = None, *, force: bool = False
+) -> list[Path]:
     """Export the workspace (or one site) as ``fmt`` (gpkg | kml | geojson | csv) to ``out``: a
-    file (gpkg, kml) or a folder with a file a layer (geojson, csv). Returns the files written."""
+    file (gpkg, kml) or a folder with a file a layer (geojson, csv). Returns the files written.
+    Never over the store; over a file ForceWatch did not write only with ``force``."""
     check_format(fmt)
-    return write_export(gather_export(store, site_name), fmt, out)
+    return write_export(gather_export(store, site_name), fmt, out, force=force, keep=_kept(store))

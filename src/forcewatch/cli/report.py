@@ -14,6 +14,12 @@ from forcewatch.cli.options import DateFromOpt, DateToOpt, LineOpt, ModelOpt, Ou
 BriefFormatOpt = Annotated[str, typer.Option("--format", help="html | pdf (printed by a headless Chromium)")]
 ExportFormatOpt = Annotated[str, typer.Option("--format", help="geojson | gpkg | kml | csv")]
 ExportOutOpt = Annotated[Path, typer.Option("--out", help="File (gpkg, kml) or folder (geojson, csv).")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace an existing file that ForceWatch did not write (never the workspace's store)."
+    ),
+]
 
 
 def report_cmd(
@@ -41,14 +47,16 @@ def export_cmd(
     fmt: ExportFormatOpt,
     out: ExportOutOpt,
     site: SiteOpt = None,
+    force: ForceOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Export sites, scene footprints, detections and observations."""
+    """Export sites, scene footprints, detections and observations. Overwrites only an earlier
+    ForceWatch export, unless --force; never the workspace's store."""
     from forcewatch.app.report import export_workspace
     from forcewatch.app.workspace import open_workspace
 
     with open_workspace(workspace) as store:
-        files = export_workspace(store, fmt, out, site)
+        files = export_workspace(store, fmt, out, site, force=force)
     for f in files:
         console.print(f"wrote {f}")
 

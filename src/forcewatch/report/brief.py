@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,10 +21,11 @@ from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate
 from forcewatch.geo.distance import Distance
 from forcewatch.model import Observation, Scene, Site
-from forcewatch.report.brief_plan import BriefData, SitePlan, date_text, headline, map_points, plan_site, scenes_shown
+from forcewatch.report.brief_plan import BriefData, SitePlan, headline, map_points, plan_site, scenes_shown
 from forcewatch.report.charts import counts_timeline, overview_map
 from forcewatch.report.chips import ReadWindow, chip_png
-from forcewatch.report.files import write_atomic
+from forcewatch.report.dates import date_text
+from forcewatch.report.files import check_folder_for, refuse_store, shown_path, write_atomic, writing
 
 __all__ = [
     "BriefData",
@@ -106,6 +108,7 @@ def build_brief(data: BriefData, read_window: ReadWindow, *, generated: dt.datet
             sections=sections,
             line=data.line,
             scenes=used_scenes,
+            scene_paths={sc.id: shown_path(sc.path, data.workspace) for sc in used_scenes},
             model_id=data.model_id,
             model_sha256=data.model_sha256,
             synthetic=any("synthetic" in sc.sensor.lower() for sc in used_scenes),
@@ -113,15 +116,22 @@ def build_brief(data: BriefData, read_window: ReadWindow, *, generated: dt.datet
     )
 
 
-def write_brief_file(html: str, out: Path, fmt: str = "html") -> Path:
+def write_brief_file(html: str, out: Path, fmt: str = "html", *, keep: Sequence[Path] = ()) -> Path:
     """Write the brief as ``fmt`` (html, or pdf printed by a headless Chromium) to ``out``
-    atomically: a reader never sees half a file."""
+    atomically: a reader never sees half a file. Never over a store (``keep``, or any); a folder
+    that cannot hold ``out`` is an :class:`~forcewatch.errors.InputError`."""
     if fmt == "pdf":
         from forcewatch.report.pdf import html_to_pdf
 
-        out.parent.mkdir(parents=True, exist_ok=True)
+        check_folder_for(out)
+        refuse_store(out, keep)
         tmp = out.with_name(out.name + ".tmp")
-        html_to_pdf(html, tmp)
-        tmp.replace(out)
+        with writing(out):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                html_to_pdf(html, tmp)
+                tmp.replace(out)
+            finally:
+                tmp.unlink(missing_ok=True)
         return out
-    return write_atomic(out, html)
+    return write_atomic(out, html, keep=keep)

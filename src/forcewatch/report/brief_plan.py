@@ -9,8 +9,8 @@ map's points. Nothing here opens a file; :mod:`forcewatch.report.brief` draws an
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from forcewatch.model import (
     StoredDetection,
     member_ids,
 )
+from forcewatch.report.dates import date_text
 
 #: The longest side of a chip, in pixels of the PNG.
 CHIP_SIDE_PX = 900
@@ -66,6 +67,7 @@ class BriefData:
     line: ReferenceLine
     model_id: str = ""
     model_sha256: str = ""
+    workspace: Path | None = None  # the workspace folder: scene paths are shown relative to it
 
 
 # ---- the output: what a site section says and shows
@@ -143,11 +145,6 @@ class SitePlan:
 
 
 # ---- the steps
-
-
-def date_text(iso: str) -> str:
-    """An ISO 8601 time as the date people write: "10 February 2022"."""
-    return dt.datetime.strptime(iso[:10], "%Y-%m-%d").strftime("%-d %B %Y")
 
 
 def observations_between(

@@ -3,12 +3,17 @@ new-activity areas and camps as GeoPackage (one file, a layer each), KML (one fi
 layer, a placemark a feature), GeoJSON or CSV (a file a layer, in the folder OUT).
 
 The layers are built from values (:class:`ExportData`, read from the store by the application)
-by :func:`export_layers`, then written by :func:`write_layers`.
+by :func:`export_layers`, then written by :func:`write_layers`: GeoPackage and GeoJSON through
+GDAL, KML (:mod:`forcewatch.report.kml`) and CSV (:mod:`forcewatch.report.csv_table`) by
+ForceWatch itself. An export never writes over a store, nor over a file it did not write unless
+forced, and always beside the target first (:mod:`forcewatch.report.export_files`).
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +22,6 @@ import shapely
 
 from forcewatch.errors import InputError
 from forcewatch.model import (
-    Geometry,
     Observation,
     Scene,
     Site,
@@ -26,6 +30,23 @@ from forcewatch.model import (
     StoredChangedObject,
     StoredDetection,
 )
+from forcewatch.report.csv_table import csv_text
+from forcewatch.report.export_files import (
+    GPKG_METADATA_KEY,
+    MANIFEST,
+    SINGLE_FILE,
+    ExportTag,
+    check_export_target,
+    export_tag,
+    manifest_text,
+    staged_file,
+    staged_folder,
+)
+from forcewatch.report.files import shown_path
+from forcewatch.report.kml import kml_document
+from forcewatch.report.layer import Layer
+
+__all__ = ["FORMATS", "ExportData", "Layer", "check_format", "export_layers", "write_export", "write_layers"]
 
 FORMATS = {"gpkg": "GPKG", "kml": "KML", "geojson": "GeoJSON", "csv": "CSV"}
 
@@ -42,14 +63,7 @@ class ExportData:
     changed_objects: list[StoredChangedObject] = field(default_factory=list)
     activity: list[StoredActivity] = field(default_factory=list)
     camps: list[StoredCamp] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One layer: a geometry (lon/lat, or None) and a value per field for each feature."""
-
-    geometries: list[Geometry | None]
-    fields: dict[str, list[object]]
+    workspace: Path | None = None  # the workspace folder: scene paths are written relative to it
 
 
 def check_format(fmt: str) -> str:
@@ -76,8 +90,9 @@ def sites_layer(sites: list[Site]) -> Layer:
     )
 
 
-def scenes_layer(scenes: list[Scene]) -> Layer:
-    """The scenes' footprints in date order, with sensor, GSD, georeferencing and file hash."""
+def scenes_layer(scenes: list[Scene], workspace: Path | None = None) -> Layer:
+    """The scenes' footprints in date order, with sensor, GSD, georeferencing, file hash and the
+    file's path (relative to the workspace folder, else its name: no machine paths)."""
     sc_list = sorted(scenes, key=lambda s: (s.acquired, s.id or 0))
     return Layer(
         [s.footprint for s in sc_list],
@@ -90,13 +105,22 @@ def scenes_layer(scenes: list[Scene]) -> Layer:
             "sensor": [s.sensor for s in sc_list],
             "gsd_m": [s.gsd_m for s in sc_list],
             "sha256": [s.sha256 for s in sc_list],
-            "path": [s.path for s in sc_list],
+            "path": [shown_path(s.path, workspace) for s in sc_list],
         },
+        [s.acquired for s in sc_list],
     )
 
 
+def count_column(class_name: str) -> str:
+    """The column of a class's counts: ``count_aircraft``."""
+    return "count_" + re.sub(r"\W+", "_", class_name).strip("_")
+
+
 def observations_layer(obs: list[Observation], names: Names) -> Layer:
-    """The observed part of each site per scan, with the counts and what was not observable."""
+    """The observed part of each site per scan, with the counts (as JSON, and a column a class
+    seen in any observation: empty where that date did not count it) and what was not observable."""
+    classes = sorted({c for o in obs for c in o.counts})
+    per_class: dict[str, list[object]] = {count_column(c): [o.counts.get(c) for o in obs] for c in classes}
     return Layer(
         [o.observed for o in obs],
         {
@@ -105,6 +129,7 @@ def observations_layer(obs: list[Observation], names: Names) -> Layer:
             "site": [names.get(o.site_id, "") for o in obs],
             "acquired": [o.acquired for o in obs],
             "counts": [json.dumps(o.counts, sort_keys=True) for o in obs],
+            **per_class,
             "not_observable": [json.dumps(o.not_observable, sort_keys=True) for o in obs],
             "total": [sum(o.counts.values()) for o in obs],
             "share_observed": [o.share_observed for o in obs],
@@ -112,6 +137,7 @@ def observations_layer(obs: list[Observation], names: Names) -> Layer:
             "model_sha256": [o.model_sha256 for o in obs],
             "scene_id": [o.scene_id for o in obs],
         },
+        [o.acquired for o in obs],
     )
 
 
@@ -136,6 +162,7 @@ def detections_layer(dets: list[StoredDetection], names: Names) -> Layer:
             "scene_id": [d.scene_id for d in dets],
             "model": [d.detection.model_id for d in dets],
         },
+        [d.acquired for d in dets],
     )
 
 
@@ -152,6 +179,7 @@ def changed_objects_layer(objs: list[StoredChangedObject], names: Names) -> Laye
             "score": [o.score for o in objs],
             "comparison_id": [o.comparison_id for o in objs],
         },
+        [o.acquired for o in objs],
     )
 
 
@@ -171,6 +199,7 @@ def activity_layer(acts: list[StoredActivity], names: Names) -> Layer:
             "confidence": [a.confidence for a in acts],
             "comparison_id": [a.comparison_id for a in acts],
         },
+        [(a.earlier, a.later) for a in acts],
     )
 
 
@@ -194,6 +223,7 @@ def camps_layer(camps: list[StoredCamp], names: Names) -> Layer:
             "activity_m2": [k.activity_m2 for k in camps],
             "comparison_id": [k.comparison_id for k in camps],
         },
+        [k.acquired for k in camps],
     )
 
 
@@ -202,7 +232,7 @@ def export_layers(data: ExportData) -> dict[str, Layer]:
     names: Names = {s.id: s.name for s in data.sites}
     return {
         "sites": sites_layer(data.sites),
-        "scenes": scenes_layer(data.scenes),
+        "scenes": scenes_layer(data.scenes, data.workspace),
         "observations": observations_layer(data.observations, names),
         "detections": detections_layer(data.detections, names),
         "change_objects": changed_objects_layer(data.changed_objects, names),
@@ -221,50 +251,75 @@ def _column(values: list[object]) -> np.ndarray:
     return np.array(["" if v is None else str(v) for v in values], dtype=object)
 
 
-def write_layers(layers: dict[str, Layer], fmt: str, out: Path) -> list[Path]:
-    """Write the layers as ``fmt``: into the file ``out`` (gpkg, kml) or a file a layer in the
-    folder ``out`` (geojson, csv). Returns the files written."""
+def _write_gdal(layers: dict[str, Layer], fmt: str, out: Path, tag: ExportTag | None = None) -> None:
+    """Write the layers with pyogrio: into the file ``out`` (gpkg; the tag as dataset metadata) or
+    a file a layer in the folder ``out`` (geojson)."""
     import pyogrio
 
     driver = check_format(fmt)
-    written: list[Path] = []
-    single_file = fmt in ("gpkg", "kml")
-    if single_file:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.exists():
-            out.unlink()
-    else:
-        out.mkdir(parents=True, exist_ok=True)
-    for name, layer in layers.items():
-        fields = layer.fields
-        target = out if single_file else out / f"{name}.{fmt}"
-        if not single_file and target.exists():
-            target.unlink()
+    for i, (name, layer) in enumerate(layers.items()):
+        target = out if fmt == "gpkg" else out / f"{name}.{fmt}"
         geom_arr = np.array([None if g is None else shapely.to_wkb(g) for g in layer.geometries], dtype=object)
         kwargs: dict[str, object] = {"crs": "EPSG:4326", "geometry_type": "Unknown"}
-        if fmt == "csv":
-            kwargs = {
-                "layer_options": {"GEOMETRY": "AS_WKT"},
-                "crs": "EPSG:4326",
-                "geometry_type": "Unknown",
-            }
-        if single_file and written:
+        if fmt == "gpkg" and i:
             kwargs["append"] = True
+        elif fmt == "gpkg" and tag is not None:
+            kwargs["dataset_metadata"] = {GPKG_METADATA_KEY: json.dumps(tag.as_dict(), sort_keys=True)}
         pyogrio.raw.write(
             target,
             geom_arr,
-            [_column(v) for v in fields.values()],
-            list(fields),
+            [_column(v) for v in layer.fields.values()],
+            list(layer.fields),
             driver=driver,
             layer=name,
             **kwargs,
         )
-        if target not in written:
-            written.append(target)
-    return written
 
 
-def write_export(data: ExportData, fmt: str, out: Path) -> list[Path]:
-    """Build the layers of ``data`` and write them as ``fmt`` to ``out``; returns the files written."""
+def layer_files(layers: dict[str, Layer], fmt: str) -> list[str]:
+    """The files a folder export (geojson, csv) writes: one a layer."""
+    return [f"{name}.{fmt}" for name in layers]
+
+
+def write_layers(
+    layers: dict[str, Layer],
+    fmt: str,
+    out: Path,
+    *,
+    tag: ExportTag | None = None,
+    force: bool = False,
+    keep: Sequence[Path] = (),
+) -> list[Path]:
+    """Write the layers as ``fmt``: into the file ``out`` (gpkg, kml) or a file a layer in the
+    folder ``out`` (geojson, csv, with the manifest ``forcewatch-export.json``). Returns the files
+    written. Refuses (:class:`InputError`, before writing anything) to write over a store (``keep``,
+    or any) or over a file ForceWatch did not write, unless ``force``; writes beside the target,
+    then renames, so that a failure leaves the old export as it was."""
     check_format(fmt)
-    return write_layers(export_layers(data), fmt, out)
+    tag = tag or export_tag(None)
+    names = layer_files(layers, fmt)
+    check_export_target(out, fmt, names, keep=keep, force=force)
+    if fmt in SINGLE_FILE:
+        with staged_file(out) as tmp:
+            if fmt == "kml":
+                tmp.write_bytes(kml_document(layers, tag))
+            else:
+                _write_gdal(layers, fmt, tmp, tag)
+        return [out]
+    with staged_folder(out) as tmp:
+        if fmt == "csv":
+            for name, (_, layer) in zip(names, layers.items(), strict=True):
+                (tmp / name).write_text(csv_text(layer), encoding="utf-8")
+        else:
+            _write_gdal(layers, fmt, tmp)
+        (tmp / MANIFEST).write_text(manifest_text(names, tag), encoding="utf-8")
+    return [out / name for name in names]
+
+
+def write_export(
+    data: ExportData, fmt: str, out: Path, *, force: bool = False, keep: Sequence[Path] = ()
+) -> list[Path]:
+    """Build the layers of ``data`` and write them as ``fmt`` to ``out`` (see :func:`write_layers`;
+    the tag names the workspace of ``data``); returns the files written."""
+    check_format(fmt)
+    return write_layers(export_layers(data), fmt, out, tag=export_tag(data.workspace), force=force, keep=keep)

@@ -54,5 +54,5 @@ def detections_geojson(run: DetectionRun) -> dict[str, object]:
 
 
 def write_geojson(run: DetectionRun, out: Path) -> Path:
-    """Write the detections as GeoJSON (atomically)."""
-    return write_atomic(out, json.dumps(detections_geojson(run)))
+    """Write the detections as GeoJSON (atomically; never over a ForceWatch store)."""
+    return write_atomic(out, json.dumps(detections_geojson(run)), option="--geojson")
