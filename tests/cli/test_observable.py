@@ -27,6 +27,8 @@ def ws(tmp_path: Path) -> Path:
     a = write_geotiff(fine, tmp_path / "fine.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
     b = write_geotiff(coarse, tmp_path / "coarse.tif", LAT, LON, 3.0, "2022-02-10T09:00:00Z")
     _run("ingest", str(a), str(b), "-w", str(folder))
+    # an airfield runs the aircraft model only; run all three to see what 3 m imagery cannot show
+    _run("site", "set", "Luninets airfield", "--models", "aircraft,vehicle,tent", "-w", str(folder))
     return folder
 
 

@@ -302,25 +302,63 @@ def not_observable_result(scene: Scene, site: Site, detector: Detector, reason: 
     return ScanResult(scene, site, unseen_observation(scene, site, detector, reason), [])
 
 
+def pending_work(
+    store: Store, detectors: Detector | Sequence[Detector] | None, site_name: str | None
+) -> list[tuple[Detector, Scene, Site]]:
+    """What is left to scan: (model, scene, site) for each pair no run of that model has recorded.
+    With ``detectors`` given, every site is scanned with them; without, each site with its own
+    models (its list, else its kind's defaults: :func:`forcewatch.app.models.site_model_names`)."""
+    from forcewatch.app.models import resolve_detector, site_model_names
+
+    sites = [store.site(site_name)] if site_name is not None else store.sites()  # a clear error for a bad name
+    if detectors is not None:
+        chosen = [detectors] if isinstance(detectors, Detector) else list(detectors)
+        per_site = {s.name: chosen for s in sites}
+    else:
+        cache: dict[str, Detector] = {}
+        per_site = {
+            s.name: [cache.setdefault(n, resolve_detector(store, n)) for n in site_model_names(s)] for s in sites
+        }
+    work = []
+    for site in sites:
+        unique = {d.sha256: d for d in per_site[site.name]}  # one file under two names runs once
+        for det in unique.values():
+            work += [(det, scene, s) for scene, s in store.pending_pairs(det.sha256, site.name)]
+    # larger objects (seen on coarser imagery) first in each scene: they hold parts of smaller ones
+    return sorted(work, key=lambda w: (w[1].acquired, w[2].name, -w[0].meta.sees_to_gsd_m))
+
+
+def scan_models(
+    store: Store,
+    names: Sequence[str] | None = None,
+    *,
+    site_name: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[ScanResult]:
+    """``forcewatch scan``: with model ``names`` (bundled, workspace or files), every site with those;
+    without, each site with its own models."""
+    from forcewatch.app.models import resolve_detector
+
+    detectors = [resolve_detector(store, n) for n in names] if names else None
+    return scan(store, detectors, site_name=site_name, progress=progress)
+
+
 def scan(
     store: Store,
-    detectors: Detector | Sequence[Detector],
+    detectors: Detector | Sequence[Detector] | None = None,
     *,
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     timings: Timings | None = None,
 ) -> list[ScanResult]:
-    """Scan every scene × site pair not yet scanned with each model, in one transaction: an
-    interrupted or failed scan leaves the store as it was, and re-running it is harmless. A scene
-    coarser than a model can see in is not read for it: its classes are recorded as not observable.
+    """Scan every scene × site pair not yet scanned with each model (``detectors``, else each site's
+    own models), in one transaction: an interrupted or failed scan leaves the store as it was, and
+    re-running it is harmless. A scene coarser than a model can see in is not read for it: its
+    classes are recorded as not observable.
 
     ``progress(label, done, total)`` is called with label "scenes" after each pair and with the
     pair's label (site @ date (class)) after each tile."""
-    if site_name is not None:
-        store.site(site_name)  # a clear error for an unknown site
-    models = [detectors] if isinstance(detectors, Detector) else list(detectors)
-    models.sort(key=lambda d: -d.meta.sees_to_gsd_m)  # larger objects (seen on coarser imagery) first: they hold parts
-    work = [(det, scene, site) for det in models for scene, site in store.pending_pairs(det.sha256, site_name)]
+    work = pending_work(store, detectors, site_name)
     results = []
     with store.transaction():
         for i, (detector, scene, site) in enumerate(work):

@@ -3,10 +3,11 @@ to a border or line, remove, import and export. Every write is one transaction, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from forcewatch.app.ingest import overlap_share
+from forcewatch.app.models import check_model_names, site_model_names
 from forcewatch.errors import InputError
 from forcewatch.geo.borders import ReferenceLine
 from forcewatch.geo.distance import Distance, distance_to, reference_line
@@ -23,6 +24,7 @@ class SiteAdded:
     site: Site
     place: Place | None = None
     scenes: int = 0  # scenes already ingested that cover the site (linked: the next scan reads them)
+    models: tuple[str, ...] = ()  # the models a scan runs on it
 
 
 def _location(
@@ -59,6 +61,7 @@ def add_site(
     aoi_path: Path | None = None,
     kind: str = "other",
     notes: str = "",
+    models: list[str] | None = None,
 ) -> SiteAdded:
     """Add a site at (lat, lon) or at a place of the offline gazetteer (``country``, ISO-2, picks
     among places of one name); its area is a geodesic circle of ``radius_m`` (default 2 km) or the
@@ -66,11 +69,13 @@ def add_site(
     lat, lon, found = _location(lat, lon, place, country)
     area = _area_file(aoi_path, radius_m).aoi if aoi_path is not None else None
     site = make_site(name, lat, lon, radius_m=radius_m, aoi=area, kind=kind, notes=notes)
+    if models is not None:
+        site = replace(site, models=check_model_names(store, models))
     with store.transaction():
         added = store.add_site(site)
         linked = link_scenes(store, added)
         store.log("site add", f"{added.name} at {lat:.4f}, {lon:.4f}; {linked} ingested scenes cover it")
-    return SiteAdded(added, found, linked)
+    return SiteAdded(added, found, linked, site_model_names(added))
 
 
 def link_scenes(store: Store, site: Site) -> int:

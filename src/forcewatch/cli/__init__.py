@@ -43,7 +43,20 @@ def _register() -> None:
     if _registered:
         return
     _registered = True
-    from forcewatch.cli import assess, change, demo, detect, evaluate, ingest, report, sites, synth, train, workspace
+    from forcewatch.cli import (
+        assess,
+        change,
+        demo,
+        detect,
+        evaluate,
+        ingest,
+        models,
+        report,
+        sites,
+        synth,
+        train,
+        workspace,
+    )
 
     workspace.register(app)
     sites.register(app)
@@ -56,6 +69,7 @@ def _register() -> None:
     assess.register(app)
     report.register(app)
     demo.register(app)
+    models.register(app)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

@@ -72,14 +72,12 @@ def ingest_cmd(
 def scan_cmd(site: SiteOpt = None, model: ModelsOpt = None, workspace: WorkspaceOpt = None) -> None:
     """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
     scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
-    from forcewatch.app.scan import scan
+    from forcewatch.app.scan import scan_models
     from forcewatch.app.workspace import open_workspace
-    from forcewatch.detect.registry import load_detectors
 
-    detectors = load_detectors(model)
-    names = ", ".join(d.model_id for d in detectors)
     with open_workspace(workspace) as store, scan_progress() as update:
-        results = scan(store, detectors, site_name=site, progress=update)
+        results = scan_models(store, model, site_name=site, progress=update)
+    names = ", ".join(model) if model else "each site's models"
     if not results:
         console.print(f"nothing new to scan with {names}: every scene × site pair is done.")
         return

@@ -63,6 +63,11 @@ DateToOpt = Annotated[str | None, _opt("--to", help="Later date (YYYY-MM-DD): th
 LineOpt = Annotated[str, _opt("--line", help=_LINE)]
 DistanceToOpt = Annotated[str | None, _opt("--distance-to", help=_DISTANCE_TO)]
 MaskOpt = Annotated[list[Path] | None, _opt("--mask", help="Polygons (GeoJSON, GPKG, KML) not to read: not observed.")]
+SiteModelsOpt = Annotated[str | None, _opt("--models", help="Comma-separated models the site runs ('default': its kind's).")]
+ModelFileArg = Annotated[Path, _arg(help="A ForceWatch model file (.onnx), e.g. the model.onnx of `forcewatch train`.")]
+ModelNameArg = Annotated[str, _arg(help="Name of a workspace model (`forcewatch model list`).")]
+ModelNameOpt = Annotated[str, _opt("--name", help="The name sites and scans will call it by.")]
+ModelSitesOpt = Annotated[list[str] | None, _opt("--site", help="A site that runs it (repeatable).")]
 
 # ---- imagery
 ImagesArg = Annotated[list[Path], _arg(help="GeoTIFF/COG, STAC Item JSON, or JPEG/PNG files.")]
@@ -118,4 +123,13 @@ ScenePxOpt = Annotated[int, _opt("--scene-px", help="Scene side in background pi
 # ---- outputs
 OutFileOpt = Annotated[Path, _opt("--out", help="The file to write.")]
 OutDirOpt = Annotated[Path, _opt("--out", help="The folder to write into.")]
+
+# ---- fine-tuning (train --init), and the train options whose default depends on it
+InitOpt = Annotated[str | None, _opt("--init", help="Fine-tune this model (a bundled name: vehicle, tent, aircraft; or a ForceWatch .onnx); keeps its classes, GSD, normalisation and tiling.")]
+MinutesOpt = Annotated[float | None, _opt("--minutes", help="Time budget of a fine-tune (default 10 minutes); it stops at the budget or at --iterations, whichever first.")]
+TrainTargetGsdOpt = Annotated[float | None, _opt("--target-gsd-m", help="The model's canonical GSD: every image is resampled to it (default 1.0; with --init, the init model's).")]
+TrainIterationsOpt = Annotated[int | None, _opt("--iterations", help="Optimiser steps (default 3000; with --init 1500, or fewer when --minutes runs out).")]
+TrainWidthOpt = Annotated[int | None, _opt("--width", help="Network width (channels at stride 4); smaller is faster (default 32; with --init, the init model's).")]
+TrainMaxObjectOpt = Annotated[float | None, _opt("--max-object-m", help="Largest object in metres: sets the tile overlap (default 120; with --init, the init model's overlap).")]
+TrainNameOpt = Annotated[str | None, _opt("--name", help="Model id written into the ONNX metadata (default: detector; with --init, INIT-ft-DATA).")]
 # fmt: on

@@ -20,6 +20,7 @@ from forcewatch.cli.options import (
     RadiusOpt,
     SiteArg,
     SiteFileArg,
+    SiteModelsOpt,
     WorkspaceOpt,
 )
 
@@ -42,6 +43,7 @@ def add_cmd(
     aoi: AoiOpt = None,
     kind: KindOpt = "other",
     notes: NotesOpt = "",
+    models: SiteModelsOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Add a watched site by coordinates or by place name."""
@@ -60,13 +62,32 @@ def add_cmd(
             aoi_path=aoi,
             kind=kind,
             notes=notes,
+            models=split_names(models),
         )
     if added.place is not None:
         p = added.place
         console.print(f"{place!r} → {p.name} ({p.country}), {p.lat:.4f} N {p.lon:.4f} E")
-    console.print(f"added site {added.site.name!r} ({added.site.kind})")
+    console.print(f"added site {added.site.name!r} ({added.site.kind}; runs {', '.join(added.models)})")
     if added.scenes:
         console.print(f"{added.scenes} ingested scene(s) cover it: `forcewatch scan` reads them")
+
+
+@site_app.command("set")
+def set_cmd(name: SiteArg, models: SiteModelsOpt = None, workspace: WorkspaceOpt = None) -> None:
+    """Change what a site runs: --models a,b (bundled or workspace models), or 'default' for its kind's."""
+    from forcewatch.app.models import set_site_models, site_model_names
+    from forcewatch.app.workspace import open_workspace
+
+    with open_workspace(workspace) as store:
+        site = set_site_models(store, name, split_names(models))
+    console.print(f"site {site.name!r} ({site.kind}) runs {', '.join(site_model_names(site))}")
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """``--models a,b`` as a list; None for no option or 'default' (the site's kind chooses)."""
+    if text is None or text.strip().lower() == "default":
+        return None
+    return [n.strip() for n in text.split(",") if n.strip()]
 
 
 @site_app.command("list")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 from forcewatch.model import (
@@ -32,6 +33,11 @@ class Store(Protocol):
     """Every write happens inside ``transaction()``: all of it lands, or none of it."""
 
     def transaction(self) -> AbstractContextManager[None]: ...
+
+    @property
+    def folder(self) -> Path:
+        """The workspace folder (workspace models' paths are relative to it)."""
+        ...
 
     def close(self) -> None: ...
 

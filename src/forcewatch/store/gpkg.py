@@ -122,6 +122,11 @@ class GeoPackageStore(LabelsAndModels):
                 self.con.execute("INSERT INTO forcewatch_schema (version, applied) VALUES (?, ?)", (number, _now()))
 
     @property
+    def folder(self) -> Path:
+        """The workspace folder: the store's folder (imagery copies and workspace models live under it)."""
+        return self.path.parent
+
+    @property
     def schema_version(self) -> int:
         return int(self.con.execute("SELECT max(version) FROM forcewatch_schema").fetchone()[0])
 
