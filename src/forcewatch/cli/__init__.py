@@ -50,6 +50,7 @@ def _register() -> None:
         detect,
         evaluate,
         ingest,
+        labels,
         models,
         report,
         sites,
@@ -70,6 +71,7 @@ def _register() -> None:
     report.register(app)
     demo.register(app)
     models.register(app)
+    labels.register(app)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

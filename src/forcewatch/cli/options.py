@@ -68,6 +68,11 @@ ModelFileArg = Annotated[Path, _arg(help="A ForceWatch model file (.onnx), e.g. 
 ModelNameArg = Annotated[str, _arg(help="Name of a workspace model (`forcewatch model list`).")]
 ModelNameOpt = Annotated[str, _opt("--name", help="The name sites and scans will call it by.")]
 ModelSitesOpt = Annotated[list[str] | None, _opt("--site", help="A site that runs it (repeatable).")]
+LabelOutOpt = Annotated[Path, _opt("--out", help="The label GeoPackage to write (open it in QGIS).")]
+LabelDateOpt = Annotated[str | None, _opt("--date", help="Only the detections of this date (YYYY-MM-DD).")]
+LabelFileArg = Annotated[Path, _arg(help="A label GeoPackage written by `forcewatch label export`, edited.")]
+WhoOpt = Annotated[str | None, _opt("--who", help="Who reviewed (default: your user name).")]
+ForceOpt = Annotated[bool, _opt("--force", help="Replace an existing file.")]
 
 # ---- imagery
 ImagesArg = Annotated[list[Path], _arg(help="GeoTIFF/COG, STAC Item JSON, or JPEG/PNG files.")]
