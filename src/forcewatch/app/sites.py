@@ -123,6 +123,11 @@ def import_sites(store: Store, path: Path) -> list[Site]:
 
 def export_sites(store: Store, path: Path) -> list[Site]:
     """Write every site to ``path`` (.geojson, .kml or .gpkg); returns the sites written."""
+    from forcewatch.report.files import check_folder_for, refuse_store, writing
+
+    check_folder_for(path, "FILE")
+    refuse_store(path, [store.folder / "forcewatch.gpkg"], "FILE")
     sites = store.sites()
-    write_site_file(sites, path)
+    with writing(path, "FILE"):
+        write_site_file(sites, path)
     return sites
