@@ -70,6 +70,17 @@ ALTERNATES = {
     "Voronezh": "Воронеж",
     "Homyel'": "Gomel|Homel|Гомель",
     "Mazyr": "Mozyr|Мозырь",
+    # Russian-form English names of Ukrainian cities, still common in 2021–22 reporting, that
+    # fuzzy matching cannot reach (too short, or a different word)
+    "Kyiv": "Kiev|Киев|Київ",
+    "Lviv": "Lvov|Lwow|Львов|Львів",
+    "Dnipro": "Dnepropetrovsk|Dnipropetrovsk|Днепр|Дніпро",
+    "Zaporizhia": "Zaporozhye|Zaporizhzhia|Запорожье|Запоріжжя",
+    "Mykolayiv": "Nikolaev|Nikolayev|Николаев|Миколаїв",
+    "Kremenchuk": "Kremenchug|Кременчуг",
+    # "Rostov" in reporting is Rostov-on-Don, not Rostov Veliky (the namesakes list it first by population)
+    "Rostov-na-Donu": "Rostov-on-Don|Rostov|Ростов-на-Дону",
+    "Persianovka": "Persianovsky|Persianovskiy|Персиановский",  # the training ground's settlement
 }
 
 

@@ -4,6 +4,7 @@ evaluated over the stored comparisons and delivered."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from forcewatch.app.workspace import open_workspace, resolve
 from forcewatch.assess.alerts import NewAlert, SiteEvidence, alerts_to_raise
 from forcewatch.assess.claims import CheckedDistance, ClaimsFound, check_distance, find_claims, places_as_sites
+from forcewatch.assess.claims_observed import WITHIN_KM, ObservedCount, comparable, compare_count, nearest_site
 from forcewatch.assess.delivery import deliver
 from forcewatch.assess.estimate import DOCTRINE, SiteEstimate, load_doctrine, site_estimate
 from forcewatch.assess.rules import Rule, RuleSet, load_rules
@@ -18,6 +20,7 @@ from forcewatch.detect.registry import load_detector
 from forcewatch.errors import InputError
 from forcewatch.geo.distance import distance_to, reference_line
 from forcewatch.store.base import Store
+from forcewatch.store.gpkg import STORE_NAME
 
 RULES_NAME = "alerts.yaml"
 
@@ -59,23 +62,39 @@ def estimate(
 
 # ---- claims in a news text
 
+#: The bundled models whose hold-out scores were measured on real imagery of what claims count
+#: (aircraft on airfields). The vehicle model's hold-out is civilian cars and the tent model's is
+#: synthetic: their counts are unvalidated candidates.
+VALIDATED_MODELS = ("aircraft",)
+
 
 @dataclass(frozen=True)
 class ClaimsResult:
-    """A text's distance claims (checked) and equipment counts, and the sites added for them."""
+    """A text's distance claims (checked) and equipment claims, the sites added for them, and
+    (with a workspace) each count claim against what was observed there (``observed``, one per
+    equipment claim, None where a claim has no count, place or countable class)."""
 
     article: Path
     found: ClaimsFound
     checked: list[CheckedDistance]
     sites_added: list[str] = field(default_factory=list)
+    observed: list[ObservedCount | None] = field(default_factory=list)
+    article_date: dt.date | None = None  # observations on or before it are compared
+    workspace: Path | None = None  # the workspace compared with; None when none was given or found
 
     def to_json(self) -> dict[str, object]:
+        observed = self.observed or [None] * len(self.found.equipment)
         return {
             "article": str(self.article),
+            "article_date": self.article_date.isoformat() if self.article_date else None,
+            "workspace": str(self.workspace) if self.workspace else None,
             "subject_country": self.found.subject_country,
             "subject_why": self.found.subject_why,
             "distances": [c.to_json() for c in self.checked],
-            "equipment": [e.to_json() for e in self.found.equipment],
+            "equipment": [
+                {**e.to_json(), "observed": o.to_json() if o else None}
+                for e, o in zip(self.found.equipment, observed, strict=True)
+            ],
             "sites_added": self.sites_added,
         }
 
@@ -94,18 +113,80 @@ def add_claim_sites(store: Store, found: ClaimsFound) -> list[str]:
     return added
 
 
-def claims(article: Path, add_sites: bool = False, workspace: Path | None = None) -> ClaimsResult:
-    """Find the place-and-distance and equipment-count statements of the text file ``article``,
-    measure the distances, and with ``add_sites`` watch the places in ``workspace``."""
-    if not article.is_file():
-        raise InputError(f"{article}: no such file. Fix: give the path of a text file.")
-    found = find_claims(article.read_text(encoding="utf-8"))
+def validated_classes() -> dict[str, frozenset[str]]:
+    """Model sha256 → the classes it has hold-out scores for on real imagery (``VALIDATED_MODELS``)."""
+    out = {}
+    for name in VALIDATED_MODELS:
+        detector = load_detector(name)
+        holdout = detector.meta.scores.get("holdout") or {}
+        out[detector.sha256] = frozenset(holdout.get("classes") or {})
+    return out
+
+
+def observed_counts(
+    store: Store, found: ClaimsFound, on_or_before: dt.date | None, within_km: float = WITHIN_KM
+) -> list[ObservedCount | None]:
+    """Each equipment claim against the latest observation of its class at the nearest watched
+    site (on or before ``on_or_before``); None for a claim that cannot be compared."""
+    sites = store.sites()
+    near = [
+        nearest_site(c.place.place.lat, c.place.place.lon, sites, within_km) if c.place and comparable(c) else None
+        for c in found.equipment
+    ]
+    observations = {n.site.id: store.observations(n.site.id) for n in near if n is not None and n.site.id is not None}
+    validated = validated_classes() if any(comparable(c) for c in found.equipment) else {}
+    return [
+        compare_count(c, n, observations.get(n.site.id or -1, []) if n else [], validated, on_or_before, within_km)
+        for c, n in zip(found.equipment, near, strict=True)
+    ]
+
+
+def read_article(path: Path) -> str:
+    """The text of ``path``; an error that names the file when it is missing, binary or not UTF-8."""
+    if not path.is_file():
+        raise InputError(f"{path}: no such file. Fix: give the path of a text file.")
+    data = path.read_bytes()
+    fix = "Fix: give a UTF-8 text file (.txt): save the article as plain text"
+    if data.startswith(b"%PDF"):
+        raise InputError(f"{path}: a PDF, not text. {fix} (e.g. `pdftotext {path.name} article.txt`).")
+    if b"\x00" in data[:4096]:
+        raise InputError(f"{path}: a binary file, not text. {fix} (copy the article's text into a .txt file).")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}). {fix} in UTF-8, "
+            f"e.g. `iconv -f WINDOWS-1252 -t UTF-8 {path.name} > article.txt`."
+        ) from None
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--date {text!r} is not a date. Fix: write it as YYYY-MM-DD, e.g. 2021-11-28.") from None
+
+
+def claims(
+    article: Path, add_sites: bool = False, workspace: Path | None = None, article_date: str | None = None
+) -> ClaimsResult:
+    """Find the place-and-distance and equipment statements of the text file ``article``, measure
+    the distances, and, when a workspace is given or found (``forcewatch.gpkg`` in the folder
+    :func:`~forcewatch.app.workspace.resolve` names), with ``add_sites`` watch the places there and
+    compare each claimed count with what was observed on or before ``article_date`` (YYYY-MM-DD;
+    default: the latest date the text names)."""
+    found = find_claims(read_article(article))
     checked = [check_distance(c) for c in found.distances]
-    added: list[str] = []
-    if add_sites:
-        with open_workspace(workspace) as store:
-            added = add_claim_sites(store, found)
-    return ClaimsResult(article, found, checked, added)
+    day = _date(article_date) or found.article_date
+    folder = resolve(workspace)
+    if not (add_sites or workspace is not None or (folder / STORE_NAME).is_file()):
+        return ClaimsResult(article, found, checked, article_date=day)
+    with open_workspace(workspace) as store:
+        added = add_claim_sites(store, found) if add_sites else []
+        observed = observed_counts(store, found, day)
+    return ClaimsResult(article, found, checked, added, observed, day, folder)
 
 
 # ---- alerts

@@ -1,15 +1,43 @@
 """Claims check: statements of place and distance in a news text, measured against the bundled
-borders and the gazetteer; and statements of equipment counts with the places they are tied to."""
+borders and the gazetteer; and statements of equipment (types and counts) with the places they
+are tied to.
+
+The text is cut into sentences (each counted once: a caption repeated under every image is one
+claim), places are resolved once per sentence (:mod:`forcewatch.assess.claims_places`),
+equipment comes from the bundled catalogue (:mod:`forcewatch.assess.claims_equipment`). Work
+grows linearly with the text: sentences are bounded in length and every search is windowed.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from forcewatch.assess.numbers import NUMBER_RE, VAGUE, parse_number
+from forcewatch.assess.claims_equipment import mentions
+from forcewatch.assess.claims_places import PlaceResolver, ResolvedPlace, SentencePlaces
+from forcewatch.assess.claims_text import COUNTRY_WORDS, ISO2, article_date, sentences, subject_country, unique
+from forcewatch.assess.numbers import NUMBER_RE, parse_number
 from forcewatch.model import Site
-from forcewatch.places import Place, candidates
+
+if TYPE_CHECKING:
+    from forcewatch.geo.borders import ReferenceLine
+
+__all__ = [
+    "COUNTRY_WORDS",
+    "CheckedDistance",
+    "ClaimsFound",
+    "DistanceClaim",
+    "EquipmentClaim",
+    "ResolvedPlace",
+    "check_distance",
+    "find_claims",
+    "places_as_sites",
+    "sentences",
+    "subject_country",
+]
 
 KM_PER_UNIT = {
     "km": 1.0,
@@ -20,36 +48,6 @@ KM_PER_UNIT = {
     "metre": 0.001,
     "meter": 0.001,
     "m": 0.001,
-}
-#: Adjectives and names → the ISO-3 code of the country whose border is meant.
-COUNTRY_WORDS = {
-    "ukrainian": "UKR",
-    "ukraine": "UKR",
-    "belarusian": "BLR",
-    "belarussian": "BLR",
-    "belarus": "BLR",
-    "russian": "RUS",
-    "russia": "RUS",
-    "estonian": "EST",
-    "estonia": "EST",
-    "latvian": "LVA",
-    "latvia": "LVA",
-    "lithuanian": "LTU",
-    "lithuania": "LTU",
-    "polish": "POL",
-    "poland": "POL",
-    "finnish": "FIN",
-    "finland": "FIN",
-    "moldovan": "MDA",
-    "moldova": "MDA",
-    "romanian": "ROU",
-    "romania": "ROU",
-    "georgian": "GEO",
-    "georgia": "GEO",
-    "kazakh": "KAZ",
-    "kazakhstan": "KAZ",
-    "slovak": "SVK",
-    "hungarian": "HUN",
 }
 QUALIFIERS = "|".join(
     [
@@ -80,112 +78,17 @@ DISTANCE_RE = re.compile(
     r"(?:\s+with\s+(?P<with>[A-Z][a-z]+))?",
     re.IGNORECASE,
 )
-NOUNS = {
-    "aircraft": "aircraft",
-    "jet": "aircraft",
-    "jets": "aircraft",
-    "plane": "aircraft",
-    "planes": "aircraft",
-    "bomber": "aircraft",
-    "bombers": "aircraft",
-    "fighter": "aircraft",
-    "fighters": "aircraft",
-    "helicopter": "aircraft",
-    "helicopters": "aircraft",
-    "tank": "armour",
-    "tanks": "armour",
-    "armoured vehicles": "armour",
-    "armored vehicles": "armour",
-    "infantry fighting vehicles": "armour",
-    "vehicles": "vehicle",
-    "trucks": "vehicle",
-    "lorries": "vehicle",
-    "tents": "tent",
-    "troops": "personnel",
-    "soldiers": "personnel",
-    "servicemen": "personnel",
-    "battalions": "unit",
-    "battalion tactical groups": "unit",
-    "btgs": "unit",
-    "artillery pieces": "artillery",
-    "howitzers": "artillery",
-    "rocket launchers": "artillery",
-    "launchers": "artillery",
-    "missile systems": "artillery",
-}
-_NOUN = "|".join(sorted((re.escape(n) for n in NOUNS), key=len, reverse=True))
-_VAGUE = "|".join(sorted((re.escape(v) for v in VAGUE), key=len, reverse=True))
-EQUIPMENT_RE = re.compile(
-    rf"(?<![\w-])(?P<num>{_VAGUE}|{_NUM})\s+(?:(?P<type>[A-Z][A-Za-z]*-\d+\w*|Iskander|Tor|Buk|Pantsir)\s+)?"
-    rf"(?:(?:[a-z][a-z-]*|[A-Z][a-z]+)\s+){{0,3}}?(?P<noun>{_NOUN})\b",
+#: The end of a distance statement (unit, "from the ... border"): found first, cheaply; the whole
+#: statement is then searched for only in a window before it.
+_TAIL = re.compile(
+    r"(?:km|kilomet(?:re|er)s?|miles?|mi|met(?:re|er)s?|m)\b(?:\s*\([^)]*\))?\s+(?:away\s+)?(?:from|of)\s+"
+    r"(?:the\s+)?(?:[A-Z][a-z]+(?:'s)?\s+)?(?:border|frontier|boundary)",
+    re.IGNORECASE,
 )
-NOT_PLACES = {
-    "the",
-    "a",
-    "an",
-    "satellite",
-    "images",
-    "imagery",
-    "maxar",
-    "planet",
-    "airbus",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "nato",
-    "us",
-    "u.s.",
-    "pentagon",
-    "kremlin",
-    "but",
-    "in",
-    "on",
-    "at",
-    "near",
-    "about",
-    "some",
-    "between",
-    "officials",
-    "analysts",
-    "according",
-    "it",
-    "they",
-    "this",
-}
-
-
-@dataclass(frozen=True)
-class ResolvedPlace:
-    text: str
-    place: Place
-    ambiguous: bool
-
-    def to_json(self) -> dict[str, object]:
-        p = self.place
-        return {
-            "text": self.text,
-            "name": p.name,
-            "country": p.country,
-            "lat": p.lat,
-            "lon": p.lon,
-            "ambiguous": self.ambiguous,
-        }
+#: How far before its unit a distance statement may start, and after its tail end ("with Ukraine").
+_WINDOW_BEFORE, _WINDOW_AFTER = 160, 40
+#: The two views of Ukraine's border: Natural Earth's (Crimea drawn in Russia) and the 1991 one.
+CRIMEA_VIEWS = ("UKR", "UKR-1991")
 
 
 @dataclass(frozen=True)
@@ -212,21 +115,28 @@ class DistanceClaim:
 
 @dataclass(frozen=True)
 class EquipmentClaim:
+    """Equipment the text places somewhere: the count (None when it states none), the type
+    (canonical name, None for a generic noun), its category and the class a ForceWatch model
+    counts for it (``observable``, None when none can)."""
+
     sentence: str
     text: str
-    count: tuple[float, float]
+    count: tuple[float, float] | None
     type: str | None
     noun: str
     category: str
     place: ResolvedPlace | None
+    observable: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
             "text": self.text,
-            "count": {"low": self.count[0], "high": self.count[1]},
+            "sentence": self.sentence,
+            "count": None if self.count is None else {"low": self.count[0], "high": self.count[1]},
             "type": self.type,
             "noun": self.noun,
             "category": self.category,
+            "observable": self.observable,
             "place": self.place.to_json() if self.place else None,
         }
 
@@ -237,133 +147,106 @@ class ClaimsFound:
     equipment: list[EquipmentClaim] = field(default_factory=list)
     subject_country: str | None = None
     subject_why: str = ""
+    article_date: dt.date | None = None  # the latest full date the text names
 
 
-def sentences(text: str) -> list[str]:
-    flat = re.sub(r"\s+", " ", text).strip()
-    return [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", flat) if s]
+def in_crimea(place: ResolvedPlace) -> bool:
+    """Whether the place lies in Crimea (Russia's in Natural Earth's view, Ukraine's in 1991's)."""
+    return _in_crimea(place.place.lon, place.place.lat)
 
 
-def subject_country(text: str) -> tuple[str | None, str]:
-    """The country the text is about: the most mentioned one (by name or adjective)."""
-    counts: Counter[str] = Counter()
-    for word in re.findall(r"[A-Za-z]+", text):
-        code = COUNTRY_WORDS.get(word.lower())
-        if code:
-            counts[code] += 1
-    if not counts:
-        return None, "the text names no country"
-    code, n = counts.most_common(1)[0]
-    return code, f"the text is about {code}: it names that country {n} time{'s' if n > 1 else ''}, more than any other"
+@lru_cache(maxsize=4096)
+def _in_crimea(lon: float, lat: float) -> bool:
+    from forcewatch.geo.borders import borders
+
+    b = borders()
+    return b.containing(lon, lat) == "RUS" and b.containing(lon, lat, view_1991=True) == "UKR-1991"
 
 
-def _place_spans(sentence: str) -> list[tuple[int, str]]:
-    """Capitalised word runs (with apostrophes and hyphens) that might be place names."""
+@lru_cache(maxsize=64)
+def _line(code: str) -> ReferenceLine:
+    from forcewatch.geo.distance import reference_line
+
+    return reference_line(code)
+
+
+@lru_cache(maxsize=4096)
+def _measured_km(lat: float, lon: float, code: str) -> float:
+    """The geodesic distance from a point to a border (each place and border measured once per process)."""
+    from forcewatch.geo.distance import distance_to, point
+
+    return distance_to(point(lat, lon), _line(code)).distance_km
+
+
+def _border(m: re.Match[str], place: ResolvedPlace | None, subject: str | None, why: str) -> tuple[str, str]:
+    """The border a distance statement means (ISO-3 code) and why."""
+    said = (m.group("adj") or m.group("with") or "").strip()
+    adj = said.lower().removesuffix("'s")
+    if adj in COUNTRY_WORDS:
+        return COUNTRY_WORDS[adj], f"the text says the {said} border"
+    if place and in_crimea(place):
+        return "UKR", "the place is in Crimea: measured to Ukraine's border in both views (UKR and UKR-1991)"
+    if subject and place and ISO2.get(subject) == place.place.country:
+        return ("UKR" if subject != "UKR" else "RUS"), "the place lies in the subject country"
+    return subject or "UKR", why
+
+
+def _distance_claims(
+    sentence: str, m: re.Match[str], places: SentencePlaces, subject: str | None, why: str
+) -> list[DistanceClaim]:
+    """One claim per place the statement binds to: a list of places shares its distance."""
+    lo_txt, hi_txt = (m.group("a"), m.group("b")) if m.group("a") else (m.group("c"), m.group("d") or m.group("c"))
+    lo, hi = parse_number(lo_txt), parse_number(hi_txt)
+    if lo is None or hi is None:
+        return []
+    unit = m.group("unit").lower().rstrip("s")
+    f = KM_PER_UNIT.get(unit, KM_PER_UNIT.get(unit[:2], 1.0))
+    qualifier = (m.group("qual") or "").strip().lower()
     out = []
-    for m in re.finditer(r"\b[A-Z][a-z’'-]+(?:\s+[A-Z][a-z’'-]+)*", sentence):
-        words = m.group(0).split()
-        while words and (words[0].lower() in NOT_PLACES or words[0].lower() in COUNTRY_WORDS):
-            words = words[1:]
-        if words:
-            start = m.start() + m.group(0).index(words[0])
-            out.append((start, " ".join(words)))
-            if len(words) > 1:  # "Klintsy Airfield" → also try "Klintsy"
-                out.append((start, words[0]))
+    listed: list[ResolvedPlace | None] = [*places.listed_with(m.start())]
+    for place in listed or [None]:
+        code, reason = _border(m, place, subject, why)
+        out.append(DistanceClaim(sentence, m.group(0), place, (lo * f, hi * f), qualifier, code, reason))
     return out
 
 
-def resolve_in_sentence(sentence: str, position: int, prefer: set[str], end: int | None = None) -> ResolvedPlace | None:
-    """The gazetteer place a statement at ``position`` refers to: one introduced by at/in/near
-    right after the statement (``end``), else the nearest one before it, else the first after."""
-    found = []
-    for start, name in _place_spans(sentence):
-        cands = candidates(name)
-        if cands:
-            best = next((c for c in cands if c.country in prefer), cands[0])
-            found.append((start, ResolvedPlace(name, best, len(cands) > 1)))
-    if end is not None:
-        for start, rp in found:
-            gap = sentence[end:start]
-            if (
-                start >= end
-                and len(gap) < 60
-                and re.search(r"\b(?:at|in|near|around|outside|from)\s+(?:the\s+)?$", gap)
-            ):
-                return rp
-    before = [f for f in found if f[0] < position]
-    if before:
-        return max(before, key=lambda f: f[0])[1]
-    after = [f for f in found if f[0] >= position]
-    return min(after, key=lambda f: f[0])[1] if after else None
-
-
-ISO2 = {
-    "UKR": "UA",
-    "BLR": "BY",
-    "RUS": "RU",
-    "EST": "EE",
-    "LVA": "LV",
-    "LTU": "LT",
-    "POL": "PL",
-    "FIN": "FI",
-    "MDA": "MD",
-    "ROU": "RO",
-    "GEO": "GE",
-    "KAZ": "KZ",
-    "SVK": "SK",
-    "HUN": "HU",
-}
+def _distance_statements(sentence: str) -> list[re.Match[str]]:
+    """The distance statements of ``sentence`` (``DISTANCE_RE``), searched only in windows around
+    each statement's tail, so that a long sentence costs time in proportion to its length."""
+    out: dict[int, re.Match[str]] = {}
+    for tail in _TAIL.finditer(sentence):
+        lo, hi = max(0, tail.start() - _WINDOW_BEFORE), min(len(sentence), tail.end() + _WINDOW_AFTER)
+        for m in DISTANCE_RE.finditer(sentence, lo, hi):
+            if m.start() <= tail.start() < m.end() and m.start() not in out:
+                out[m.start()] = m
+    return [out[k] for k in sorted(out)]
 
 
 def find_claims(text: str) -> ClaimsFound:
-    """Every distance and equipment statement in ``text``, with places resolved."""
+    """Every distance and equipment statement in ``text``, with places resolved; a sentence
+    repeated word for word counts once."""
     subject, why = subject_country(text)
-    prefer = {ISO2[c] for c in COUNTRY_WORDS.values() if c in ISO2}
-    out = ClaimsFound(subject_country=subject, subject_why=why)
-    for sent in sentences(text):
-        for m in DISTANCE_RE.finditer(sent):
-            lo_txt, hi_txt = (
-                (m.group("a"), m.group("b")) if m.group("a") else (m.group("c"), m.group("d") or m.group("c"))
-            )
-            lo, hi = parse_number(lo_txt), parse_number(hi_txt)
-            if lo is None or hi is None:
-                continue
-            unit = m.group("unit").lower().rstrip("s")
-            f = KM_PER_UNIT.get(unit, KM_PER_UNIT.get(unit[:2], 1.0))
-            place = resolve_in_sentence(sent, m.start(), prefer)
-            adj = (m.group("adj") or m.group("with") or "").strip().lower().removesuffix("'s")
-            if adj in COUNTRY_WORDS:
-                said = (m.group("adj") or m.group("with") or "").strip()
-                code, reason = COUNTRY_WORDS[adj], f"the text says the {said} border"
-            elif subject and place and ISO2.get(subject) == place.place.country:
-                code, reason = "UKR" if subject != "UKR" else "RUS", "the place lies in the subject country"
-            else:
-                code, reason = subject or "UKR", why
-            out.distances.append(
-                DistanceClaim(
-                    sent, m.group(0), place, (lo * f, hi * f), (m.group("qual") or "").strip().lower(), code, reason
-                )
-            )
-        for m in EQUIPMENT_RE.finditer(sent):
-            raw = m.group("num").lower()
-            count: tuple[float, float]
-            if raw in VAGUE:
-                count = (float(VAGUE[raw][0]), float(VAGUE[raw][1]))
-            else:
-                value = parse_number(raw)
-                if value is None:
-                    continue
-                count = (value, value)
-            noun = m.group("noun").lower()
+    resolver = PlaceResolver()
+    out = ClaimsFound(subject_country=subject, subject_why=why, article_date=article_date(text))
+    for sent in unique(sentences(text)):
+        distances = _distance_statements(sent)
+        equipment = mentions(sent)
+        if not distances and not equipment:
+            continue
+        places = SentencePlaces(sent, resolver)
+        for m in distances:
+            out.distances.extend(_distance_claims(sent, m, places, subject, why))
+        for e in equipment:
             out.equipment.append(
                 EquipmentClaim(
                     sent,
-                    m.group(0),
-                    (float(count[0]), float(count[1])),
-                    m.group("type"),
-                    noun,
-                    NOUNS[noun],
-                    resolve_in_sentence(sent, m.start(), prefer, m.end()),
+                    e.text,
+                    e.count,
+                    e.type.name if e.type else None,
+                    e.noun,
+                    e.category,
+                    places.for_statement(e.start, e.end),
+                    e.observable,
                 )
             )
     return out
@@ -373,12 +256,31 @@ APPROXIMATE = {"", "about", "some", "around", "roughly", "approximately", "nearl
 
 
 @dataclass(frozen=True)
+class BorderView:
+    """The place measured to one view of a border (for Crimea: UKR and UKR-1991)."""
+
+    border: str
+    line: str
+    measured_km: float
+    inside: bool  # the place lies inside the country in this view (the distance is to its land border)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "border": self.border,
+            "line": self.line,
+            "measured_km": round(self.measured_km, 1),
+            "inside": self.inside,
+        }
+
+
+@dataclass(frozen=True)
 class CheckedDistance:
     claim: DistanceClaim
     measured_km: float | None
     line: str
     difference_km: float | None  # measured − claimed (nearest end of a claimed range)
     verdict: str  # consistent | overstated | understated | unresolved
+    views: tuple[BorderView, ...] = ()  # a place in Crimea: both views of Ukraine's border
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -387,31 +289,46 @@ class CheckedDistance:
             "measured_km": None if self.measured_km is None else round(self.measured_km, 1),
             "difference_km": None if self.difference_km is None else round(self.difference_km, 1),
             "verdict": self.verdict,
+            "views": [v.to_json() for v in self.views],
         }
+
+
+def border_views(place: ResolvedPlace, codes: tuple[str, ...] = CRIMEA_VIEWS) -> tuple[BorderView, ...]:
+    """The place's distance to each border of ``codes``, and whether it lies inside that country."""
+    lat, lon = place.place.lat, place.place.lon
+    return tuple(
+        BorderView(code, _line(code).name, _measured_km(lat, lon, code), _inside(lon, lat, code)) for code in codes
+    )
+
+
+@lru_cache(maxsize=4096)
+def _inside(lon: float, lat: float, code: str) -> bool:
+    from forcewatch.geo.borders import borders
+
+    return borders().containing(lon, lat, view_1991=code.endswith("-1991")) == code
 
 
 def check_distance(claim: DistanceClaim, tolerance_km: float = 5.0, tolerance_share: float = 0.2) -> CheckedDistance:
     """Measure the place's geodesic distance to the chosen border and compare with the claim.
 
     An approximate claim ("about 40 miles") is consistent within max(5 km, 20 %); "less than /
-    within / up to" claims only bound from above, "more than / over" from below.
+    within / up to" claims only bound from above, "more than / over" from below. A place in
+    Crimea is also measured to both views of Ukraine's border (``views``).
     """
-    from forcewatch.geo.distance import distance_to, point, reference_line
-
-    line = reference_line(claim.border_code)
+    line = _line(claim.border_code)
     if claim.place is None:
         return CheckedDistance(claim, None, line.name, None, "unresolved: no place named in the sentence")
-    d = distance_to(point(claim.place.place.lat, claim.place.place.lon), line)
+    km = _measured_km(claim.place.place.lat, claim.place.place.lon, claim.border_code)
     lo, hi = claim.claimed_km
     tol = max(tolerance_km, tolerance_share * hi)
-    km = d.distance_km
     if claim.qualifier in ("less than", "under", "within", "up to"):
         lo = 0.0
     elif claim.qualifier in ("more than", "over"):
         hi = float("inf")
     diff = 0.0 if lo <= km <= hi else (km - hi if km > hi else km - lo)
     verdict = "consistent" if abs(diff) <= tol else ("understated" if diff > 0 else "overstated")
-    return CheckedDistance(claim, km, line.name, diff, verdict)
+    views = border_views(claim.place) if claim.border_code in CRIMEA_VIEWS and in_crimea(claim.place) else ()
+    return CheckedDistance(claim, km, line.name, diff, verdict, views)
 
 
 def places_as_sites(found: ClaimsFound, radius_m: float = 3000.0) -> list[Site]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,10 +12,21 @@ from rich.table import Table
 from forcewatch.cli.common import console, print_json
 from forcewatch.cli.options import JsonOpt, ModelOpt, SiteOpt, WorkspaceOpt
 
+if TYPE_CHECKING:
+    from forcewatch.assess.claims import ResolvedPlace
+
 # options of these commands only
 DoctrineOpt = Annotated[Path | None, typer.Option("--doctrine", help="An edited copy of the doctrine table (YAML).")]
 ArticleArg = Annotated[Path, typer.Argument(help="A news text (UTF-8 .txt).")]
 AddSitesOpt = Annotated[bool, typer.Option("--add-sites", help="Add the places found as watched sites.")]
+ArticleDateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date",
+        help="The article's date (YYYY-MM-DD): counts are compared with observations on or before it "
+        "(default: the latest date the text names).",
+    ),
+]
 RulesOpt = Annotated[
     Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
 ]
@@ -80,50 +91,83 @@ def estimate_cmd(
         console.print(f"- {n}")
 
 
+def _place_cell(p: ResolvedPlace | None) -> str:
+    return f"{p.text} → {p.place.name} ({p.place.country})" if p else "-"
+
+
+def _match_cell(p: ResolvedPlace | None) -> str:
+    return f"{p.matched or p.place.name} ({p.score:.0f})" if p else "-"
+
+
 def claims_cmd(
     article: ArticleArg,
     as_json: JsonOpt = False,
     add_sites: AddSitesOpt = False,
+    article_date: ArticleDateOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Find place-and-distance and equipment-count statements in ARTICLE and check the distances."""
+    """Find place-and-distance and equipment statements in ARTICLE, check the distances, and compare
+    the counts with what the workspace observed (when a workspace is given or found)."""
     from forcewatch.app.assess import claims
 
-    result = claims(article, add_sites, workspace)
+    result = claims(article, add_sites, workspace, article_date)
     if as_json:
         print_json(result.to_json())
         return
     table = Table(title=f"Distance claims in {article.name}")
-    for col in ("place", "claim", "measured km", "difference km", "verdict", "border"):
+    for col in ("place", "claim", "measured km", "difference km", "verdict", "border", "match (score)"):
         table.add_column(col)
     lines: dict[str, str] = {}
+    views: list[str] = []
     for c in result.checked:
         p = c.claim.place
         table.add_row(
-            f"{p.text} → {p.place.name} ({p.place.country})" if p else "-",
+            _place_cell(p),
             c.claim.text,
             f"{c.measured_km:.1f}" if c.measured_km is not None else "-",
             f"{c.difference_km:+.1f}" if c.difference_km is not None else "-",
             c.verdict,
             c.claim.border_code,
+            _match_cell(p),
         )
         lines.setdefault(f"{c.claim.border_code}: {c.line}", c.claim.border_why)
+        if p and c.views:
+            inside = " (inside it: the distance is to its land border)"
+            seen = "; ".join(f"{v.measured_km:.1f} km from {v.border}{inside if v.inside else ''}" for v in c.views)
+            views.append(f"{p.place.name} is in Crimea: {seen}")
+            for v in c.views:
+                lines.setdefault(f"{v.border}: {v.line}", "the place is in Crimea: both views are shown")
     console.print(table)
     for line, why in lines.items():
         console.print(f"{line} — chosen because {why}")
+    for line in dict.fromkeys(views):
+        console.print(line)
     eq = Table(title="Equipment and counts")
-    for col in ("statement", "count", "type", "category", "place"):
+    columns = ["statement", "count", "type", "category", "place", "counted as", "match (score)"]
+    for col in columns + (["observed"] if result.workspace else []):
         eq.add_column(col)
-    for e in result.found.equipment:
-        lo, hi = e.count
-        eq.add_row(
+    observed = result.observed or [None] * len(result.found.equipment)
+    for e, o in zip(result.found.equipment, observed, strict=True):
+        lo, hi = e.count or (0.0, 0.0)
+        row = [
             e.text,
-            f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}",
+            "-" if e.count is None else f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}",
             e.type or "-",
             e.category,
             f"{e.place.place.name} ({e.place.place.country})" if e.place else "-",
-        )
+            e.observable or "not counted",
+            _match_cell(e.place),
+        ]
+        if result.workspace:
+            row.append("-" if o is None else o.status if o.count is None else f"{o.count} ({o.status})")
+        eq.add_row(*row)
     console.print(eq)
+    if result.workspace:
+        when = f"on or before {result.article_date}" if result.article_date else "latest"
+        console.print(f"Against workspace {result.workspace} ({when}):")
+        for o in observed:
+            if o is not None:
+                console.print(f"- {o.text()}")
     for name in result.sites_added:
         console.print(f"added site {name!r}")
 
