@@ -53,8 +53,11 @@ def estimate(
     detector = load_detector(model)
     rules = load_doctrine(doctrine)
     sites = [store.site(site_name)] if site_name else store.sites()
+    gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
     results = [
-        site_estimate(s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules)
+        site_estimate(
+            s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules, gsd
+        )
         for s in sites
     ]
     return EstimateResult(detector.model_id, doctrine, results)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from forcewatch.app.datasets import dataset_label, read_dataset, read_split
 from forcewatch.detect.registry import load_detector
+from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.evaluate import ClassReport, evaluate_predictions, predict_set
 
 
@@ -37,6 +38,14 @@ class Evaluation:
             "merged_duplicate_labels": self.merged_duplicate_labels,
             "classes": [r.to_json() for r in self.classes],
         }
+
+
+def _native_gsd_m(data_set: AnnotationSet) -> float | None:
+    """The median GSD of the images as labelled (None where they do not say)."""
+    import statistics
+
+    gsds = [im.gsd_m for im in data_set.images if im.gsd_m]
+    return round(statistics.median(gsds), 3) if gsds else None
 
 
 def evaluate_model(
@@ -72,6 +81,7 @@ def evaluate_model(
             record,
             {
                 "data": dataset_label(data, fmt),
+                "gsd_m": degrade_to_gsd_m or _native_gsd_m(data_set),
                 "images": len(data_set.images),
                 "threshold": thr,
                 "classes": {r.class_name: {**r.to_json(), "n_detections": r.n_detections} for r in reports},

@@ -92,12 +92,13 @@ def gather_brief(
     camps = store.camps(site_ids)
     doctrine = load_doctrine() if model_scores is not None else []
     data = []
+    gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
     for site in sites:
         assert site.id is not None  # sites from the store have ids
         stored = store.observations(site.id)
         obs = observations_between(merge_by_scene(stored), date_from, date_to)
         estimate = (
-            site_estimate(site.name, stored, model_id, model_sha256, model_scores, doctrine)
+            site_estimate(site.name, stored, model_id, model_sha256, model_scores, doctrine, gsd)
             if obs and model_scores is not None
             else None
         )

@@ -10,6 +10,7 @@ estimate for that 60 %, said in the output.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,13 +171,35 @@ def estimate(counts: dict[str, int], quality: DetectorQuality, rules: list[UnitR
     return out
 
 
+def score_key_for_gsd(scores: dict[str, object], gsd_m: float | None, key: str = "holdout") -> str:
+    """Which recorded scores fit imagery of ``gsd_m``: of the entries ``key`` and ``key@G`` (scores
+    measured on the hold-out degraded to G m, with a ``gsd_m`` field), the one measured at the finest
+    GSD that is at least as coarse as the date's; the coarsest one if the date is coarser than all.
+    Recall falls as imagery coarsens, so a count is corrected with the recall of its own GSD."""
+    measured = {
+        k: float(v["gsd_m"])
+        for k, v in scores.items()
+        if (k == key or k.startswith(f"{key}@")) and isinstance(v, dict) and v.get("gsd_m") is not None
+    }
+    if gsd_m is None or not measured:
+        return key
+    coarse_enough = [k for k, g in measured.items() if g >= gsd_m * 0.98]
+    if coarse_enough:
+        return min(coarse_enough, key=lambda k: measured[k])
+    return max(measured, key=lambda k: measured[k])
+
+
 def quality_from_scores(
-    model_id: str, scores: dict[str, object], class_name: str, key: str = "holdout"
+    model_id: str, scores: dict[str, object], class_name: str, key: str = "holdout", gsd_m: float | None = None
 ) -> DetectorQuality:
-    """Precision and recall recorded in a model's metadata by ``forcewatch evaluate --record``."""
+    """Precision and recall recorded in a model's metadata by ``forcewatch evaluate --record``; with
+    ``gsd_m`` (the date's imagery), those measured at that GSD (:func:`score_key_for_gsd`)."""
+    key = score_key_for_gsd(scores, gsd_m, key)
     try:
         c = scores[key]["classes"][class_name]  # type: ignore[index]
         data = str(scores[key].get("data", ""))  # type: ignore[attr-defined]
+        if scores[key].get("gsd_m") is not None:  # type: ignore[attr-defined]
+            data += f"; measured at {float(scores[key]['gsd_m']):g} m GSD"  # type: ignore[index]
         return DetectorQuality(
             model_id, float(c["precision"]), float(c["recall"]), int(c["n_gt"]), int(c["n_detections"]), data
         )
@@ -215,6 +238,7 @@ def site_estimate(
     model_sha256: str,
     scores: dict[str, object],
     rules: list[UnitRule],
+    scene_gsd_m: Mapping[int, float] | None = None,
 ) -> SiteEstimate:
     """The estimate for a site's latest observation (of ``observations``, in date order) made with
     this model (by its file hash); no estimate when the model has not observed the site."""
@@ -222,9 +246,10 @@ def site_estimate(
     if not mine:
         return SiteEstimate(site_name, None, [])
     latest = mine[-1]
+    gsd = (scene_gsd_m or {}).get(latest.scene_id)
     classes = [
         e
         for cls, n in sorted(latest.counts.items())
-        for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls), rules)
+        for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls, gsd_m=gsd), rules)
     ]
     return SiteEstimate(site_name, latest, classes)
