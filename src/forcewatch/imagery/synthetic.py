@@ -176,12 +176,11 @@ def write_geotiff(
     """Write ``rgb`` as a tiled, compressed GeoTIFF in the UTM zone of the centre point."""
     import rasterio
     from affine import Affine
-    from pyproj import Transformer
 
-    from forcewatch.geo.convert import utm_crs
+    from forcewatch.geo.convert import transformer, utm_crs
 
     crs = utm_crs(centre_lat, centre_lon)
-    x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(centre_lon, centre_lat)
+    x, y = transformer(4326, crs).transform(centre_lon, centre_lat)
     h, w = rgb.shape[:2]
     transform = Affine(gsd_m, 0, x - w / 2 * gsd_m, 0, -gsd_m, y + h / 2 * gsd_m)
     path.parent.mkdir(parents=True, exist_ok=True)
