@@ -7,7 +7,9 @@ import math
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import shapely
+import shapely.errors
 from shapely.geometry import Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -114,6 +116,23 @@ def geodesic_circle(lat: float, lon: float, radius_m: float, points: int = 64) -
     return Polygon(zip(lons, lats, strict=True))
 
 
+def _check_circle(circle: Polygon, lat: float, lon: float, radius_m: float) -> Polygon:
+    """A site's circle must be a plain lon/lat polygon: not over a pole, not across the ±180° meridian."""
+    pole_m = GEOD.inv(lon, lat, lon, 90.0 if lat >= 0 else -90.0)[2]
+    minx, _miny, maxx, _maxy = circle.bounds
+    problem = None
+    if pole_m <= radius_m:
+        problem = "covers a pole"
+    elif maxx - minx > 180 or not circle.is_valid:
+        problem = "crosses the ±180° meridian"
+    if problem:
+        raise InputError(
+            f"a circle of {radius_m:g} m around latitude {lat}, longitude {lon} {problem}, which an area in lon/lat "
+            "degrees cannot show. Fix: move the centre or give a smaller --radius-m."
+        )
+    return circle
+
+
 def check_aoi(geom: BaseGeometry, where: str) -> BaseGeometry:
     """An area of interest must be a valid, non-empty polygon in lon/lat degrees."""
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
@@ -153,7 +172,7 @@ def make_site(
     check_lat_lon(lat, lon)
     if aoi is None:
         radius_m = DEFAULT_RADIUS_M if radius_m is None else radius_m
-        aoi = geodesic_circle(lat, lon, radius_m)
+        aoi = _check_circle(geodesic_circle(lat, lon, radius_m), lat, lon, radius_m)
     else:
         aoi = check_aoi(aoi, f"area of interest of {name!r}")
     return Site(name.strip(), aoi, kind, notes, lat, lon, radius_m)
@@ -198,6 +217,52 @@ def read_lonlat_vectors(path: Path, what: str = "file") -> tuple[list[str], list
     return [str(f) for f in meta["fields"]], list(geoms), list(field_data)
 
 
+def _missing(value: object) -> bool:
+    """A field pyogrio gives for a feature without it: None, NaN (numbers) or NaT (dates)."""
+    if value is None:
+        return True
+    if isinstance(value, float | np.floating):
+        return math.isnan(value)
+    return isinstance(value, np.datetime64) and bool(np.isnat(value))
+
+
+def _text(value: object) -> str:
+    """A text field's value; a list (GeoJSON array) is joined with commas."""
+    if _missing(value):
+        return ""
+    if isinstance(value, np.ndarray | list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def _radius_m(value: object, where: str) -> float | None:
+    """A feature's radius_m in metres; None when absent, empty or 0 (the default circle)."""
+    if _missing(value) or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        if isinstance(value, bool | np.bool_ | np.ndarray | np.datetime64):
+            raise TypeError(type(value).__name__)
+        radius = float(value)  # type: ignore[arg-type]  # numbers and numeric text
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(
+            f"{where}: radius_m {_text(value)!r} is not a number of metres. Fix: give the circle's radius in metres, "
+            "e.g. 2000, or leave radius_m out for the default of 2 km."
+        ) from None
+    return radius or None
+
+
+def _geometry(wkb: bytes | None, where: str) -> BaseGeometry | None:
+    """The 2D geometry of a feature (None without one); a geometry GEOS cannot build is an input error."""
+    if wkb is None:
+        return None
+    try:
+        return shapely.force_2d(shapely.from_wkb(wkb))
+    except shapely.errors.GEOSException as exc:
+        raise InputError(
+            f"{where}: the geometry is broken ({str(exc).strip()}). Fix: repair it (e.g. QGIS 'Fix geometries')."
+        ) from None
+
+
 def read_site_file(path: Path) -> list[Site]:
     """Sites from a vector file: a 'name' field (or Name), optional kind, notes, radius_m.
 
@@ -215,37 +280,32 @@ def read_site_file(path: Path) -> list[Site]:
     out = []
     for row, wkb in enumerate(geoms):
         where = f"{path}, feature {row + 1}"
-        name = str(value("name", row) or "").strip()
+        name = _text(value("name", row))
         if not name:
             raise InputError(f"{where}: empty name. Fix: give each feature a name.")
-        geom = shapely.from_wkb(wkb) if wkb is not None else None
-        if geom is None:
-            raise InputError(f"{where} ({name!r}): no geometry. Fix: give a point or a polygon.")
-        geom = shapely.force_2d(geom)
-        kind = str(value("kind", row) or "other")
-        notes = str(value("notes", row) or value("description", row) or "")
-        radius = value("radius_m", row)
-        if geom.geom_type == "Point":
-            out.append(
-                make_site(
-                    name,
-                    geom.y,
-                    geom.x,
-                    radius_m=float(str(radius)) if radius else None,
-                    kind=kind,
-                    notes=notes,
-                )
-            )
-        else:
-            aoi = check_aoi(geom, f"{where} ({name!r})")
-            c = aoi.representative_point()
-            out.append(make_site(name, c.y, c.x, aoi=aoi, kind=kind, notes=notes))
+        where = f"{where} ({name!r})"
+        geom = _geometry(wkb, where)
+        if geom is None or (geom.geom_type == "Point" and geom.is_empty):
+            raise InputError(f"{where}: no geometry. Fix: give a point or a polygon.")
+        kind = _text(value("kind", row)) or "other"
+        notes = _text(value("notes", row)) or _text(value("description", row))
+        try:
+            if geom.geom_type == "Point":
+                radius_m = _radius_m(value("radius_m", row), where)
+                site = make_site(name, geom.y, geom.x, radius_m=radius_m, kind=kind, notes=notes)
+            else:
+                aoi = check_aoi(geom, where)
+                c = aoi.representative_point()
+                site = make_site(name, c.y, c.x, aoi=aoi, kind=kind, notes=notes)
+        except InputError as exc:
+            message = str(exc)
+            raise InputError(message if message.startswith(where) else f"{where}: {message}") from None
+        out.append(site)
     return out
 
 
 def write_site_file(sites: list[Site], path: Path) -> Path:
     """Write sites (their areas of interest and attributes) as GeoJSON, KML or GeoPackage."""
-    import numpy as np
     import pyogrio
 
     driver = _driver(path)
@@ -286,11 +346,8 @@ def to_feature(site: Site) -> dict[str, object]:
 def read_polygons(path: Path) -> list[BaseGeometry]:
     """The polygons of a vector file in lon/lat (masks: areas not to be considered observed)."""
     _names, geoms, _fields = read_lonlat_vectors(path)
-    out = [
-        check_aoi(shapely.force_2d(shapely.from_wkb(g)), f"{path}, feature {i + 1}")
-        for i, g in enumerate(geoms)
-        if g is not None
-    ]
+    found = [(f"{path}, feature {i + 1}", _geometry(g, f"{path}, feature {i + 1}")) for i, g in enumerate(geoms)]
+    out = [check_aoi(geom, where) for where, geom in found if geom is not None]
     if not out:
         raise InputError(f"{path}: no polygons. Fix: draw the areas to mask as polygons.")
     return out

@@ -56,15 +56,14 @@ def parse_time(text: str, where: str) -> str:
         )
     if t.tzinfo is None:
         t = t.replace(tzinfo=dt.UTC)
-    t = t.astimezone(dt.UTC)
     latest = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    if not FIRST_IMAGERY <= t <= latest:
+    if not FIRST_IMAGERY <= t <= latest:  # compared before converting: year 1 at +14:00 has no UTC time
         when = "before the first satellite images" if t < FIRST_IMAGERY else "in the future"
         raise InputError(
             f"{where}: acquisition time {text!r} is {when}. Fix: give the time the image was taken "
             f"(between {FIRST_IMAGERY:%Y-%m-%d} and today), e.g. --acquired 2022-02-10T09:05Z."
         )
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _tiff_time(tags: dict[str, str]) -> str | None:
