@@ -70,9 +70,7 @@ def test_subpackages_import_each_other_without_cycles() -> None:
     for p in SOURCES:
         pkg = _package(_module(p))
         if pkg in CORE:
-            graph.setdefault(pkg, set()).update(
-                q for q in (_package(m) for m in _imports(p)) if q in CORE and q != pkg
-            )
+            graph.setdefault(pkg, set()).update(q for q in (_package(m) for m in _imports(p)) if q in CORE and q != pkg)
     seen: dict[str, int] = {}  # 1: on the current path, 2: done
 
     def visit(node: str, path: list[str]) -> None:

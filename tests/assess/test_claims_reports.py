@@ -151,3 +151,12 @@ def test_a_locator_and_a_region_qualify_the_place_before_them() -> None:
     )
     places = [c.place.place.name for c in find_claims(text).distances if c.place]
     assert places == ["Persianovka", "Klintsy"]
+
+
+def test_fuzz_findings_a_long_s_unit_and_an_impossible_distance() -> None:
+    """Found by bench/fuzz.py: the long s matched the unit but was not folded; 400 nines were a distance."""
+    from forcewatch.assess.claims import find_claims
+
+    (claim,) = find_claims("Troops at Yelsk, 40 metreſ from the Ukrainian border.").distances
+    assert claim.claimed_km == (0.04, 0.04)
+    assert find_claims("Troops at Yelsk, " + "9" * 400 + " km from the Ukrainian border.").distances == []

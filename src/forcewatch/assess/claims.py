@@ -191,6 +191,10 @@ def _border(m: re.Match[str], place: ResolvedPlace | None, subject: str | None, 
     return subject or "UKR", why
 
 
+#: No distance on Earth is longer than half the equator.
+MAX_CLAIM_KM = 20_040.0
+
+
 def _distance_claims(
     sentence: str, m: re.Match[str], places: SentencePlaces, subject: str | None, why: str
 ) -> list[DistanceClaim]:
@@ -199,8 +203,10 @@ def _distance_claims(
     lo, hi = parse_number(lo_txt), parse_number(hi_txt)
     if lo is None or hi is None:
         return []
-    unit = m.group("unit").lower().rstrip("s")
+    unit = m.group("unit").casefold().rstrip("s")  # casefold: "metreſ" (long s) is "metres"
     f = KM_PER_UNIT.get(unit, KM_PER_UNIT.get(unit[:2], 1.0))
+    if hi * f > MAX_CLAIM_KM:  # further than anything on Earth: a number, not a distance
+        return []
     qualifier = (m.group("qual") or "").strip().lower()
     out = []
     listed: list[ResolvedPlace | None] = [*places.listed_with(m.start())]
