@@ -77,3 +77,52 @@ def test_nms_is_class_wise_and_keeps_the_best() -> None:
     classes = np.array([0, 0, 1, 0])
     keep = nms(boxes, scores, classes, 0.5)
     assert keep.tolist() == [1, 2, 3]
+
+
+def test_a_known_grid_on_a_wide_image() -> None:
+    """1000 × 600 px in 512 px tiles with 64 px overlap: every start, end and core by hand. The
+    cores split each overlap at its middle: (512 + 448) / 2 = 480, (960 + 488) / 2 = 724."""
+    assert axis_starts(1000, 512, 64) == [0, 448, 488]  # the last tile ends at the edge
+    assert axis_starts(600, 512, 64) == [0, 88]
+    tiles = tile_grid(1000, 600, 512, 64)
+    # row by row (y outer), x inner; x and y never swapped on a non-square image
+    assert [(t.x0, t.y0, t.x1, t.y1) for t in tiles] == [
+        (0, 0, 512, 512),
+        (448, 0, 960, 512),
+        (488, 0, 1000, 512),
+        (0, 88, 512, 600),
+        (448, 88, 960, 600),
+        (488, 88, 1000, 600),
+    ]
+    assert [t.core for t in tiles] == [
+        (0.0, 0.0, 480.0, 300.0),
+        (480.0, 0.0, 724.0, 300.0),
+        (724.0, 0.0, 1000.0, 300.0),
+        (0.0, 300.0, 480.0, 600.0),
+        (480.0, 300.0, 724.0, 600.0),
+        (724.0, 300.0, 1000.0, 600.0),
+    ]
+    assert {(t.width, t.height) for t in tiles} == {(512, 512)}
+    assert (tiles[4].width, tiles[4].height) == (960 - 448, 600 - 88)
+
+
+def test_an_image_smaller_than_a_tile_is_one_clipped_tile() -> None:
+    (only,) = tile_grid(300, 200, 512, 64)
+    assert (only.x0, only.y0, only.x1, only.y1) == (0, 0, 300, 200)
+    assert (only.width, only.height) == (300, 200)
+    assert only.core == (0.0, 0.0, 300.0, 200.0)
+
+
+def test_tile_and_overlap_boundaries() -> None:
+    # the overlap must be smaller than the tile: equal is an error, one less is the tightest grid
+    with pytest.raises(ValueError, match="tile"):
+        axis_starts(100, 64, 64)
+    with pytest.raises(ValueError, match="tile"):
+        axis_starts(100, 64, 65)
+    assert axis_starts(66, 64, 63) == [0, 1, 2]  # a step of one pixel
+    # an axis exactly one tile long is one tile; one pixel longer needs a second
+    assert axis_starts(512, 512, 64) == [0]
+    assert axis_starts(513, 512, 64) == [0, 1]
+    assert axis_starts(100, 512, 0) == [0]
+    assert axis_starts(1024, 512, 0) == [0, 512]  # no overlap: tiles abut
+    assert axis_starts(1025, 512, 0) == [0, 512, 513]

@@ -71,7 +71,7 @@ def drop_parts(
     inter = shapely.area(shapely.intersection(geoms[small], geoms[big]))
     other_class = (small != big) & (cls[small] != cls[big])
     is_part = other_class & (areas[big] >= ratio * areas[small]) & (inter >= inside * areas[small])
-    iou = inter / (areas[small] + areas[big] - inter + 1e-9)
+    iou = inter / np.maximum(areas[small] + areas[big] - inter, 1e-9)  # exact: an IoU of same_iou is the same
     is_same = other_class & (big >= len(detections)) & (iou >= same_iou)
     part = np.zeros(len(detections), bool)
     part[small[is_part | is_same]] = True
