@@ -163,8 +163,8 @@ def test_yolo_unknown_class_id(tmp_path: Path) -> None:
 
 
 def test_unknown_format(tmp_path: Path) -> None:
-    with pytest.raises(AnnotationError, match="use one of airbus, coco, dota, yolo"):
-        read_annotations(tmp_path, "voc")
+    with pytest.raises(AnnotationError, match="use one of airbus, coco, dota, voc, yolo"):
+        read_annotations(tmp_path, "kitti")
 
 
 def test_merge_duplicates_keeps_distinct_classes() -> None:

@@ -1,6 +1,9 @@
-"""``forcewatch train``: train a detector on labelled imagery and export it to ONNX."""
+"""``forcewatch train``: train a detector on labelled imagery, or fine-tune one (``--init``), and export
+it to ONNX."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import typer
 
@@ -13,20 +16,32 @@ from forcewatch.cli.options import (
     DatasetArg,
     DatasetFormatOpt,
     ImageGsdOpt,
-    IterationsOpt,
+    InitOpt,
     LicenceOpt,
-    MaxObjectOpt,
     MaxSourceGsdOpt,
     MilitaryOpt,
-    NameOpt,
+    MinutesOpt,
     NoResumeOpt,
     SeedOpt,
     SplitOpt,
-    TargetGsdOpt,
+    TrainIterationsOpt,
+    TrainMaxObjectOpt,
+    TrainNameOpt,
     TrainOutOpt,
+    TrainTargetGsdOpt,
+    TrainWidthOpt,
     ValOpt,
-    WidthOpt,
 )
+
+
+def _loss_and_time_left(update: Callable[[int, int, dict[str, float]], None]) -> Callable[..., None]:
+    """The training progress as the bar shows it: the loss and the minutes left (by the step rate, or
+    the time budget of a fine-tune)."""
+
+    def show(done: int, total: int, stats: dict[str, float]) -> None:
+        update(done, total, {"loss": stats.get("loss", float("nan")), "min left": stats.get("eta_min", float("nan"))})
+
+    return show
 
 
 def train_cmd(
@@ -34,24 +49,27 @@ def train_cmd(
     fmt: DatasetFormatOpt,
     out: TrainOutOpt,
     gsd_m: ImageGsdOpt = None,
-    target_gsd_m: TargetGsdOpt = 1.0,
+    init: InitOpt = None,
+    minutes: MinutesOpt = None,
+    target_gsd_m: TrainTargetGsdOpt = None,
     split: SplitOpt = None,
     val: ValOpt = None,
     classes: ClassesOpt = None,
     class_map: ClassMapOpt = None,
-    iterations: IterationsOpt = 3000,
+    iterations: TrainIterationsOpt = None,
     batch_size: BatchSizeOpt = 16,
     crop_px: CropOpt = 256,
     seed: SeedOpt = 0,
-    width: WidthOpt = 32,
-    max_object_m: MaxObjectOpt = 120.0,
+    width: TrainWidthOpt = None,
+    max_object_m: TrainMaxObjectOpt = None,
     military: MilitaryOpt = 0.0,
     max_source_gsd_m: MaxSourceGsdOpt = 0.0,
-    name: NameOpt = "detector",
+    name: TrainNameOpt = None,
     licence: LicenceOpt = "unknown",
     no_resume: NoResumeOpt = False,
 ) -> None:
-    """Train a centre heat-map detector (needs torch, the 'train' extra of forcewatch) and export OUT/model.onnx."""
+    """Train a centre heat-map detector (needs torch, the 'train' extra of forcewatch) and export OUT/model.onnx;
+    with --init MODEL, fine-tune that model on a few labelled chips and write OUT/MODEL.md beside it."""
     from forcewatch.app.train import TrainRequest, train_model
 
     req = TrainRequest(
@@ -75,9 +93,17 @@ def train_cmd(
         name=name,
         licence=licence,
         resume=not no_resume,
+        init=init,
+        minutes=minutes,
     )
-    with progress_bar("training") as update:
-        outcome = train_model(req, on_start=typer.echo, progress=update)
+    with progress_bar("fine-tuning" if init else "training") as update:
+        outcome = train_model(req, on_start=typer.echo, progress=_loss_and_time_left(update))
+    if outcome.card_path is not None:
+        typer.echo(
+            f"{outcome.steps} steps in {outcome.minutes:.1f} min; threshold {outcome.threshold:.2f} "
+            f"({outcome.threshold_how})"
+        )
+        typer.echo(f"card: {outcome.card_path}")
     typer.echo(f"model: {outcome.model_path}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,6 +26,7 @@ class AugmentConfig:
     military_p: float = 0.0  # share of crops made military-looking (train.military); 0 for aircraft
     military_zoom_max: float = 3.0  # … whose objects are also enlarged up to this factor
     military_class: int = 0  # class index of the composited vehicles
+    colour_jitter: float = 1.0  # scales the gamma, contrast, brightness, colour-balance and noise jitter
 
 
 @dataclass(frozen=True)
@@ -127,16 +129,21 @@ def _photometric(img: np.ndarray, rng: np.random.Generator, cfg: AugmentConfig) 
     x = img.astype(np.float32) / 255.0
     if rng.random() < cfg.grey_p:
         x = np.repeat(x.mean(axis=2, keepdims=True), 3, axis=2)
-    x = x ** rng.uniform(0.7, 1.4)
+    s = cfg.colour_jitter
+
+    def jitter(factor: Any) -> Any:  # a random factor around 1, its spread scaled by ``colour_jitter``
+        return factor if s == 1.0 else 1 + (factor - 1) * s
+
+    x = x ** jitter(rng.uniform(0.7, 1.4))
     mean = x.mean()
-    x = (x - mean) * rng.uniform(0.7, 1.3) + mean * rng.uniform(0.75, 1.25)
-    x = x * rng.uniform(0.9, 1.1, size=3).astype(np.float32)
+    x = (x - mean) * jitter(rng.uniform(0.7, 1.3)) + mean * jitter(rng.uniform(0.75, 1.25))
+    x = x * jitter(rng.uniform(0.9, 1.1, size=3)).astype(np.float32)
     if rng.random() < cfg.haze_p:
         a = rng.uniform(0.1, 0.5)
         x = x * (1 - a) + a * rng.uniform(0.6, 0.95)
     if rng.random() < cfg.blur_p:
         x = cv2.GaussianBlur(x, (0, 0), rng.uniform(0.5, 1.2))
-    x = x + rng.normal(0, rng.uniform(0, 0.025), size=x.shape).astype(np.float32)
+    x = x + rng.normal(0, rng.uniform(0, 0.025) * s, size=x.shape).astype(np.float32)
     return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from forcewatch import __version__
+from forcewatch.detect.base import Detector
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.loop import MEAN, STD, load_net
@@ -39,10 +40,7 @@ def export_onnx(
     The operating threshold is the one that maximises F1 on ``threshold_data`` (images the
     model was not trained on, ideally), else ``threshold``.
     """
-    import onnx
-    import torch
-
-    from forcewatch.train.net import STRIDE, ExportWrapper
+    from forcewatch.train.net import STRIDE
 
     net, cfg = load_net(ckpt)
     gsd = float(cfg["target_gsd_m"])
@@ -65,8 +63,23 @@ def export_onnx(
         scores={},
         max_source_gsd_m=info.max_source_gsd_m,
     )
+    export_net(net, out, meta)
+    if threshold_data is not None and threshold_data.images:
+        update_metadata(out, score_threshold=best_threshold(out, threshold_data))
+    return out
+
+
+def export_net(net: Any, out: Path, meta: ModelMeta) -> Path:
+    """Write ``net`` (a CentreNet; batch norms fused on export) to ``out`` as ONNX (opset 17, dynamic
+    H×W, outputs heat, peaks, size, offset) with ``meta`` inside the file."""
+    import onnx
+    import torch
+
+    from forcewatch.train.net import ExportWrapper
+
     out.parent.mkdir(parents=True, exist_ok=True)
     raw = out.with_name(out.name + ".raw")
+    was_training = net.training
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notice
         torch.onnx.export(
@@ -79,19 +92,27 @@ def export_onnx(
             opset_version=17,
             dynamo=False,
         )
+    net.train(was_training)
     model = onnx.load(str(raw))
     raw.unlink()
     write_metadata(model, meta)
     onnx.save(model, out)
-    if threshold_data is not None and threshold_data.images:
-        from forcewatch.train.evaluate import best_f1_threshold, predict_set
-
-        preds = predict_set(out, threshold_data, score_floor=0.05)
-        meta = replace(meta, score_threshold=best_f1_threshold(preds, threshold_data))
-        model = onnx.load(out)
-        write_metadata(model, meta)
-        onnx.save(model, out)
     return out
+
+
+def best_threshold(model_path: Path, data: AnnotationSet) -> float:
+    """The score threshold of the model at ``model_path`` that maximises F1 on ``data``."""
+    from forcewatch.train.evaluate import best_f1_threshold, predict_set
+
+    return best_f1_threshold(predict_set(fresh_detector(model_path), data, score_floor=0.05), data)
+
+
+def fresh_detector(model_path: Path) -> Detector:
+    """A detector for a model file just written here (ONNX), loaded afresh: the registry caches by
+    path, and a file rewritten in the same process must not run with its former weights."""
+    from forcewatch.detect.onnx_backend import OnnxDetector
+
+    return OnnxDetector(model_path)
 
 
 def record_scores(model_path: Path, key: str, scores: dict[str, object]) -> ModelMeta:

@@ -1,4 +1,10 @@
-"""Training loop (torch): seeded, resumable from checkpoints, with a progress bar."""
+"""Training loop (torch): seeded, resumable from checkpoints, with a progress bar.
+
+It trains from scratch or, for fine-tuning, from a given network (``init_net``): then batch norms
+can stay frozen (``freeze_bn``), a share of crops comes from images without objects (hard
+negatives, ``empty_share``) and a wall-clock budget (``max_minutes``) ends the run and anneals the
+learning rate, whichever of the budget and the step count comes first.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -35,6 +42,22 @@ class TrainConfig:
     checkpoint_every: int = 100
     threads: int = 2
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    max_minutes: float | None = None  # wall-clock budget: stop at it or at ``iterations``, whichever first
+    warmup_steps: int | None = None  # None: min(100, iterations // 10)
+    freeze_bn: bool = False  # batch norms stay in eval mode (a few chips give poor batch statistics)
+    empty_share: float = 0.0  # share of crops drawn from images without objects; 0: every image alike
+    mean: tuple[float, float, float] = MEAN
+    std: tuple[float, float, float] = STD
+    init: str = ""  # the weights it starts from, e.g. "vehicle-0.3m-v2 sha256 …" ("": random)
+
+
+@dataclass(frozen=True)
+class RunState:
+    """Where a run stands, as its checkpoint records it."""
+
+    iterations_done: int
+    elapsed_s: float
+    stopped_on_time: bool
 
 
 def _torch():  # type: ignore[no-untyped-def]
@@ -64,6 +87,35 @@ def load_sources(data: AnnotationSet, classes: tuple[str, ...]) -> list[SourceIm
     return out
 
 
+def source_sampler(
+    sources: list[SourceImage], empty_share: float, rng: np.random.Generator
+) -> Callable[[], SourceImage]:
+    """Draw a source image for the next crop: uniformly, or with ``empty_share`` of the draws from the
+    images without objects (their crops have no positives: hard negatives) when there are both kinds."""
+    empty = [s for s in sources if not len(s.boxes)]
+    labelled = [s for s in sources if len(s.boxes)]
+    if empty_share <= 0 or not empty or not labelled:
+        return lambda: sources[int(rng.integers(len(sources)))]
+
+    def draw() -> SourceImage:
+        pool = empty if rng.random() < empty_share else labelled
+        return pool[int(rng.integers(len(pool)))]
+
+    return draw
+
+
+def lr_factor(it: int, config: TrainConfig, elapsed_s: float) -> float:
+    """Learning-rate multiplier at step ``it``: linear warm-up, then a cosine to 2 % over the run, whose
+    progress is the larger of the steps done and the time used of ``max_minutes``."""
+    warmup = config.warmup_steps if config.warmup_steps is not None else min(100, config.iterations // 10)
+    if it < warmup:
+        return (it + 1) / warmup
+    t = (it - warmup) / max(1, config.iterations - warmup)
+    if config.max_minutes:
+        t = max(t, elapsed_s / (config.max_minutes * 60))
+    return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
 def focal_loss(pred_logits, target):  # type: ignore[no-untyped-def]
     """CenterNet's penalty-reduced pixel-wise focal loss (α = 2, β = 4)."""
     torch = _torch()
@@ -76,6 +128,15 @@ def focal_loss(pred_logits, target):  # type: ignore[no-untyped-def]
     return -(pos_loss.sum() + neg_loss.sum()) / n
 
 
+def _set_train_mode(net: Any, freeze_bn: bool) -> None:
+    torch = _torch()
+    net.train()
+    if freeze_bn:
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+
+
 def train(
     data: AnnotationSet,
     out_dir: Path,
@@ -84,10 +145,14 @@ def train(
     classes: tuple[str, ...] | None = None,
     resume: bool = True,
     progress: Callable[[int, int, dict[str, float]], None] | None = None,
+    init_net: Any | None = None,
 ) -> Path:
     """Train on ``data`` and return the path of the final checkpoint (``out_dir/last.ckpt``).
 
-    Resumes from ``out_dir/last.ckpt`` when it exists and ``resume`` is true (same config).
+    Starts from ``init_net`` (a :class:`~forcewatch.train.net.CentreNet` with one output per class)
+    or from random weights. Resumes from ``out_dir/last.ckpt`` when it exists and ``resume`` is true
+    (same config). ``progress(done, total, stats)`` gets the loss terms and ``eta_min``; with a time
+    budget ``total`` is the step count the budget is expected to allow.
     """
     torch = _torch()
     from forcewatch.train.net import STRIDE, CentreNet
@@ -100,18 +165,10 @@ def train(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     sources = load_sources(data, classes)
-    net = CentreNet(len(classes), config.width)
+    draw_source = source_sampler(sources, config.empty_share, rng)
+    net = init_net if init_net is not None else CentreNet(len(classes), config.width)
     opt = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
-    warmup = min(100, config.iterations // 10)
-
-    def lr_at(it: int) -> float:
-        if it < warmup:
-            return (it + 1) / warmup
-        t = (it - warmup) / max(1, config.iterations - warmup)
-        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * t))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    start = 0
+    start, elapsed_before = 0, 0.0
     ckpt_path = out_dir / "last.ckpt"
     config_doc = {**asdict(config), "classes": list(classes)}
     if resume and ckpt_path.exists():
@@ -123,36 +180,44 @@ def train(
             )
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"])
         start = int(state["iteration"])
+        elapsed_before = float(state.get("elapsed_s", 0.0))
 
-    def save(it: int) -> None:
+    def save(it: int, elapsed_s: float, stopped_on_time: bool = False) -> None:
         tmp = ckpt_path.with_suffix(".tmp")
         torch.save(
             {
                 "model": net.state_dict(),
                 "optimizer": opt.state_dict(),
-                "scheduler": sched.state_dict(),
                 "numpy_rng": rng.bit_generator.state,
                 "torch_rng": torch.get_rng_state(),
                 "iteration": it,
+                "elapsed_s": elapsed_s,
+                "stopped_on_time": stopped_on_time,
                 "config": config_doc,
             },
             tmp,
         )
         tmp.replace(ckpt_path)
 
-    net.train()
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
+    budget_s = config.max_minutes * 60 if config.max_minutes else None
+    _set_train_mode(net, config.freeze_bn)
+    mean = torch.tensor(config.mean).view(1, 3, 1, 1)
+    std = torch.tensor(config.std).view(1, 3, 1, 1)
     log = (out_dir / "train_log.jsonl").open("a", encoding="utf-8")
-    t0 = time.perf_counter()
+    t_session = time.perf_counter()
+    elapsed = elapsed_before
+    if budget_s is not None and start and elapsed >= budget_s:  # a finished run, resumed: nothing to do
+        log.close()
+        return ckpt_path
     for it in range(start, config.iterations):
+        for g in opt.param_groups:
+            g["lr"] = config.learning_rate * lr_factor(it, config, elapsed)
         imgs, heats, sizes, offs, masks = [], [], [], [], []
         for _ in range(config.batch_size):
-            src = sources[int(rng.integers(len(sources)))]
+            src = draw_source()
             crop, boxes, cls = sample_crop(src, config.target_gsd_m, config.crop_px, rng, config.augment)
             t = make_targets(boxes, cls, len(classes), config.crop_px, config.crop_px, STRIDE)
             imgs.append(crop)
@@ -175,21 +240,37 @@ def train(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
         opt.step()
-        sched.step()
+        session_s = time.perf_counter() - t_session
+        elapsed = elapsed_before + session_s
+        step_s = session_s / (it + 1 - start)
+        total = config.iterations
+        left_s = (total - it - 1) * step_s
+        if budget_s is not None:
+            left_s = max(0.0, min(left_s, budget_s - elapsed))
+            total = min(total, it + 1 + int(left_s / step_s))
         stats = {
             k: float(v.detach()) for k, v in (("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off))
         }
+        stats["eta_min"] = left_s / 60
         if (it + 1) % 10 == 0:
-            log.write(
-                json.dumps({"iteration": it + 1, "elapsed_s": round(time.perf_counter() - t0, 1), **stats}) + "\n"
-            )
+            log.write(json.dumps({"iteration": it + 1, "elapsed_s": round(elapsed, 1), **stats}) + "\n")
             log.flush()
         if progress:
-            progress(it + 1, config.iterations, stats)
-        if (it + 1) % config.checkpoint_every == 0 or it + 1 == config.iterations:
-            save(it + 1)
+            progress(it + 1, total, stats)
+        out_of_time = budget_s is not None and elapsed >= budget_s
+        if out_of_time or (it + 1) % config.checkpoint_every == 0 or it + 1 == config.iterations:
+            save(it + 1, elapsed, out_of_time)
+        if out_of_time:
+            break
     log.close()
     return ckpt_path
+
+
+def run_state(ckpt_path: Path) -> RunState:
+    """How far the run of a checkpoint went: steps, seconds, and whether its time budget ended it."""
+    torch = _torch()
+    state = torch.load(ckpt_path, weights_only=False)
+    return RunState(int(state["iteration"]), float(state.get("elapsed_s", 0.0)), bool(state.get("stopped_on_time")))
 
 
 def load_net(ckpt_path: Path):  # type: ignore[no-untyped-def]

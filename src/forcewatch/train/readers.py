@@ -1,4 +1,4 @@
-"""Annotation readers: Airbus CSV, COCO JSON, DOTA text, YOLO text → :class:`AnnotationSet`.
+"""Annotation readers: Airbus CSV, COCO JSON, DOTA text, Pascal VOC XML, YOLO text → :class:`AnnotationSet`.
 
 Every reader checks what it reads and raises :class:`AnnotationError` naming the file, the line
 or record, the value and the fix: box outside the image, unknown class, missing image,
@@ -14,24 +14,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from forcewatch.errors import AnnotationError, ImageryError
-from forcewatch.imagery.raster import image_size_px
+from forcewatch.errors import AnnotationError
 from forcewatch.train.annotations import AnnotationSet, ImageLabels, ObjectLabel, merge_duplicates
+from forcewatch.train.reader_checks import (
+    DROP,
+    IMAGE_SUFFIXES,
+    ReadContext,
+    checked_box,
+    find_image,
+    image_size,
+    number,
+)
+from forcewatch.train.readers_voc import read_voc
 
-FORMATS = ("airbus", "coco", "dota", "yolo")
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
-#: Class names from common datasets that mean what ForceWatch calls ``aircraft``.
-DEFAULT_ALIASES = {
-    "airplane": "aircraft",
-    "aeroplane": "aircraft",
-    "plane": "aircraft",
-    "truncated_airplane": "aircraft",
-}
-#: Boxes of objects cut by the image edge are clipped to the image; a box with less than this
-#: many pixels of width or height inside the image is an error (it belongs elsewhere).
-EDGE_TOLERANCE_PX = 2.0
-#: ``--class-map NAME=-`` drops a class: its objects are not labels, only background.
-DROP = "-"
+FORMATS = ("airbus", "coco", "dota", "voc", "yolo")
 
 
 def read_annotations(
@@ -51,17 +47,18 @@ def read_annotations(
     dropped (its objects are left unlabelled: background). Duplicated labels (same
     class, IoU above ``merge_iou``) are merged and counted in ``merged_duplicates``.
     """
-    readers: dict[str, Callable[[Path, _Ctx], list[ImageLabels]]] = {
+    readers: dict[str, Callable[[Path, ReadContext], list[ImageLabels]]] = {
         "airbus": _read_airbus,
         "coco": _read_coco,
         "dota": _read_dota,
+        "voc": read_voc,
         "yolo": _read_yolo,
     }
     if fmt not in readers:
         raise AnnotationError(path, f"unknown annotation format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     if not path.exists():
         raise AnnotationError(path, "no such file or directory", "give the dataset's path")
-    ctx = _Ctx(gsd_m, set(classes) if classes else None, class_map or {})
+    ctx = ReadContext(gsd_m, set(classes) if classes else None, class_map or {})
     images = readers[fmt](path, ctx)
     dropped = sum(o.class_name == DROP for im in images for o in im.objects)
     images = [replace(im, objects=tuple(o for o in im.objects if o.class_name != DROP)) for im in images]
@@ -88,98 +85,7 @@ def read_annotations(
     )
 
 
-class _Ctx:
-    def __init__(self, gsd_m: float | None, allowed: set[str] | None, class_map: dict[str, str]):
-        self.gsd_m = gsd_m
-        self.allowed = allowed
-        self.class_map = class_map
-
-    def class_name(self, raw: str, path: Path, line: int | None, record: str | None) -> str:
-        name = raw.strip()
-        name = DEFAULT_ALIASES.get(name.lower(), name)
-        name = self.class_map.get(name, name)
-        if self.allowed is not None and name not in self.allowed and name != DROP:
-            raise AnnotationError(
-                path,
-                f"unknown class {raw!r}",
-                f"use one of {', '.join(sorted(self.allowed))}, or map it with --class-map {raw}=NAME",
-                line=line,
-                record=record,
-            )
-        return name
-
-
-def _number(value: str, path: Path, line: int | None, record: str | None, what: str) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise AnnotationError(
-            path,
-            f"{what} is {value!r}, not a number",
-            "write a decimal number there",
-            line=line,
-            record=record,
-        ) from None
-
-
-def _find_image(name: str, dirs: list[Path], path: Path, line: int | None, record: str | None) -> Path:
-    for d in dirs:
-        candidate = d / name
-        if candidate.is_file():
-            return candidate
-    raise AnnotationError(
-        path,
-        f"image {name!r} not found (looked in {', '.join(str(d) for d in dirs)})",
-        "put the image there or correct the file name",
-        line=line,
-        record=record,
-    )
-
-
-def _size(image: Path, path: Path, line: int | None, record: str | None) -> tuple[int, int]:
-    try:
-        return image_size_px(image)
-    except ImageryError as exc:
-        raise AnnotationError(
-            path,
-            f"image {image} cannot be read ({exc})",
-            "replace the file",
-            line=line,
-            record=record,
-        ) from None
-
-
-def _checked_box(
-    box: tuple[float, float, float, float],
-    size: tuple[int, int],
-    path: Path,
-    line: int | None,
-    record: str | None,
-) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = box
-    w, h = size
-    tol = EDGE_TOLERANCE_PX
-    if x1 <= x0 or y1 <= y0:
-        raise AnnotationError(
-            path,
-            f"box {list(box)} is empty (max not above min)",
-            "fix the coordinates",
-            line=line,
-            record=record,
-        )
-    inside = (max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1))
-    if inside[2] - inside[0] <= tol or inside[3] - inside[1] <= tol:
-        raise AnnotationError(
-            path,
-            f"box {[round(v, 1) for v in box]} lies outside the image ({w}×{h} px)",
-            "fix the coordinates, or check that the label belongs to this image",
-            line=line,
-            record=record,
-        )
-    return (max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1))
-
-
-def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
+def _read_airbus(path: Path, ctx: ReadContext) -> list[ImageLabels]:
     csv_path = path / "annotations.csv" if path.is_dir() else path
     if not csv_path.is_file():
         raise AnnotationError(path, "no annotations.csv here", "give the CSV or its folder")
@@ -200,8 +106,8 @@ def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
         for line_no, row in enumerate(reader, start=2):
             name = row["image_id"]
             if name not in sizes:
-                img = _find_image(name, dirs, csv_path, line_no, None)
-                sizes[name] = (img, _size(img, csv_path, line_no, None))
+                img = find_image(name, dirs, csv_path, line_no, None)
+                sizes[name] = (img, image_size(img, csv_path, line_no, None))
             try:
                 points = ast.literal_eval(row["geometry"])
                 xs = [float(p[0]) for p in points]
@@ -221,7 +127,7 @@ def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     line=line_no,
                 )
             raw_class = row["class"]
-            box = _checked_box((min(xs), min(ys), max(xs), max(ys)), sizes[name][1], csv_path, line_no, None)
+            box = checked_box((min(xs), min(ys), max(xs), max(ys)), sizes[name][1], csv_path, line_no, None)
             by_image.setdefault(name, []).append(
                 ObjectLabel(
                     ctx.class_name(raw_class, csv_path, line_no, None),
@@ -233,7 +139,7 @@ def _read_airbus(path: Path, ctx: _Ctx) -> list[ImageLabels]:
     return [ImageLabels(sizes[n][0], *sizes[n][1], tuple(objs), ctx.gsd_m) for n, objs in sorted(by_image.items())]
 
 
-def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
+def _read_coco(path: Path, ctx: ReadContext) -> list[ImageLabels]:
     if path.is_dir():
         candidates = sorted(path.glob("*.json"))
         if len(candidates) != 1:
@@ -267,8 +173,8 @@ def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
         rec = f"images[{i}]"
         if "file_name" not in im or "id" not in im:
             raise AnnotationError(path, "image without id or file_name", "give both", record=rec)
-        img = _find_image(str(im["file_name"]), dirs, path, None, rec)
-        images[int(im["id"])] = (img, _size(img, path, None, rec))
+        img = find_image(str(im["file_name"]), dirs, path, None, rec)
+        images[int(im["id"])] = (img, image_size(img, path, None, rec))
     objs: dict[int, list[ObjectLabel]] = {k: [] for k in images}
     for i, ann in enumerate(doc["annotations"]):
         rec = f"annotations[{i}] (id {ann.get('id')})"
@@ -295,8 +201,8 @@ def _read_coco(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                 "write four numbers",
                 record=rec,
             )
-        x, y, w, h = (_number(v, path, None, rec, "bbox value") for v in bbox)
-        box = _checked_box((x, y, x + w, y + h), images[image_id][1], path, None, rec)
+        x, y, w, h = (number(v, path, None, rec, "bbox value") for v in bbox)
+        box = checked_box((x, y, x + w, y + h), images[image_id][1], path, None, rec)
         objs[image_id].append(ObjectLabel(cats[ann["category_id"]], box, truncated=bool(ann.get("truncated", False))))
     return [ImageLabels(images[k][0], *images[k][1], tuple(v), ctx.gsd_m) for k, v in sorted(objs.items())]
 
@@ -312,14 +218,14 @@ def _images_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def _read_dota(path: Path, ctx: _Ctx) -> list[ImageLabels]:
+def _read_dota(path: Path, ctx: ReadContext) -> list[ImageLabels]:
     img_dir, lab_dir = _label_dirs(path, "labelTxt")
     out: list[ImageLabels] = []
     for img in _images_in(img_dir):
         txt = lab_dir / (img.stem + ".txt")
         if not txt.is_file():
             continue
-        size = _size(img, txt, None, None)
+        size = image_size(img, txt, None, None)
         gsd = ctx.gsd_m
         objs: list[ObjectLabel] = []
         for line_no, raw in enumerate(txt.read_text(encoding="utf-8").splitlines(), start=1):
@@ -331,7 +237,7 @@ def _read_dota(path: Path, ctx: _Ctx) -> list[ImageLabels]:
             if line.lower().startswith("gsd"):
                 value = line.split(":", 1)[1].strip() if ":" in line else ""
                 if value.lower() not in ("", "none", "null"):
-                    gsd = _number(value, txt, line_no, None, "gsd")
+                    gsd = number(value, txt, line_no, None, "gsd")
                 continue
             parts = line.split()
             if len(parts) < 9:
@@ -341,9 +247,9 @@ def _read_dota(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     "write 'x1 y1 x2 y2 x3 y3 x4 y4 class difficult'",
                     line=line_no,
                 )
-            coords = [_number(v, txt, line_no, None, f"coordinate {i + 1}") for i, v in enumerate(parts[:8])]
+            coords = [number(v, txt, line_no, None, f"coordinate {i + 1}") for i, v in enumerate(parts[:8])]
             xs, ys = coords[0::2], coords[1::2]
-            box = _checked_box((min(xs), min(ys), max(xs), max(ys)), size, txt, line_no, None)
+            box = checked_box((min(xs), min(ys), max(xs), max(ys)), size, txt, line_no, None)
             objs.append(
                 ObjectLabel(
                     ctx.class_name(parts[8], txt, line_no, None),
@@ -376,7 +282,7 @@ def _yolo_names(folder: Path) -> list[str]:
     raise AnnotationError(folder, "no class names file", "add classes.names (one class name a line)")
 
 
-def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
+def _read_yolo(path: Path, ctx: ReadContext) -> list[ImageLabels]:
     img_dir, lab_dir = _label_dirs(path, "labels")
     names = _yolo_names(path)
     out: list[ImageLabels] = []
@@ -384,7 +290,7 @@ def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
         txt = lab_dir / (img.stem + ".txt")
         if not txt.is_file():
             continue
-        w, h = _size(img, txt, None, None)
+        w, h = image_size(img, txt, None, None)
         objs: list[ObjectLabel] = []
         for line_no, raw in enumerate(txt.read_text(encoding="utf-8").splitlines(), start=1):
             parts = raw.split()
@@ -397,7 +303,7 @@ def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     "write 'class cx cy w h' (normalised)",
                     line=line_no,
                 )
-            cls_f = _number(parts[0], txt, line_no, None, "class id")
+            cls_f = number(parts[0], txt, line_no, None, "class id")
             if cls_f != int(cls_f) or not 0 <= int(cls_f) < len(names):
                 raise AnnotationError(
                     txt,
@@ -406,9 +312,9 @@ def _read_yolo(path: Path, ctx: _Ctx) -> list[ImageLabels]:
                     line=line_no,
                 )
             cx, cy, bw, bh = (
-                _number(v, txt, line_no, None, f) for v, f in zip(parts[1:], ("cx", "cy", "w", "h"), strict=True)
+                number(v, txt, line_no, None, f) for v, f in zip(parts[1:], ("cx", "cy", "w", "h"), strict=True)
             )
-            box = _checked_box(
+            box = checked_box(
                 ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h),
                 (w, h),
                 txt,
