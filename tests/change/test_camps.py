@@ -44,3 +44,27 @@ def test_a_camp_the_later_date_did_not_see_is_not_gone() -> None:
     before = _camp(0, 0, 2, 4)
     observed = _area(500, 500, 900, 900)  # the later image covers somewhere else
     assert camp_changes(before, [], UTM, (), observed, "t0", "t1") == []
+
+
+def test_a_camp_the_earlier_date_did_not_see_is_not_new() -> None:
+    after = _camp(0, 0, 2, 4)
+    observed = _area(500, 500, 900, 900)  # the earlier image covers somewhere else
+    assert camp_changes([], after, UTM, (), None, "t0", "t1", observed_earlier=observed) == []
+    assert [c.status for c in camp_changes([], after, UTM, (), None, "t0", "t1")] == ["new"]
+
+
+def test_a_camp_split_in_two_is_not_shrunk() -> None:
+    before = _camp(0, 0, 2, 9, "vehicle")  # one park of 18, 10 m apart
+    after = _camp(100, 0, 2, 4, "vehicle") + _camp(200, 60, 2, 3, "vehicle")  # two columns unseen: 8 and 6
+    got = camp_changes(before, after, UTM, (), None, "t0", "t1")
+    assert sorted(sum(c.counts.values()) for c in got) == [6, 8]
+    assert [c.status for c in got] == ["unchanged", "unchanged"]  # each part compared with its own share
+    assert sum(c.objects_before for c in got) == 18
+
+
+def test_a_group_that_only_crossed_the_size_of_a_camp_is_neither_new_nor_gone() -> None:
+    five, six = _camp(0, 0, 1, 5, "vehicle"), _camp(10, 0, 1, 6, "vehicle")  # 6 objects make a camp
+    (grew,) = camp_changes(five, six, UTM, (), None, "t0", "t1")
+    assert (grew.status, grew.objects_before, grew.acquired) == ("unchanged", 5, "t1")
+    (left,) = camp_changes(six, five, UTM, (), None, "t0", "t1")
+    assert (left.status, left.counts, left.acquired) == ("unchanged", {"vehicle": 5}, "t1")

@@ -31,7 +31,7 @@ from forcewatch.model import Detection, Observation, Scene, Site, StoredDetectio
 
 LAT, LON = 52.25, 26.80
 SIDE_PX, GSD_M = 256, 1.0
-SUMMARY_KEYS = {"before", "after", "arrived", "departed", "stayed", "not_observed"}
+SUMMARY_KEYS = {"before", "after", "arrived", "departed", "stayed", "not_observed", "not_observed_before"}
 
 
 def _box(lon: float, lat: float, half_deg: float) -> BaseGeometry:
@@ -165,7 +165,15 @@ def test_scenes_that_do_not_overlap_are_refused() -> None:
 def test_an_identical_pair_has_nothing_arrived_or_departed() -> None:
     c = compare_dates(_pair(before_dets=3, after_dets=3))
     assert c.summary == {
-        "aircraft": {"before": 3, "after": 3, "arrived": 0, "departed": 0, "stayed": 3, "not_observed": 0}
+        "aircraft": {
+            "before": 3,
+            "after": 3,
+            "arrived": 0,
+            "departed": 0,
+            "stayed": 3,
+            "not_observed": 0,
+            "not_observed_before": 0,
+        }
     }
     assert c.objects == () and c.activity == () and c.camps == ()
     assert abs(c.shift_east_m) < 0.1 and abs(c.shift_north_m) < 0.1
@@ -186,6 +194,7 @@ def test_an_object_gone_is_departed_and_a_new_one_arrived() -> None:
         "departed": 1,
         "stayed": 1,
         "not_observed": 0,
+        "not_observed_before": 0,
     }
     assert sorted(o.status for o in c.objects) == ["arrived", "departed"]
 
@@ -252,8 +261,24 @@ def test_changed_objects_and_summary_from_object_changes() -> None:
         ("not observed", "2022-01-20T09:00:00Z"),
     ]
     assert class_summary(ea, la, changes) == {
-        "aircraft": {"before": 2, "after": 1, "arrived": 1, "departed": 1, "stayed": 0, "not_observed": 1}
+        "aircraft": {
+            "before": 2,
+            "after": 1,
+            "arrived": 1,
+            "departed": 1,
+            "stayed": 0,
+            "not_observed": 1,
+            "not_observed_before": 0,
+        }
     }
     assert class_summary(ea, la, {}) == {
-        "aircraft": {"before": 2, "after": 1, "arrived": 0, "departed": 0, "stayed": 0, "not_observed": 0}
+        "aircraft": {
+            "before": 2,
+            "after": 1,
+            "arrived": 0,
+            "departed": 0,
+            "stayed": 0,
+            "not_observed": 0,
+            "not_observed_before": 0,
+        }
     }

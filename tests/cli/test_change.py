@@ -68,6 +68,7 @@ def test_compare_two_dates(ws: Path, tmp_path: Path) -> None:
         "departed": 2,
         "stayed": 3,
         "not_observed": 0,
+        "not_observed_before": 0,
     }
     mis = doc["misalignment"]  # the later image moved 1 m east and 0.75 m north
     assert mis["shift_east_m"] == pytest.approx(-1.0, abs=0.3) and mis["shift_north_m"] == pytest.approx(-0.75, abs=0.3)

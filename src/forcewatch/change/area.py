@@ -4,6 +4,8 @@ cleaning, and polygons with area and confidence. Nodata and cloud are never chan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from rasterio import features
@@ -15,6 +17,20 @@ from forcewatch.model import ActivityPolygon
 K_MAD = 6.0  # threshold: median + K_MAD robust standard deviations of the magnitude …
 MIN_MAGNITUDE = 30.0  # … and at least this much (0–255 units): illumination and haze stay below
 MIN_AREA_M2 = 300.0
+
+
+@dataclass(frozen=True)
+class ChangeThreshold:
+    """How strong a change must be to count: ``k_mad`` robust standard deviations above the median
+    magnitude and at least ``min_magnitude``; each area's confidence is scaled by ``confidence_scale``."""
+
+    k_mad: float = K_MAD
+    min_magnitude: float = MIN_MAGNITUDE
+    confidence_scale: float = 1.0
+
+
+#: Two dates of one sensor at one GSD.
+SAME_SENSOR = ChangeThreshold()
 
 
 def match_radiometry(src: np.ndarray, ref: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -42,11 +58,17 @@ def change_magnitude(before: np.ndarray, after: np.ndarray, gsd_m: float) -> np.
 
 
 def new_activity(
-    before: np.ndarray, after: np.ndarray, usable: np.ndarray, grid: Grid, min_area_m2: float = MIN_AREA_M2
+    before: np.ndarray,
+    after: np.ndarray,
+    usable: np.ndarray,
+    grid: Grid,
+    min_area_m2: float = MIN_AREA_M2,
+    threshold: ChangeThreshold = SAME_SENSOR,
 ) -> tuple[list[ActivityPolygon], np.ndarray]:
     """Polygons of change between two co-registered RGB images on ``grid`` (usable: valid, cloud-free
     on both dates). Returns the areas (lon/lat, largest first, each with its area and a confidence
-    0–1: how far above the threshold the change is, on average) and the change mask."""
+    0–1: how far above the threshold the change is, on average, times the threshold's
+    ``confidence_scale``) and the change mask."""
     if usable.sum() < 100:
         return [], np.zeros(usable.shape, bool)
     after_n = match_radiometry(after, before, usable)
@@ -54,7 +76,7 @@ def new_activity(
     vals = mag[usable]
     med = float(np.median(vals))
     mad = float(np.median(np.abs(vals - med))) * 1.4826
-    thr = max(med + K_MAD * mad, MIN_MAGNITUDE)
+    thr = max(med + threshold.k_mad * mad, threshold.min_magnitude)
     mask = (mag > thr) & usable
     r_open = max(1, round(1.0 / grid.gsd_m))
     r_close = max(1, round(6.0 / grid.gsd_m))
@@ -68,6 +90,6 @@ def new_activity(
             continue
         ll = to_ll(poly_utm)
         inside = features.rasterize([(poly_utm, 1)], out_shape=m.shape, transform=grid.transform).astype(bool)
-        conf = float(np.clip((mag[inside].mean() / thr - 1.0), 0, 1))
+        conf = float(np.clip((mag[inside].mean() / thr - 1.0), 0, 1)) * threshold.confidence_scale
         areas.append(ActivityPolygon(ll, area_m2(ll), conf))
     return sorted(areas, key=lambda a: -a.area_m2), m.astype(bool)

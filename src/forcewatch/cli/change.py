@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from forcewatch.model import Comparison
 
 
-COMPARE_COLUMNS = ("class", "before", "after", "arrived", "departed", "stayed", "not observed")
+COMPARE_COLUMNS = ("class", "before", "after", "arrived", "departed", "stayed", "not observed", "not observed before")
+SUMMARY_KEYS = ("before", "after", "arrived", "departed", "stayed", "not_observed", "not_observed_before")
 
 
 def compare_cmd(
@@ -39,18 +40,23 @@ def compare_cmd(
 
 def _print_comparison(site: str, c: Comparison) -> None:
     """The comparison as a table and lines."""
+    from forcewatch.app.compare import split_notes
+
     table = new_table(
         f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}",
         COMPARE_COLUMNS,
         right=COMPARE_COLUMNS[1:],
     )
     for cls, s in c.summary.items():
-        table.add_row(cls, *(str(s[k]) for k in ("before", "after", "arrived", "departed", "stayed", "not_observed")))
-    for cls in sorted(c.not_observable):
-        table.add_row(cls, *(["not observable"] + ["-"] * 5))
+        table.add_row(cls, *(str(s.get(k, 0)) for k in SUMMARY_KEYS))
+    unseen, notes = split_notes(c)
+    for cls in sorted(unseen):
+        table.add_row(cls, *(["not observable"] + ["-"] * (len(SUMMARY_KEYS) - 1)))
     console.print(table)
-    for cls, why in sorted(c.not_observable.items()):
+    for cls, why in sorted(unseen.items()):
         console.print(f"{cls}: not observable ({why}): no count, no change")
+    for key, note in notes.items():
+        console.print(f"{key}: {note}")
     console.print(
         f"misalignment corrected: {c.shift_east_m:+.1f} m east, {c.shift_north_m:+.1f} m north "
         f"(residual about {c.residual_m:.1f} m); {c.share_usable:.0%} of the common area usable (cloud-free, valid)"
@@ -95,6 +101,7 @@ def _print_timeline(site: str, t: Timeline) -> None:
             change = "; ".join(
                 f"{cls}: +{v['arrived']} −{v['departed']}"
                 + (f" ({v['not_observed']} not observed)" if v["not_observed"] else "")
+                + (f" ({v['not_observed_before']} not observed before)" if v.get("not_observed_before") else "")
                 for cls, v in c.summary.items()
             )
         table.add_row(
