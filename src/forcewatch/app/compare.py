@@ -201,6 +201,9 @@ def compare_site(
     :func:`~forcewatch.change.compare.pick_observations`); ``masks`` are areas not to be read:
     vector files or lon/lat polygons. Returns the comparison and its id in the store (comparing
     the same dates again replaces the stored one)."""
+    from forcewatch.report.dates import date_range
+
+    date_from, date_to = date_range(date_from, date_to)  # "--from notadate" is an error, not ignored
     mask_polygons = read_masks(masks or [])
     site = store.site(site_name)
     assert site.id is not None
