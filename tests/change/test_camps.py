@@ -68,3 +68,12 @@ def test_a_group_that_only_crossed_the_size_of_a_camp_is_neither_new_nor_gone() 
     assert (grew.status, grew.objects_before, grew.acquired) == ("unchanged", 5, "t1")
     (left,) = camp_changes(six, five, UTM, (), None, "t0", "t1")
     assert (left.status, left.counts, left.acquired) == ("unchanged", {"vehicle": 5}, "t1")
+
+
+def test_a_camp_cut_by_the_edge_of_the_later_image_has_not_shrunk() -> None:
+    before = _camp(0, 0, 2, 8, "vehicle")  # 16 vehicles over 0–70 m
+    after = _camp(100, 0, 2, 5, "vehicle")  # the later image ends at 45 m: 10 of them
+    observed = _area(-100, -100, 45, 200)
+    (got,) = camp_changes(before, after, UTM, (), observed, "t0", "t1")
+    assert (got.status, got.objects_before) == ("unchanged", 10)
+    assert camp_changes(before, after, UTM, (), None, "t0", "t1")[0].status == "shrunk"  # had it seen it all

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
@@ -30,6 +31,13 @@ class _Date:
     centres: list[BaseGeometry]
     classes: list[str]
 
+    def seen_by(self, observed: BaseGeometry | None) -> set[int]:
+        """The detections (indices) whose centres lie on ``observed`` (metric; None: all of them)."""
+        if observed is None:
+            return set(range(len(self.centres)))
+        xy = np.array([(c.x, c.y) for c in self.centres]).reshape(-1, 2)
+        return set(np.flatnonzero(shapely.contains_xy(observed, xy[:, 0], xy[:, 1])).tolist())
+
     def inside(self, outline: BaseGeometry) -> dict[str, int]:
         """The camp objects (tents, vehicles) of this date whose centres lie in ``outline``, by class."""
         counts: dict[str, int] = {}
@@ -47,15 +55,19 @@ def _date(dets: Sequence[StoredDetection], to_m: Callable[[BaseGeometry], BaseGe
     return _Date(camps, [f.centroid for f in footprints], classes)
 
 
-def objects_before(old: Sequence[Camp], centres: Sequence[BaseGeometry], new: Sequence[Camp]) -> list[int]:
+def objects_before(
+    old: Sequence[Camp], centres: Sequence[BaseGeometry], new: Sequence[Camp], counted: set[int] | None = None
+) -> list[int]:
     """For each later camp, the objects of the earlier camps it overlaps: each member of an earlier
     camp counted once, for the overlapping later camp nearest to it (so a camp split in two, or two
-    joined into one, is unchanged, and each part of a split is compared with its own share)."""
+    joined into one, is unchanged, and each part of a split is compared with its own share); only
+    the members in ``counted`` (None: all), those on ground the later date saw."""
     counts = [0] * len(new)
     for o in old:
         over = [j for j, c in enumerate(new) if o.polygon.intersects(c.polygon)]
         for m in o.members if over else ():
-            counts[min(over, key=lambda j: new[j].polygon.distance(centres[m]))] += 1
+            if counted is None or m in counted:
+                counts[min(over, key=lambda j: new[j].polygon.distance(centres[m]))] += 1
     return counts
 
 
@@ -76,7 +88,9 @@ def camp_changes(
 ) -> list[CampChange]:
     """New, grown, shrunk, unchanged and gone camps, in a metric ``crs`` (the comparison grid's).
     ``observed_later`` and ``observed_earlier`` (lon/lat; None: all of it) are the ground each date
-    showed: a camp the later date did not see is not gone, one the earlier date did not see not new."""
+    showed: a camp the later date did not see is not gone, one the earlier date did not see not new,
+    and a camp is compared by its objects on ground both dates saw (one cut by the edge of an image
+    has not shrunk)."""
     to_m, to_ll = reprojector(4326, crs), reprojector(crs, 4326)
 
     lonlat = to_ll
@@ -85,10 +99,11 @@ def camp_changes(
     observed, observed0 = (
         to_m(g) if g is not None and not g.is_empty else None for g in (observed_later, observed_earlier)
     )
+    seen_later, seen_earlier = old.seen_by(observed), new.seen_by(observed0)
     out = []
-    for c, n0 in zip(new.camps, objects_before(old.camps, old.centres, new.camps), strict=True):
+    for c, n0 in zip(new.camps, objects_before(old.camps, old.centres, new.camps, seen_later), strict=True):
         prev = [o for o in old.camps if o.polygon.intersects(c.polygon)]
-        n = sum(c.counts.values())
+        n = sum(m in seen_earlier for m in c.members)
         if not prev and not _seen(observed0, c.polygon):
             continue  # not seen on the earlier date: neither new nor there before
         if not prev:
@@ -107,9 +122,10 @@ def camp_changes(
             continue
         if not _seen(observed, o.polygon):
             continue  # not seen on the later date: neither there nor gone
-        n0, left = sum(o.counts.values()), new.inside(o.polygon)
+        n0, left = sum(m in seen_later for m in o.members), new.inside(o.polygon)
         if n0 - sum(left.values()) < MIN_STEP:  # its objects are still there, now too few for a camp
             out.append(CampChange("unchanged", o.kind, left, n0, o.area_m2, 0.0, lonlat(o.polygon), later_date))
             continue
-        out.append(CampChange("gone", o.kind, o.counts, n0, o.area_m2, 0.0, lonlat(o.polygon), earlier_date))
+        gone = sum(o.counts.values())
+        out.append(CampChange("gone", o.kind, o.counts, gone, o.area_m2, 0.0, lonlat(o.polygon), earlier_date))
     return out

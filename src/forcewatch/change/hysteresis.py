@@ -174,8 +174,8 @@ def confirmed(looks: Sequence[Look], looked: LookedAgain, changes: Mapping[str, 
 
 
 def hold_over(changes: Mapping[str, ObjectChange], looks: Sequence[Look], held: set[int]) -> dict[str, ObjectChange]:
-    """``changes`` with the objects seen again moved from departed to *still there* and from
-    arrived to *already there* (both stayed)."""
+    """``changes`` with the objects seen again moved from departed to *still there* (they stayed)
+    and from arrived to *already there* (they did not arrive)."""
     again = {(looks[i].date, looks[i].stored.id) for i in held}
     out = {}
     for cls, ch in changes.items():
