@@ -19,14 +19,15 @@ is one of
 * ``swap``: two neighbouring positional arguments of a call, or elements of a tuple/list (also
   assignment targets: ``lon, lat = …`` → ``lat, lon = …``), when they differ and are of one kind
   (both names, both attributes, both numbers, …); not the arguments of min/max, not an index ``a[i, j]``;
-* ``minmax``: ``min``↔``max``, ``minimum``↔``maximum``; ``stmt``: ``continue``↔``break``, a call statement → ``pass``.
+* ``minmax``: ``min``↔``max``, ``minimum``↔``maximum``;
+* ``stmt``: ``continue``↔``break``, a call statement → ``pass``.
 
-Strings, f-strings, docstrings, annotations, decorators and lines marked ``# pragma: no mutate``
-are never mutated. A mutant is *killed* when the tests fail (or error, e.g. at import), *timeout*
-when they run past ``timeout-factor`` × the unmutated run + 5 s (counted as detected in the score),
-and *survived* when they pass. Survivors that are known to be equivalent (the program cannot
-behave differently) are listed in ``EQUIVALENT`` with the reason; they still count as survivors
-in ``score`` and are left out of ``score_nonequivalent``.
+Strings, f-strings, docstrings, annotations, decorators, the exception types of an ``except``
+clause and lines marked ``# pragma: no mutate`` are never mutated. A mutant is *killed* when the
+tests fail (or error, e.g. at import), *timeout* when they run past ``timeout-factor`` × the
+unmutated run + 5 s (counted as detected in the score), and *survived* when they pass. Survivors
+known to be equivalent (the program cannot behave differently) are listed in ``EQUIVALENT`` with
+the reason; they still count as survivors in ``score`` and are left out of ``score_nonequivalent``.
 
 How it runs: src/forcewatch, tests/ and pyproject.toml are copied once, at the start, to a
 temporary directory (``--work``, default under /tmp; edits made during a run do not reach it), and
@@ -144,6 +145,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     (_MATCH, "zip(rows, cols, strict=True)", "zip(rows, cols, strict=(False))", _STRICT),
     (
         _MATCH,
+        "if len(a) and len(b):",
+        "if (len(a) or len(b)):",
+        "with one date empty the cost matrix is 0 × n (or n × 0): no assignment, no pair, as when skipped",
+    ),
+    (
+        _MATCH,
         "return np.zeros((0, 2))",
         "return np.zeros(((1), 2))",
         "the centres of no detections: never indexed (the loops run over the detections), only shifted and tested",
@@ -165,6 +172,13 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "if cost[i, j] < 1e9:",
         "if cost[i, j] < (999999999.0):",
         "real costs are ground distances (at most 2e7 m on Earth), the sentinel is 1e9: both sides of either test",
+    ),
+    (
+        _CONVERT,
+        "zone = int((lon + 180) // 6) % 60 + 1",
+        "zone = int(((lon - 180)) // 6) % 60 + 1",
+        "lon - 180 = lon + 180 - 360, and 360 / 6 = 60 zones: the same zone modulo 60 (the two differ only"
+        " within one ulp below a zone edge, where the rounding of lon ± 180 decides either way)",
     ),
     (
         _CONVERT,
@@ -302,6 +316,11 @@ def _is_str(node: ast.AST) -> bool:
 def _walk(node: ast.AST) -> Iterator[ast.AST]:
     """Every node that may be mutated: not strings, docstrings, annotations or decorators."""
     if isinstance(node, ast.JoinedStr | ast.Import | ast.ImportFrom):
+        return
+    if isinstance(node, ast.ExceptHandler):
+        # the order of the exceptions in ``except (A, B)`` means nothing: only the handler's body
+        for stmt in node.body:
+            yield from _walk(stmt)
         return
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
         # an index like boxes[i, 2]: its numbers are mutated, its order is not (an IndexError, not a bug)

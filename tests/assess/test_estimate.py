@@ -13,6 +13,7 @@ from forcewatch.assess.estimate import (
     estimate,
     load_doctrine,
     quality_from_scores,
+    score_key_for_gsd,
     site_estimate,
     wilson,
 )
@@ -269,3 +270,17 @@ def test_a_site_this_model_never_saw_has_no_estimate() -> None:
     assert est == SiteEstimate("Depot", None, [])
     assert est.to_json() == {"site": "Depot", "estimate": None, "why": "no observation with this model yet"}
     assert site_estimate("Depot", [], "m", "aaa", SCORES, []).observation is None
+
+
+def test_scores_measured_exactly_at_the_two_percent_slack_still_fit() -> None:
+    """A date at 1.0 m may use scores measured at 0.98 m (2 % finer: the same imagery in practice),
+    not the coarser 3 m ones; at 1.001 m the 0.98 m scores are too fine."""
+    entry = {"gsd_m": 0.0, "classes": {}}
+    scores: dict[str, object] = {
+        "holdout": {**entry, "gsd_m": 0.5},
+        "holdout@0.98": {**entry, "gsd_m": 0.98},
+        "holdout@3": {**entry, "gsd_m": 3.0},
+    }
+    assert 1.0 * 0.98 == 0.98  # the boundary itself, exactly
+    assert score_key_for_gsd(scores, 1.0) == "holdout@0.98"
+    assert score_key_for_gsd(scores, 1.001) == "holdout@3"
