@@ -26,7 +26,7 @@ def dataset_label(path: Path, fmt: str | None = None) -> str:
     """How a dataset is named in a model's card and in every output: its folder's name (and the file's,
     for an annotation file), never a path of the machine it lay on.
 
-    >>> dataset_label(Path("/home/me/data/airbus-aircraft/annotations.csv"), "airbus")
+    >>> dataset_label(Path("/srv/data/airbus-aircraft/annotations.csv"), "airbus")
     'airbus-aircraft/annotations.csv (airbus)'
     """
     p = Path(path)

@@ -118,7 +118,7 @@ def shown_path(path: str, workspace: Path | None) -> str:
 
     >>> shown_path("/data/ws/imagery/a.tif", Path("/data/ws"))
     'imagery/a.tif'
-    >>> shown_path("/home/me/Downloads/a.tif", Path("/data/ws"))
+    >>> shown_path("/elsewhere/downloads/a.tif", Path("/data/ws"))
     'a.tif'
     """
     if workspace is None:
