@@ -5,6 +5,7 @@ Boxes are always (minx, miny, maxx, maxy) in pixels of the image they were found
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -112,6 +113,19 @@ class Observation:
     not_observable: dict[str, str] = field(default_factory=dict)
     #: ids of the observations (one per model) merged into this one by :func:`merge_by_scene`
     members: tuple[int, ...] = ()
+    #: counted classes that are *validated*, with why (the model's score on real imagery of this GSD,
+    #: or an analyst's review); every other counted class is an unvalidated candidate
+    validated: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def validated_counts(self) -> dict[str, int]:
+        """Counts of the validated classes: the only ones that are findings."""
+        return {c: n for c, n in self.counts.items() if c in self.validated}
+
+    @property
+    def candidate_counts(self) -> dict[str, int]:
+        """Counts of the unvalidated classes: candidates to review, never findings."""
+        return {c: n for c, n in self.counts.items() if c not in self.validated}
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -119,6 +133,8 @@ class Observation:
             "acquired": self.acquired,
             "scene_id": self.scene_id,
             "counts": self.counts,
+            "validated": self.validated,
+            "unvalidated_candidates": self.candidate_counts,
             "not_observable": self.not_observable,
             "share_observed": self.share_observed,
             "model": self.model_id,
@@ -127,11 +143,19 @@ class Observation:
             "software_version": self.software_version,
         }
 
-    def count_text(self) -> str:
-        """ "12 aircraft, 0 vehicle; tent not observable" — counts, then what could not be seen."""
-        seen = ", ".join(f"{n} {c}" for c, n in sorted(self.counts.items()))
+    def count_text(self, include_unvalidated: bool = True) -> str:
+        """ "12 aircraft; unvalidated candidates: 880 vehicle; tent not observable" — validated counts,
+        then the candidates set apart (left out with ``include_unvalidated=False``), then what could
+        not be seen."""
+        seen = ", ".join(f"{n} {c}" for c, n in sorted(self.validated_counts.items()))
+        cands = ", ".join(f"{n} {c}" for c, n in sorted(self.candidate_counts.items()))
         unseen = ", ".join(sorted(self.not_observable))
-        return "; ".join(t for t in (seen, f"{unseen} not observable" if unseen else "") if t) or "-"
+        parts = (
+            seen,
+            f"unvalidated candidates: {cands}" if cands and include_unvalidated else "",
+            f"{unseen} not observable" if unseen else "",
+        )
+        return "; ".join(t for t in parts if t) or "-"
 
 
 @dataclass(frozen=True)
@@ -197,6 +221,25 @@ class Comparison:
     activity: tuple[ActivityPolygon, ...] = ()
     not_observable: dict[str, str] = field(default_factory=dict)  # class → why it cannot be compared
     camps: tuple[CampChange, ...] = ()
+    #: notes on the comparison as a whole (a sensor change, objects that could not be looked at again)
+    notes: dict[str, str] = field(default_factory=dict)
+    #: classes validated on both dates, with why: the others' changes are unvalidated candidates
+    validated: dict[str, str] = field(default_factory=dict)
+
+
+def validated_on_both(earlier: Observation, later: Observation) -> dict[str, str]:
+    """The classes validated on both dates of a comparison, with the later date's reason (and the
+    earlier's when it differs)."""
+    out = {}
+    for cls in sorted(set(earlier.validated) & set(later.validated)):
+        a, b = earlier.validated[cls], later.validated[cls]
+        out[cls] = b if a == b else f"{a}; {b}"
+    return out
+
+
+def camp_validated(counts: Mapping[str, int], validated: Mapping[str, str]) -> bool:
+    """Whether a camp made of ``counts`` (class → objects) is a finding: every class in it validated."""
+    return all(cls in validated for cls, n in counts.items() if n)
 
 
 def merge_by_scene(observations: list[Observation]) -> list[Observation]:
@@ -212,9 +255,11 @@ def merge_by_scene(observations: list[Observation]) -> list[Observation]:
         first = parts[0]
         counts: dict[str, int] = {}
         unseen: dict[str, str] = {}
+        validated: dict[str, str] = {}
         for o in parts:
             counts.update(o.counts)
             unseen.update(o.not_observable)
+            validated.update(o.validated)
         for cls in counts:
             unseen.pop(cls, None)
         merged.append(
@@ -222,6 +267,7 @@ def merge_by_scene(observations: list[Observation]) -> list[Observation]:
                 first,
                 counts=counts,
                 not_observable=unseen,
+                validated={c: why for c, why in validated.items() if c in counts},
                 model_id="+".join(sorted(by_model)),
                 members=tuple(sorted(o.id for o in parts if o.id is not None)),
             )
@@ -263,6 +309,13 @@ class StoredComparison:
     summary: dict[str, dict[str, int]]
     not_observable: dict[str, str]
     created: str
+    notes: dict[str, str] = field(default_factory=dict)
+    validated: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unvalidated(self) -> list[str]:
+        """The compared classes whose changes are unvalidated candidates."""
+        return [c for c in self.summary if c not in self.validated]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -279,6 +332,9 @@ class StoredComparison:
             "summary": self.summary,
             "created": self.created,
             "not_observable": self.not_observable,
+            "notes": self.notes,
+            "validated": self.validated,
+            "unvalidated": self.unvalidated,
         }
 
 

@@ -173,7 +173,7 @@ def test_a_version_3_store_is_upgraded_in_place(tmp_path: Path, monkeypatch: pyt
     old.close()
     monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS)
     store = open_store(path)
-    assert store.schema_version == len(MIGRATIONS) == 6
+    assert store.schema_version == len(MIGRATIONS) == 7
     assert [s.name for s in store.sites()] == ["Kept"]
     store.close()
     layers = dict(pyogrio.list_layers(path))
@@ -220,4 +220,46 @@ def test_labels_models_and_site_models_round_trip(tmp_path: Path) -> None:
         store.remove_model("tanks-yelsk")
     with pytest.raises(InputError, match="no workspace model named"):
         store.model("tanks-yelsk")
+    store.close()
+
+
+def test_a_version_6_store_learns_what_was_validated_and_moves_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 7: the bundled aircraft model's observations become validated, others stay candidates;
+    a comparison's notes leave its ``not_observable`` classes for their own column."""
+    from forcewatch.store import gpkg
+
+    path = tmp_path / "forcewatch.gpkg"
+    monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS[:6])
+    old = open_store(path, create=True)
+    site, scene = _fill(old)
+    con = old.con  # type: ignore[attr-defined]
+    with old.transaction():
+        ids = []
+        for model, counts in (("aircraft-1m-v1", '{"aircraft": 3}'), ("vehicle-0.3m-v2", '{"vehicle": 80}')):
+            cur = con.execute(
+                "INSERT INTO observations (site_id, scene_id, acquired, counts, total, share_observed, model_id, "
+                "model_sha256, thresholds, software_version, scanned) "
+                "VALUES (?, ?, 'a', ?, 1, 1, ?, ?, '{}', '0', 'x')",
+                (site.id, scene.id, counts, model, model),
+            )
+            ids.append(cur.lastrowid)
+        for oid in ids:
+            con.execute(
+                "INSERT INTO comparisons (site_id, earlier_observation, later_observation, earlier, later, "
+                "shift_east_m, shift_north_m, residual_m, share_usable, summary, created, not_observable) "
+                "VALUES (?, ?, ?, 'a', 'b', 0, 0, 0, 1, '{}', 'c', ?)",
+                (site.id, oid, oid, '{"tent": "too coarse", "new activity": "sensors differ"}'),
+            )
+    old.close()
+    monkeypatch.setattr(gpkg, "MIGRATIONS", MIGRATIONS)
+    store = open_store(path)
+    got = {o.model_id: o for o in store.observations(site.id)}
+    assert set(got["aircraft-1m-v1"].validated) == {"aircraft"}
+    assert got["vehicle-0.3m-v2"].validated == {} and got["vehicle-0.3m-v2"].candidate_counts == {"vehicle": 80}
+    comps = store.comparisons(site.id)
+    assert [c.not_observable for c in comps] == [{"tent": "too coarse"}] * 2
+    assert [c.notes for c in comps] == [{"new activity": "sensors differ"}] * 2
+    assert [set(c.validated) for c in comps] == [{"aircraft"}, set()]
     store.close()

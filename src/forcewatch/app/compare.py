@@ -18,7 +18,6 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.change.compare import (
-    NOTE_KEYS,
     DatePair,
     DateView,
     compare_dates,
@@ -227,19 +226,9 @@ def compare_site(
     return comparison, comparison_id
 
 
-def split_notes(comparison: Comparison) -> tuple[dict[str, str], dict[str, str]]:
-    """A comparison's ``not_observable`` split in two: the classes not observable on a date (with
-    why), and the notes on the comparison (how new activity was compared, what was not looked at
-    again)."""
-    unseen = {k: v for k, v in comparison.not_observable.items() if k not in NOTE_KEYS}
-    notes = {k: v for k, v in comparison.not_observable.items() if k in NOTE_KEYS}
-    return unseen, notes
-
-
 def comparison_json(site_name: str, comparison: Comparison, comparison_id: int) -> dict[str, Any]:
     """The document ``forcewatch compare --json`` prints."""
     c = comparison
-    unseen, notes = split_notes(c)
     return {
         "site": site_name,
         "comparison_id": comparison_id,
@@ -248,8 +237,10 @@ def comparison_json(site_name: str, comparison: Comparison, comparison_id: int) 
         "misalignment": {"shift_east_m": c.shift_east_m, "shift_north_m": c.shift_north_m, "residual_m": c.residual_m},
         "share_usable": c.share_usable,
         "classes": c.summary,
-        "not_observable": unseen,
-        "notes": notes,
+        "not_observable": c.not_observable,
+        "notes": c.notes,
+        "validated": c.validated,
+        "unvalidated": [k for k in c.summary if k not in c.validated],
         "camps": [k.to_json() for k in c.camps],
         "new_activity": [
             {

@@ -211,6 +211,10 @@ def _observation(
     """The record of one scan with its provenance (model, its file's hash, thresholds, version)."""
     assert scene.id is not None and site.id is not None
     meta = detector.meta
+    at_its_threshold = score_threshold is None or abs(score_threshold - meta.score_threshold) < 1e-9
+    validated = {
+        cls: why for cls in counts if at_its_threshold and (why := meta.validation(cls, scene.gsd_m)) is not None
+    }
     return Observation(
         site_id=site.id,
         scene_id=scene.id,
@@ -226,6 +230,7 @@ def _observation(
         },
         software_version=__version__,
         not_observable=not_observable or {},
+        validated=validated,
     )
 
 

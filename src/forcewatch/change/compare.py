@@ -49,16 +49,15 @@ from forcewatch.model import (
     Site,
     StoredDetection,
     member_ids,
+    validated_on_both,
 )
 
 #: Share of the commonly valid grid under cloud (or masked) on either date above which nothing is compared.
 MAX_CLOUD_SHARE = 0.95
 #: Margin (metres) around each detected object left out of the alignment and of the new activity.
 OBJECT_MARGIN_M = 5.0
-#: The key of the comparison's ``not_observable`` that says which objects could not be looked at again.
+#: The key of the comparison's ``notes`` that says which objects could not be looked at again.
 REEXAMINATION = "re-examination"
-#: Keys of a comparison's ``not_observable`` that are notes on the comparison, not classes.
-NOTE_KEYS = (NEW_ACTIVITY, REEXAMINATION)
 
 
 @dataclass(frozen=True, eq=False)
@@ -323,6 +322,8 @@ def compare_dates(pair: DatePair) -> Comparison:
         class_summary(a.observation, b.observation, changes),
         changed_objects(changes),
         acts,
-        {**unseen, **notes},
+        unseen,
         tuple(camps_between(pair, changes, offset, acts, observed)),
+        notes,
+        validated_on_both(a.observation, b.observation),
     )

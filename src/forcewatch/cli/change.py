@@ -40,8 +40,6 @@ def compare_cmd(
 
 def _print_comparison(site: str, c: Comparison) -> None:
     """The comparison as a table and lines."""
-    from forcewatch.app.compare import split_notes
-
     table = new_table(
         f"{site}: {c.earlier.acquired[:10]} → {c.later.acquired[:10]}",
         COMPARE_COLUMNS,
@@ -49,7 +47,7 @@ def _print_comparison(site: str, c: Comparison) -> None:
     )
     for cls, s in c.summary.items():
         table.add_row(cls, *(str(s.get(k, 0)) for k in SUMMARY_KEYS))
-    unseen, notes = split_notes(c)
+    unseen, notes = c.not_observable, c.notes
     for cls in sorted(unseen):
         table.add_row(cls, *(["not observable"] + ["-"] * (len(SUMMARY_KEYS) - 1)))
     console.print(table)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,6 +11,8 @@ from forcewatch.errors import ModelError
 
 PREFIX = "forcewatch."
 FORMAT_VERSION = 1
+#: a score validates counts of imagery up to this factor finer or coarser than the GSDs it was measured at
+VALIDATION_GSD_MARGIN = 1.25
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,39 @@ class ModelMeta:
             f"imagery of {source_gsd_m:.2f} m GSD is coarser than the {self.sees_to_gsd_m:g} m "
             f"that {self.model_id} needs"
         )
+
+    def validation(self, class_name: str, source_gsd_m: float | None) -> str | None:
+        """Why this model's counts of ``class_name`` in imagery of ``source_gsd_m`` are *validated*, or
+        None when they are unvalidated candidates.
+
+        A count is validated only by a score entry marked ``"validates": true``: measured on real
+        imagery of the objects the class names (not synthetic, not a stand-in such as civilian cars),
+        on images the model never trained on. The imagery must lie within the GSDs such entries were
+        measured at (the model reads at its own GSD, so finer imagery counts as the model's GSD),
+        give or take :data:`VALIDATION_GSD_MARGIN`.
+        """
+        measured: list[tuple[float, float, str, dict[str, Any]]] = []  # (read at, source GSD, key, report)
+        for key, entry in self.scores.items():
+            if not isinstance(entry, dict) or entry.get("validates") is not True or entry.get("gsd_m") is None:
+                continue
+            report = (entry.get("classes") or {}).get(class_name)
+            if isinstance(report, dict):
+                source_m = float(entry["gsd_m"])
+                measured.append((max(source_m, self.gsd_m), source_m, key, report))
+        if not measured or source_gsd_m is None or not math.isfinite(source_gsd_m) or source_gsd_m <= 0:
+            return None
+        seen_at_m = max(source_gsd_m, self.gsd_m)
+        lo_m = min(m[0] for m in measured) / VALIDATION_GSD_MARGIN
+        hi_m = max(m[0] for m in measured) * VALIDATION_GSD_MARGIN
+        if not lo_m <= seen_at_m <= hi_m:
+            return None
+        _, source_m, key, report = min(measured, key=lambda m: abs(math.log(m[0] / seen_at_m)))
+        scored = ", ".join(
+            f"{label} {float(report[name]):.2f}"
+            for name, label in (("ap50", "AP50"), ("recall", "recall"))
+            if name in report
+        )
+        return f"{self.model_id} scored on real {source_m:g} m imagery ({key}{': ' + scored if scored else ''})"
 
     def to_props(self) -> dict[str, str]:
         """Flat string properties as stored in the ONNX file."""

@@ -334,14 +334,15 @@ class GeoPackageStore(LabelsAndModels):
             row["software_version"],
             row["fid"],
             json.loads(row["not_observable"]),
+            validated=json.loads(row["validated"]),
         )
 
     def add_observation(self, obs: Observation, detections: list[Detection]) -> Observation:
         self._require_tx()
         cur = self.con.execute(
             "INSERT INTO observations (geom, site_id, scene_id, acquired, counts, total, share_observed, model_id, "
-            "model_sha256, thresholds, software_version, scanned, not_observable) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "model_sha256, thresholds, software_version, scanned, not_observable, validated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 fmt.encode(obs.observed) if obs.observed is not None and not obs.observed.is_empty else None,
                 obs.site_id,
@@ -356,6 +357,7 @@ class GeoPackageStore(LabelsAndModels):
                 obs.software_version,
                 _now(),
                 json.dumps(obs.not_observable, sort_keys=True),
+                json.dumps(obs.validated, sort_keys=True),
             ),
         )
         oid = int(cur.lastrowid or 0)
@@ -421,8 +423,8 @@ class GeoPackageStore(LabelsAndModels):
         )
         cur = self.con.execute(
             "INSERT INTO comparisons (site_id, earlier_observation, later_observation, earlier, later, shift_east_m, "
-            "shift_north_m, residual_m, share_usable, summary, created, not_observable) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "shift_north_m, residual_m, share_usable, summary, created, not_observable, notes, validated) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 c.site_id,
                 c.earlier.id,
@@ -436,6 +438,8 @@ class GeoPackageStore(LabelsAndModels):
                 json.dumps(c.summary),
                 _now(),
                 json.dumps(c.not_observable, sort_keys=True),
+                json.dumps(c.notes, sort_keys=True),
+                json.dumps(c.validated, sort_keys=True),
             ),
         )
         cid = int(cur.lastrowid or 0)
@@ -515,6 +519,8 @@ class GeoPackageStore(LabelsAndModels):
                 json.loads(r["summary"]),
                 json.loads(r["not_observable"]),
                 r["created"],
+                json.loads(r["notes"]),
+                json.loads(r["validated"]),
             )
             for r in rows
         ]

@@ -3,6 +3,7 @@ one transaction per step, and nothing stored is lost."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
@@ -191,6 +192,42 @@ def _migration_6(con: sqlite3.Connection) -> None:
     )
 
 
+#: Notes on a comparison that schema 6 and earlier kept among its ``not_observable`` classes.
+_NOTE_KEYS = ("new activity", "re-examination")
+#: What schema 6 and earlier knew to be validated: the bundled aircraft model, scored on real Pléiades imagery.
+_VALIDATED_BEFORE_7 = {"aircraft-1m-v1": ("aircraft", "aircraft-1m-v1 scored on real 0.5 m imagery (holdout)")}
+
+
+def _migration_7(con: sqlite3.Connection) -> None:
+    """Validated or not: each observation records which of its counted classes are validated (and
+    why), each comparison which classes were validated on both dates, and its notes get their own
+    column instead of sharing ``not_observable`` with the classes."""
+    if "validated" not in _columns(con, "observations"):
+        con.execute("ALTER TABLE observations ADD COLUMN validated TEXT NOT NULL DEFAULT '{}'")
+        for model_id, (cls, why) in _VALIDATED_BEFORE_7.items():
+            con.execute(
+                "UPDATE observations SET validated = json_object(?, ?) "
+                "WHERE model_id = ? AND json_extract(counts, '$.' || ?) IS NOT NULL",
+                (cls, why, model_id, cls),
+            )
+    if "notes" in _columns(con, "comparisons"):
+        return
+    con.execute("ALTER TABLE comparisons ADD COLUMN notes TEXT NOT NULL DEFAULT '{}'")
+    con.execute("ALTER TABLE comparisons ADD COLUMN validated TEXT NOT NULL DEFAULT '{}'")
+    rows = con.execute(
+        "SELECT c.id, c.not_observable, a.validated AS va, b.validated AS vb FROM comparisons c "
+        "JOIN observations a ON a.fid = c.earlier_observation JOIN observations b ON b.fid = c.later_observation"
+    ).fetchall()
+    for cid, unseen_json, va, vb in rows:
+        unseen = json.loads(unseen_json)
+        notes = {k: unseen.pop(k) for k in _NOTE_KEYS if k in unseen}
+        both = {c: why for c, why in json.loads(vb).items() if c in json.loads(va)}
+        con.execute(
+            "UPDATE comparisons SET not_observable = ?, notes = ?, validated = ? WHERE id = ?",
+            (json.dumps(unseen, sort_keys=True), json.dumps(notes, sort_keys=True), json.dumps(both), cid),
+        )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
@@ -199,4 +236,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_4,
     _migration_5,
     _migration_6,
+    _migration_7,
 ]
