@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forcewatch.app.validation import reviewed_observations
 from forcewatch.app.workspace import open_workspace, resolve
 from forcewatch.assess.alerts import NewAlert, SiteEvidence, alerts_to_raise
 from forcewatch.assess.claims import CheckedDistance, ClaimsFound, check_distance, find_claims, places_as_sites
@@ -56,7 +57,13 @@ def estimate(
     gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
     results = [
         site_estimate(
-            s.name, store.observations(s.id), detector.model_id, detector.sha256, detector.meta.scores, rules, gsd
+            s.name,
+            reviewed_observations(store, s.id),
+            detector.model_id,
+            detector.sha256,
+            detector.meta.scores,
+            rules,
+            gsd,
         )
         for s in sites
     ]
@@ -136,7 +143,9 @@ def observed_counts(
         nearest_site(c.place.place.lat, c.place.place.lon, sites, within_km) if c.place and comparable(c) else None
         for c in found.equipment
     ]
-    observations = {n.site.id: store.observations(n.site.id) for n in near if n is not None and n.site.id is not None}
+    observations = {
+        n.site.id: reviewed_observations(store, n.site.id) for n in near if n is not None and n.site.id is not None
+    }
     validated = validated_classes() if any(comparable(c) for c in found.equipment) else {}
     return [
         compare_count(c, n, observations.get(n.site.id or -1, []) if n else [], validated, on_or_before, within_km)

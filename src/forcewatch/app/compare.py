@@ -17,6 +17,7 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from forcewatch.app.validation import reviewed_observations
 from forcewatch.change.compare import (
     DatePair,
     DateView,
@@ -206,7 +207,7 @@ def compare_site(
     mask_polygons = read_masks(masks or [])
     site = store.site(site_name)
     assert site.id is not None
-    observations = store.observations(site.id)
+    observations = reviewed_observations(store, site.id)
     earlier, later = pick_observations(merge_by_scene(observations), site_name, date_from, date_to)
     scenes = store.scene_by_id(earlier.scene_id), store.scene_by_id(later.scene_id)
     grid = common_grid(overlap(site, earlier, later, scenes), max(s.gsd_m for s in scenes))
@@ -283,7 +284,7 @@ def timeline(store: Store, site_name: str) -> Timeline:
     """A site's observations, comparisons and object tracks."""
     site = store.site(site_name)
     assert site.id is not None
-    observations = merge_by_scene(store.observations(site.id))
+    observations = merge_by_scene(reviewed_observations(store, site.id))
     ids = {i for o in observations for i in member_ids(o)}
     tracks = build_tracks(observations, [d for d in store.detections(site.id) if d.observation_id in ids])
     return Timeline(site, tuple(observations), tuple(store.comparisons(site.id)), tuple(tracks))

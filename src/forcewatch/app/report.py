@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forcewatch.app.validation import reviewed_observations
 from forcewatch.assess.estimate import load_doctrine, site_estimate
 from forcewatch.errors import InputError
 from forcewatch.geo.distance import reference_line
@@ -95,7 +96,7 @@ def gather_brief(
     gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
     for site in sites:
         assert site.id is not None  # sites from the store have ids
-        stored = store.observations(site.id)
+        stored = reviewed_observations(store, site.id)
         obs = observations_between(merge_by_scene(stored), date_from, date_to)
         estimate = (
             site_estimate(site.name, stored, model_id, model_sha256, model_scores, doctrine, gsd)
@@ -164,7 +165,7 @@ def gather_export(store: Store, site_name: str | None = None) -> ExportData:
     return ExportData(
         sites,
         list(scenes.values()),
-        [o for sid in site_ids for o in store.observations(sid)],
+        [o for sid in site_ids for o in reviewed_observations(store, sid)],
         [d for sid in site_ids for d in store.detections(sid)],
         store.changed_objects(site_ids),
         store.activity(site_ids),

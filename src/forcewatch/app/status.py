@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forcewatch.app.validation import reviewed_observations
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
@@ -49,7 +50,7 @@ def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus
     out = []
     for site in store.sites():
         assert site.id is not None
-        obs = merge_by_scene(store.observations(site.id))
+        obs = merge_by_scene(reviewed_observations(store, site.id))
         dist = distance_to(site.aoi, line) if line is not None else None
         out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
     return out
@@ -59,4 +60,4 @@ def site_observations(store: Store, site_name: str) -> tuple[Site, list[Observat
     """A site (an unknown name raises a clear error) and every observation of it, one per scan, by date."""
     site = store.site(site_name)
     assert site.id is not None
-    return site, store.observations(site.id)
+    return site, reviewed_observations(store, site.id)

@@ -43,6 +43,7 @@ _RECORD = "Store these scores in the model file's metadata under this key (e.g. 
 # ---- the workspace and output
 WorkspaceOpt = Annotated[Path | None, _opt("-w", "--workspace", help="Workspace folder (default: $FORCEWATCH_WORKSPACE or here).")]
 JsonOpt = Annotated[bool, _opt("--json", help="Print JSON instead of a table.")]
+IncludeUnvalidatedOpt = Annotated[bool, _opt("--include-unvalidated", help="Count unvalidated candidates (classes no real-imagery score or analyst review validates) as findings too; the output then says so.")]
 InitFolderArg = Annotated[Path, _arg(help="Folder for the new workspace.")]
 ExampleOpt = Annotated[str | None, _opt("--example", help="Add an example watchlist: ukraine-2022.")]
 
