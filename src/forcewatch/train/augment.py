@@ -5,11 +5,13 @@ contrast, colour, gamma, haze, greyscale, blur and noise."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+
+from forcewatch.train.sensors import SensorConfig, simulate_sensor
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class AugmentConfig:
     military_zoom_max: float = 3.0  # … whose objects are also enlarged up to this factor
     military_class: int = 0  # class index of the composited vehicles
     colour_jitter: float = 1.0  # scales the gamma, contrast, brightness, colour-balance and noise jitter
+    sensor: SensorConfig = field(
+        default_factory=SensorConfig
+    )  # other providers' looks: JPEG, seams, sharpening, Google Earth, PlanetScope
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ def sample_crop(
             interpolation=cv2.INTER_LINEAR,
         )
 
+    crop = simulate_sensor(crop, target_gsd_m * jitter, rng, cfg.sensor)
     crop, boxes = _dihedral(crop, boxes, int(rng.integers(8)))
     crop = _photometric(crop, rng, cfg)
     return crop, *_visible(boxes, classes, crop_px, cfg.min_visible)
