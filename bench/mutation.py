@@ -151,18 +151,6 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ),
     (
         _MATCH,
-        "return np.zeros((0, 2))",
-        "return np.zeros(((1), 2))",
-        "the centres of no detections: never indexed (the loops run over the detections), only shifted and tested",
-    ),
-    (
-        _MATCH,
-        "return np.zeros((0, 2))",
-        "return np.zeros((0, (1)))",
-        "no centres: (0, 1) broadcasts with the (2,) offset to (0, 2), and is never indexed",
-    ),
-    (
-        _MATCH,
         "cost = np.where(dist <= tol, dist, 1e9)",
         "(1000000001.0))",
         "the sentinel only has to be >= the 1e9 that marks no match, and above any distance on Earth (2e7 m)",

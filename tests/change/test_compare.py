@@ -42,8 +42,7 @@ AOI = _box(LON, LAT, 0.002)  # about 270 m × 440 m: the whole grid
 
 
 def _grid() -> Grid:
-    """256 × 256 cells of 1 m in the local UTM zone, centred on the site (an even optimal DFT size:
-    where it is odd, cv2.phaseCorrelate finds a shift of half a pixel between identical images)."""
+    """256 × 256 cells of 1 m in the local UTM zone, centred on the site."""
     crs = utm_crs(LAT, LON)
     x, y = transformer(4326, crs).transform(LON, LAT)
     half = SIDE_PX / 2 * GSD_M

@@ -249,3 +249,49 @@ def test_only_one_date_has_objects_of_a_class() -> None:
     assert [d.id for d in change.arrived] == [1, 2] and not change.stayed
     (change,) = match_objects([det(1, 0.0, 0.0)], []).values()
     assert [d.id for d in change.departed] == [1] and not change.stayed
+
+
+# -- detections without a place on the ground: no polygon, or an empty one (issue 13) ---------------
+
+
+def _unplaced(d: StoredDetection, polygon: Polygon | None) -> StoredDetection:
+    """``d`` without a usable ground polygon (None, or an empty one as a store returns)."""
+    return dataclasses.replace(d, detection=dataclasses.replace(d.detection, polygon=polygon))
+
+
+@pytest.mark.parametrize("nowhere", [None, Polygon()], ids=["no polygon", "empty polygon"])
+def test_an_object_without_a_place_is_never_departed_nor_arrived(nowhere: Polygon | None) -> None:
+    before = [det(0, 0.0, 0.0), _unplaced(det(1, 0.0, 0.0), nowhere), det(2, 300.0, 0.0)]
+    after = [_unplaced(det(10, 0.0, 0.0), nowhere), det(11, 1.0, 0.0), det(12, 600.0, 0.0)]
+    (change,) = match_objects(before, after, misalignment_m=2.0).values()
+    assert [(a.id, b.id) for a, b in change.stayed] == [(0, 11)]
+    assert [d.id for d in change.departed] == [2] and [d.id for d in change.arrived] == [12]
+    assert [d.id for d in change.not_observed] == [1] and [d.id for d in change.not_observed_before] == [10]
+    everywhere = box(LON0 - 1, LAT0 - 1, LON0 + 1, LAT0 + 1)  # both dates saw all the ground: still nowhere
+    (change,) = match_objects(
+        before, after, misalignment_m=2.0, observed_after=everywhere, observed_before=everywhere
+    ).values()
+    assert [d.id for d in change.not_observed] == [1] and [d.id for d in change.not_observed_before] == [10]
+    assert [d.id for d in change.departed] == [2] and [d.id for d in change.arrived] == [12]
+
+
+def test_objects_none_of_which_has_a_place() -> None:
+    before = [_unplaced(det(0, 0.0, 0.0), None), _unplaced(det(1, 0.0, 0.0), Polygon())]
+    after = [_unplaced(det(10, 0.0, 0.0), Polygon()), _unplaced(det(11, 0.0, 0.0, cls="tent"), None)]
+    out = match_objects(before, after, observed_after=box(LON0 - 1, LAT0 - 1, LON0 + 1, LAT0 + 1))
+    assert sorted(out) == ["aircraft", "tent"]
+    assert [d.id for d in out["aircraft"].not_observed] == [0, 1] and out["aircraft"].departed == []
+    assert [d.id for d in out["aircraft"].not_observed_before] == [10] and out["aircraft"].stayed == []
+    assert [d.id for d in out["tent"].not_observed_before] == [11] and out["tent"].arrived == []
+
+
+def test_a_degenerate_polygon_still_has_a_place() -> None:
+    """A box of zero area (a line, or a point repeated) has a centre: it is matched like any other."""
+    lon, lat = LON0 + 500 * M_LON, LAT0
+    line = Polygon([(lon - 10 * M_LON, lat), (lon + 10 * M_LON, lat), (lon, lat)])
+    point = Polygon([(lon, lat)] * 4)
+    before = [det(0, 0.0, 0.0), _unplaced(det(1, 0.0, 0.0), line)]
+    after = [det(10, 0.0, 0.0), _unplaced(det(11, 0.0, 0.0), point), det(12, 900.0, 0.0)]
+    (change,) = match_objects(before, after).values()
+    assert sorted((a.id, b.id) for a, b in change.stayed) == [(0, 10), (1, 11)]
+    assert [d.id for d in change.arrived] == [12] and change.not_observed == change.not_observed_before == []

@@ -63,6 +63,7 @@ def observation(
         software_version="0",
         id=obs_id,
         not_observable=not_observable or {},
+        validated={c: "aircraft-test scored on real imagery (holdout)" for c in counts if c == "aircraft"},
     )
 
 

@@ -4,7 +4,8 @@ Two detections are the same object when their centres are closer than the tolera
 (:func:`tolerance_m`): the residual misalignment between the dates plus half the object's length.
 An object of the earlier date that the later scene did not observe (outside its valid footprint)
 is *not observed*, never *departed*; an object of the later date on ground that the earlier scene
-did not show is *not observed before*, never *arrived*.
+did not show is *not observed before*, never *arrived*. A detection without a place on the ground
+(no polygon, or an empty one) is matched with nothing and is, likewise, not observed (before).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from scipy.optimize import linear_sum_assignment
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from forcewatch.geo.convert import local_metric_crs, transformer
@@ -72,11 +72,19 @@ class ObjectChange:
         }
 
 
+def _centres_lonlat(dets: list[StoredDetection]) -> np.ndarray:
+    """The centres (lon, lat) of the detections' ground polygons; NaN where a detection has none
+    (no polygon, or an empty one: it has no place on the ground)."""
+    nowhere = (np.nan, np.nan)
+    polys = [d.detection.polygon for d in dets]
+    centres = [nowhere if p is None or p.is_empty else (p.centroid.x, p.centroid.y) for p in polys]
+    return np.array(centres, dtype=np.float64).reshape(len(dets), 2)
+
+
 def _centres_m(dets: list[StoredDetection], to_local: Transformer) -> np.ndarray:
-    if not dets:
-        return np.zeros((0, 2))
-    pts = [d.detection.polygon.centroid if d.detection.polygon is not None else Point() for d in dets]
-    x, y = to_local.transform([p.x for p in pts], [p.y for p in pts])
+    """The centres in the matching's metric plane; NaN where a detection has no ground polygon."""
+    lonlat = _centres_lonlat(dets)
+    x, y = to_local.transform(lonlat[:, 0], lonlat[:, 1])
     return np.column_stack([x, y])
 
 
@@ -88,10 +96,12 @@ def _seen(area: BaseGeometry | None, to_local: Transformer) -> BaseGeometry | No
 
 
 def _outside(area_m: BaseGeometry | None, centres_m: np.ndarray) -> np.ndarray:
-    """Which centres (metric plane) lie outside an observed area (none when it is not given)."""
-    if area_m is None or not len(centres_m):
-        return np.zeros(len(centres_m), bool)
-    return ~shapely.contains_xy(area_m, centres_m[:, 0], centres_m[:, 1])
+    """Which centres (metric plane) lie outside an observed area (none when it is not given), or
+    nowhere (NaN: a detection without a ground polygon, which no date can be said to show)."""
+    nowhere = ~np.isfinite(centres_m).all(axis=1)
+    if area_m is None:
+        return nowhere
+    return nowhere | ~shapely.contains_xy(area_m, centres_m[:, 0], centres_m[:, 1])
 
 
 def match_objects(
@@ -109,11 +119,9 @@ def match_objects(
     shift that aligns it with the earlier date. ``observed_after`` is the ground the later date
     showed (lon/lat, in its own frame: an earlier object is looked for there less the offset);
     ``observed_before`` the ground the earlier date showed. Not given: all of it."""
-    pts = [d.detection.polygon.centroid for d in [*before, *after] if d.detection.polygon is not None]
-    if not pts:
-        return {}
-    lon0 = float(np.mean([p.x for p in pts]))
-    lat0 = float(np.mean([p.y for p in pts]))
+    placed = _centres_lonlat([*before, *after])
+    placed = placed[np.isfinite(placed).all(axis=1)]
+    lon0, lat0 = (float(v) for v in (placed.mean(axis=0) if len(placed) else np.zeros(2)))  # none placed: any plane
     to_local = transformer(4326, local_metric_crs(lon0, lat0))
     offset = np.asarray(after_offset_m, float)
     seen_after, seen_before = _seen(observed_after, to_local), _seen(observed_before, to_local)

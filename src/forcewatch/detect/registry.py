@@ -3,8 +3,8 @@ them (ONNX Runtime now; others register themselves with :func:`register_backend`
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 
 from forcewatch.detect.base import Detector
@@ -15,6 +15,12 @@ DEFAULT_MODEL = "aircraft"
 
 #: file suffix → a function that loads a detector from such a file
 _BACKENDS: dict[str, Callable[[Path], Detector]] = {}
+
+#: What identifies a model file's content without reading it: modification time (ns), size, inode.
+FileStamp = tuple[int, int, int]
+#: resolved path → (the file's stamp when loaded, the backend that loaded it, the detector)
+_LOADED: dict[Path, tuple[FileStamp, Callable[[Path], Detector], Detector]] = {}
+_LOADED_LOCK = threading.Lock()
 
 
 def register_backend(suffix: str, load: Callable[[Path], Detector]) -> None:
@@ -57,9 +63,19 @@ def model_path(name_or_path: str | Path | None) -> Path:
     )
 
 
-@cache
+def file_stamp(path: Path) -> FileStamp | None:
+    """The stamp of the file ``path`` (None where it cannot be read): a file written again or
+    replaced in place (``train --out`` again, ``model add`` over one) has another."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def load_detector(name_or_path: str | None = None) -> Detector:
-    """A ready detector (cached per process), loaded by the backend of its file's suffix."""
+    """A ready detector, loaded by the backend of its file's suffix. Cached per process, per file
+    (its resolved path) as it is now: a model file replaced since it was loaded is loaded again."""
     path = model_path(name_or_path)
     load = _BACKENDS.get(path.suffix.lower())
     if load is None:
@@ -67,7 +83,23 @@ def load_detector(name_or_path: str | None = None) -> Detector:
             f"{path}: no backend reads {path.suffix or 'files without a suffix'!r}. "
             f"Fix: give a model file ending in one of {', '.join(backends())}."
         )
-    return load(path)
+    stamp = file_stamp(path)
+    if stamp is None:
+        return load(path)  # no file: the backend says so, and how to fix it
+    key = path.resolve()
+    with _LOADED_LOCK:
+        cached = _LOADED.get(key)
+        if cached is not None and cached[0] == stamp and cached[1] is load:
+            return cached[2]
+        detector = load(path)
+        _LOADED[key] = (stamp, load, detector)  # replaces what an older file of this path loaded
+        return detector
+
+
+def clear_detector_cache() -> None:
+    """Forget every loaded detector (the next :func:`load_detector` loads its file again)."""
+    with _LOADED_LOCK:
+        _LOADED.clear()
 
 
 def load_detectors(names: list[str] | None) -> list[Detector]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import scipy.fft
 import shapely
 from affine import Affine
 from pyproj import CRS
@@ -88,6 +89,72 @@ def _gradient(img: np.ndarray) -> np.ndarray:
     return np.hypot(gx, gy)
 
 
+#: The phase-correlation peak is refined on a grid this many times finer than the pixels, over
+#: ±REFINE_SPAN_PX around the whole-pixel peak (an upsampled DFT: Guizar-Sicairos et al., 2008).
+UPSAMPLE = 10
+REFINE_SPAN_PX = 1.0
+
+
+def signed_shift(index: int, n: int) -> int:
+    """The signed shift (pixels) of a peak at ``index`` of a circular correlation of length ``n``:
+    0 … n//2 are shifts forwards, the rest backwards, for even and odd ``n`` alike (for odd n,
+    (n - 1)/2 forwards and as many backwards; for even n, n/2 is taken forwards).
+
+    >>> [signed_shift(i, 5) for i in range(5)], [signed_shift(i, 4) for i in range(4)]
+    ([0, 1, 2, -2, -1], [0, 1, 2, -1])
+    """
+    return index - n if 2 * index > n else index
+
+
+def _dft_near(cross: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """The inverse DFT of ``cross`` (H×W) at fractional positions: rows ``ys`` × columns ``xs``
+    (pixels, signed), as a matrix product (only the neighbourhood of the peak is evaluated)."""
+    h, w = cross.shape
+    fy, fx = np.fft.fftfreq(h), np.fft.fftfreq(w)  # cycles per pixel, signed
+    ky = np.exp(2j * np.pi * np.outer(ys, fy)).astype(cross.dtype)
+    kx = np.exp(2j * np.pi * np.outer(fx, xs)).astype(cross.dtype)
+    return (ky @ cross @ kx).real / (h * w)
+
+
+def _parabola_vertex(left: float, centre: float, right: float) -> float:
+    """Where a parabola through three equally spaced values peaks, relative to the centre one (−0.5 … 0.5)."""
+    curvature = left - 2 * centre + right
+    return 0.0 if curvature >= 0 else float(np.clip(0.5 * (left - right) / curvature, -0.5, 0.5))
+
+
+def _argmax(values: np.ndarray) -> tuple[int, int]:
+    """(row, column) of the largest value of a 2-D array."""
+    row, col = np.unravel_index(int(np.argmax(values)), values.shape)
+    return int(row), int(col)
+
+
+def phase_correlate(a: np.ndarray, b: np.ndarray, window: np.ndarray) -> tuple[tuple[float, float], float]:
+    """((sx, sy), response): ``b`` is ``a`` moved by sx pixels along x and sy along y, to a fraction
+    of a pixel, for images of any size, even or odd. The response (0–1) is the correlation summed over
+    the 5×5 pixels round the peak, as :func:`cv2.phaseCorrelate` gives it.
+
+    The whole-pixel peak of the circular correlation gives the shift (:func:`signed_shift`); an
+    upsampled DFT round it, then a parabola through the finest grid's best value and its neighbours,
+    the fraction. (OpenCV's phaseCorrelate is off by half a pixel on each axis where its DFT size is
+    odd, and its 5×5 weighted centroid by up to a third of a pixel at half-pixel shifts.)"""
+    h, w = a.shape
+    fa = scipy.fft.fft2(a * window)
+    fb = scipy.fft.fft2(b * window)
+    cross = np.conj(fa) * fb
+    cross /= np.maximum(np.abs(cross), np.finfo(np.float32).tiny)
+    corr = scipy.fft.ifft2(cross).real
+    py, px = _argmax(corr)
+    near = np.arange(-2, 3)
+    response = float(corr[np.ix_((py + near) % h, (px + near) % w)].sum())
+    steps = np.arange(-UPSAMPLE * REFINE_SPAN_PX, UPSAMPLE * REFINE_SPAN_PX + 1) / UPSAMPLE
+    ys, xs = signed_shift(py, h) + steps, signed_shift(px, w) + steps
+    fine = _dft_near(cross, ys, xs)
+    iy, ix = (min(max(i, 1), len(steps) - 2) for i in _argmax(fine))  # a parabola needs both neighbours
+    sy = ys[iy] + _parabola_vertex(fine[iy - 1, ix], fine[iy, ix], fine[iy + 1, ix]) / UPSAMPLE
+    sx = xs[ix] + _parabola_vertex(fine[iy, ix - 1], fine[iy, ix], fine[iy, ix + 1]) / UPSAMPLE
+    return (float(sx), float(sy)), response
+
+
 def estimate_shift(
     before: np.ndarray, after: np.ndarray, valid: np.ndarray, gsd_m: float, unusable: np.ndarray | None = None
 ) -> Alignment:
@@ -106,7 +173,7 @@ def estimate_shift(
     win = cv2.createHanningWindow((before.shape[1], before.shape[0]), cv2.CV_32F)
     a = np.where(usable, ga, 0).astype(np.float32)
     b = np.where(usable, gb, 0).astype(np.float32)
-    (sx, sy), peak = cv2.phaseCorrelate(a, b, win)
+    (sx, sy), peak = phase_correlate(a, b, win)
     dx_m, dy_m = -sx * gsd_m, sy * gsd_m  # image x → east; image y → south
     if math.hypot(dx_m, dy_m) > MAX_SHIFT_M:
         raise InputError(

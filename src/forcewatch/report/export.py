@@ -49,6 +49,9 @@ from forcewatch.report.layer import Layer
 __all__ = ["FORMATS", "ExportData", "Layer", "check_format", "export_layers", "write_export", "write_layers"]
 
 FORMATS = {"gpkg": "GPKG", "kml": "KML", "geojson": "GeoJSON", "csv": "CSV"}
+# GeoPackage 1.3, as the store (store/gpkg_format.py): GDAL >= 3.10 writes 1.4 by default, whose R-tree
+# triggers (update6, update7) GDAL's validate_gpkg.py before 3.10 rejects (Req 75: update1 missing).
+GPKG_DATASET_OPTIONS = {"VERSION": "1.3"}
 
 
 @dataclass(frozen=True)
@@ -252,8 +255,8 @@ def _column(values: list[object]) -> np.ndarray:
 
 
 def _write_gdal(layers: dict[str, Layer], fmt: str, out: Path, tag: ExportTag | None = None) -> None:
-    """Write the layers with pyogrio: into the file ``out`` (gpkg; the tag as dataset metadata) or
-    a file a layer in the folder ``out`` (geojson)."""
+    """Write the layers with pyogrio: into the file ``out`` (gpkg, version 1.3; the tag as dataset
+    metadata) or a file a layer in the folder ``out`` (geojson)."""
     import pyogrio
 
     driver = check_format(fmt)
@@ -263,8 +266,10 @@ def _write_gdal(layers: dict[str, Layer], fmt: str, out: Path, tag: ExportTag | 
         kwargs: dict[str, object] = {"crs": "EPSG:4326", "geometry_type": "Unknown"}
         if fmt == "gpkg" and i:
             kwargs["append"] = True
-        elif fmt == "gpkg" and tag is not None:
-            kwargs["dataset_metadata"] = {GPKG_METADATA_KEY: json.dumps(tag.as_dict(), sort_keys=True)}
+        elif fmt == "gpkg":
+            kwargs["dataset_options"] = GPKG_DATASET_OPTIONS
+            if tag is not None:
+                kwargs["dataset_metadata"] = {GPKG_METADATA_KEY: json.dumps(tag.as_dict(), sort_keys=True)}
         pyogrio.raw.write(
             target,
             geom_arr,
