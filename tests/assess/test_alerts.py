@@ -14,7 +14,7 @@ import pytest
 from shapely.geometry import box
 from typer.testing import CliRunner
 
-from forcewatch.assess.alerts import Rule, SiteEvidence, alerts_to_raise, evaluate_rule, load_rules
+from forcewatch.assess.alerts import INCLUDED_SUFFIX, Rule, SiteEvidence, alerts_to_raise, evaluate_rule, load_rules
 from forcewatch.cli import _register, app
 from forcewatch.errors import InputError
 from forcewatch.model import Site, StoredActivity, StoredCamp, StoredComparison
@@ -34,7 +34,10 @@ COMP = StoredComparison(
     summary={"aircraft": {"before": 6, "after": 15, "arrived": 9, "departed": 0, "stayed": 6, "not_observed": 0}},
     not_observable={},
     created="2022-02-11T00:00:00Z",
+    validated={"aircraft": "aircraft-1m-v1 scored on real 0.5 m imagery (holdout)"},  # on both dates
 )
+#: COMP with its tents and vehicles validated too (e.g. by a fine-tuned model's real-imagery score)
+ALL_VALIDATED = replace(COMP, validated={**COMP.validated, "tent": "scored", "vehicle": "scored"})
 
 
 def camp(status: str, kind: str, tents: int, vehicles: int, area_m2: float, objects_before: int) -> StoredCamp:
@@ -60,14 +63,19 @@ def test_count_increase_rules() -> None:
 
 def test_new_camp_rule() -> None:
     camps = [camp("new", "tent camp", 40, 12, 21000.0, 0), camp("unchanged", "tent camp", 90, 0, 5e4, 88)]
-    msg = evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", COMP, [], None, camps)
+    msg = evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", ALL_VALIDATED, [], None, camps)
     assert msg == (
         "tents: tent camp new at Yelsk: 40 tents, 12 vehicles on 2.10 ha (was 0 objects) "
         "between 2022-01-20 → 2022-02-10"
     )
-    assert evaluate_rule(Rule("tents", "new_camp", min_tents=50), "Yelsk", COMP, [], None, camps) is None
+    assert evaluate_rule(Rule("tents", "new_camp", min_tents=50), "Yelsk", ALL_VALIDATED, [], None, camps) is None
     park = [camp("new", "vehicle park", 0, 30, 9e3, 0)]
-    assert evaluate_rule(Rule("tents", "new_camp", min_tents=1), "Yelsk", COMP, [], None, park) is None
+    assert evaluate_rule(Rule("tents", "new_camp", min_tents=1), "Yelsk", ALL_VALIDATED, [], None, park) is None
+    # COMP validates aircraft only: the camp is made of unvalidated candidates, no alert …
+    assert evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", COMP, [], None, camps) is None
+    # … unless they are included, and then the alert says so
+    included = evaluate_rule(Rule("tents", "new_camp", min_tents=10), "Yelsk", COMP, [], None, camps, True)
+    assert included == msg + INCLUDED_SUFFIX
 
 
 @pytest.mark.parametrize(
@@ -189,7 +197,15 @@ def test_alerts_to_raise_by_site_comparison_and_rule() -> None:
         Rule("tents", "new_camp", min_tents=10),
         Rule("yelsk only", "count_increase", "aircraft", min_increase=1, sites=("Yelsk",)),
     )
-    raised = alerts_to_raise(evidence, rules)
+    # the tent camp (40 tents, 12 vehicles) is made of unvalidated candidates: raised only when included
+    validated_only = alerts_to_raise(evidence, rules)
+    assert [(a.site, a.comparison_id, a.rule) for a in validated_only] == [
+        ("Luninets", 10, "build-up"),
+        ("Luninets", 10, "activity"),
+        ("Yelsk", 20, "yelsk only"),
+    ]
+    assert not any(a.payload["includes_unvalidated"] for a in validated_only)
+    raised = alerts_to_raise(evidence, rules, include_unvalidated=True)
     assert [(a.site, a.comparison_id, a.rule) for a in raised] == [
         ("Luninets", 10, "build-up"),
         ("Luninets", 10, "activity"),
@@ -210,10 +226,14 @@ def test_alerts_to_raise_by_site_comparison_and_rule() -> None:
         "new_activity_ha",
         "camps",
         "comparison_id",
+        "validated",
+        "includes_unvalidated",
     ]
+    assert first.payload["validated"] == COMP.validated and first.payload["includes_unvalidated"] is False
     assert first.payload["new_activity_ha"] == [1.3] and first.payload["camps"] == []
     assert first.payload["classes"]["aircraft"]["after"] == 7 and first.payload["comparison_id"] == 10
     tents = raised[2]
+    assert tents.message.endswith(INCLUDED_SUFFIX) and tents.payload["includes_unvalidated"] is True
     assert tents.payload["new_activity_ha"] == [0.4]
     assert tents.payload["camps"] == [
         {"status": "new", "kind": "tent camp", "tents": 40, "vehicles": 12, "area_m2": 21000.0, "wkt": outline.wkt}

@@ -123,6 +123,7 @@ def test_an_estimate_names_its_class_unit_and_rounds_its_json() -> None:
         "unit_equivalents": {"low": 1.56, "central": 2.08, "high": 2.5},
         "personnel": {"low": 156.0, "central": 312.0, "high": 625.0},
         "assumptions": e.assumptions,
+        "validated": None,  # the pure estimate knows nothing of validation: site_estimate sets it
     }
     (tents,) = estimate({"tent": 3}, q, rules)
     assert tents.to_json()["unit"] is None and tents.to_json()["unit_equivalents"] is None
@@ -235,8 +236,18 @@ def test_quality_is_read_from_the_recorded_scores() -> None:
         quality_from_scores("m", {"holdout": ["not", "a", "table"]}, "aircraft")
 
 
-def _observation(sha: str, acquired: str, counts: dict[str, int], share: float = 1.0) -> Observation:
-    return Observation(1, 7, acquired, counts, share, None, "model-a", sha, {}, "0.1.0", id=len(acquired))
+#: why a class is validated, as a scan records it (the model's score on real imagery of that GSD)
+SCORED = "model-a scored on real 0.5 m imagery (holdout)"
+
+
+def _observation(
+    sha: str, acquired: str, counts: dict[str, int], share: float = 1.0, validated: tuple[str, ...] | None = None
+) -> Observation:
+    """An observation whose classes are all validated by the model's score (or only ``validated``)."""
+    why = {c: SCORED for c in (counts if validated is None else validated)}
+    return Observation(
+        1, 7, acquired, counts, share, None, "model-a", sha, {}, "0.1.0", id=len(acquired), validated=why
+    )
 
 
 def test_a_site_estimate_uses_the_latest_observation_by_this_model() -> None:
@@ -253,14 +264,20 @@ def test_a_site_estimate_uses_the_latest_observation_by_this_model() -> None:
     assert est.classes[0].corrected == corrected_count(20, DetectorQuality("model-a", 0.9, 0.8, 50, 40))
     assert est.classes[1].corrected == corrected_count(30, DetectorQuality("model-a", 0.7, 0.6, 200, 150))
     assert est.classes[0].unit == "squadron equivalents" and est.classes[1].unit is None
+    assert [c.validated for c in est.classes] == [SCORED, SCORED] and est.not_estimated == []
     j = est.to_json()
     assert j == {
         "site": "Airbase",
+        "model": "model-a",
+        "model_sha256": "aaa",
         "acquired": "2024-02-01",
         "share_observed": 0.6,
         "scene_id": 7,
         "classes": [c.to_json() for c in est.classes],
+        "not_estimated": [],
         "not_observable": {},
+        "includes_unvalidated": [],
+        "note": None,
     }
     assert site_estimate("Airbase", observations, "model-b", "bbb", SCORES, rules).observation is observations[2]
 
@@ -268,7 +285,7 @@ def test_a_site_estimate_uses_the_latest_observation_by_this_model() -> None:
 def test_a_site_this_model_never_saw_has_no_estimate() -> None:
     est = site_estimate("Depot", [_observation("bbb", "2024-03-01", {"aircraft": 4})], "m", "aaa", SCORES, [])
     assert est == SiteEstimate("Depot", None, [])
-    assert est.to_json() == {"site": "Depot", "estimate": None, "why": "no observation with this model yet"}
+    assert est.to_json() == {"site": "Depot", "estimate": None, "why": "no observation yet"}
     assert site_estimate("Depot", [], "m", "aaa", SCORES, []).observation is None
 
 

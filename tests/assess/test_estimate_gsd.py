@@ -50,9 +50,10 @@ def test_scores_without_a_gsd_are_used_as_they_are() -> None:
 
 
 def test_a_3_m_date_is_corrected_with_the_3_m_recall() -> None:
+    why = {"aircraft": "m scored on real imagery"}
     obs = [
-        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 16}, 1.0, None, "m", "sha", {}, "0", id=1),
-        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 16}, 1.0, None, "m", "sha", {}, "0", id=2),
+        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 16}, 1.0, None, "m", "sha", {}, "0", 1, validated=why),
+        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 16}, 1.0, None, "m", "sha", {}, "0", 2, validated=why),
     ]
     fine = site_estimate("S", obs[:1], "m", "sha", SCORES, load_doctrine(), {1: 0.5, 2: 3.0})
     coarse = site_estimate("S", obs, "m", "sha", SCORES, load_doctrine(), {1: 0.5, 2: 3.0})

@@ -9,14 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from forcewatch.app.compare import detector_for
 from forcewatch.app.validation import reviewed_observations
 from forcewatch.app.workspace import open_workspace, resolve
-from forcewatch.assess.alerts import NewAlert, SiteEvidence, alerts_to_raise
+from forcewatch.assess.alerts import INCLUDED_SUFFIX, NewAlert, SiteEvidence, alerts_to_raise
 from forcewatch.assess.claims import CheckedDistance, ClaimsFound, check_distance, find_claims, places_as_sites
 from forcewatch.assess.claims_observed import WITHIN_KM, ObservedCount, comparable, compare_count, nearest_site
 from forcewatch.assess.delivery import deliver
-from forcewatch.assess.estimate import DOCTRINE, SiteEstimate, load_doctrine, site_estimate
+from forcewatch.assess.estimate import DOCTRINE, SiteEstimate, load_doctrine, site_estimates
 from forcewatch.assess.rules import Rule, RuleSet, load_rules
+from forcewatch.assess.validation import INCLUDED_NOTE
+from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import load_detector
 from forcewatch.errors import InputError
 from forcewatch.geo.distance import distance_to, reference_line
@@ -31,51 +34,76 @@ RULES_NAME = "alerts.yaml"
 
 @dataclass(frozen=True)
 class EstimateResult:
-    """The estimates of the sites with one model's quality and one doctrine table."""
+    """The estimates of the sites (one per site and model that observed it), each count corrected
+    with the scores of the model that made it, by one doctrine table."""
 
-    model_id: str
+    model_id: str | None  # the only model estimated (--model); None: every model
     doctrine: Path | None  # the user's doctrine table; None for the bundled one
     sites: list[SiteEstimate]
+    include_unvalidated: bool = False  # unvalidated candidates estimated too
 
     @property
     def doctrine_path(self) -> Path:
         return self.doctrine or DOCTRINE
 
+    @property
+    def note(self) -> str | None:
+        """:data:`~forcewatch.assess.validation.INCLUDED_NOTE` when unvalidated candidates were included."""
+        return INCLUDED_NOTE if self.include_unvalidated else None
+
     def to_json(self) -> dict[str, object]:
-        return {"doctrine": str(self.doctrine_path), "model": self.model_id, "sites": [r.to_json() for r in self.sites]}
+        return {
+            "doctrine": str(self.doctrine_path),
+            "model": self.model_id,
+            "include_unvalidated": self.include_unvalidated,
+            "note": self.note,
+            "sites": [r.to_json() for r in self.sites],
+        }
+
+
+def model_scores(store: Store, sha256s: Sequence[str]) -> dict[str, dict[str, object] | None]:
+    """Model file hash → the scores recorded in that model (bundled or the workspace's); None for
+    a model no longer found."""
+    out: dict[str, dict[str, object] | None] = {}
+    for sha in dict.fromkeys(sha256s):
+        detector = detector_for(store, sha)
+        out[sha] = dict(detector.meta.scores) if detector is not None else None
+    return out
+
+
+def _detector(store: Store, model: str) -> Detector:
+    """``--model``: a workspace model by its name, else a bundled model's name or a model file."""
+    path = next((store.folder / e.path for e in store.models() if e.name == model), None)
+    return load_detector(str(path) if path is not None else model)
 
 
 def estimate(
-    store: Store, model: str | None = None, doctrine: Path | None = None, site_name: str | None = None
+    store: Store,
+    model: str | None = None,
+    doctrine: Path | None = None,
+    site_name: str | None = None,
+    include_unvalidated: bool = False,
 ) -> EstimateResult:
-    """Each site's (or only ``site_name``'s) latest counts by ``model`` (default: aircraft),
-    corrected for its measured quality, as unit equivalents and personnel by the ``doctrine``
-    table (default: the bundled one)."""
-    detector = load_detector(model)
+    """Each site's (or only ``site_name``'s) latest counts by each model that observed it (only
+    ``model``'s when given: a workspace model's name, a bundled one's, or a file), each validated
+    class corrected with the scores of the model that made it (a reviewed class counted as the
+    analyst kept it), as unit equivalents and personnel by the ``doctrine`` table (default: the
+    bundled one). Unvalidated candidates are listed as not estimated, unless ``include_unvalidated``."""
+    only = _detector(store, model) if model is not None else None
     rules = load_doctrine(doctrine)
     sites = [store.site(site_name)] if site_name else store.sites()
     gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
-    results = [
-        site_estimate(
-            s.name,
-            reviewed_observations(store, s.id),
-            detector.model_id,
-            detector.sha256,
-            detector.meta.scores,
-            rules,
-            gsd,
-        )
-        for s in sites
-    ]
-    return EstimateResult(detector.model_id, doctrine, results)
+    results: list[SiteEstimate] = []
+    for s in sites:
+        observations = reviewed_observations(store, s.id)
+        if only is not None:
+            observations = [o for o in observations if o.model_sha256 == only.sha256]
+        scores = model_scores(store, [o.model_sha256 for o in observations])
+        results.extend(site_estimates(s.name, observations, scores, rules, gsd, include_unvalidated))
+    return EstimateResult(only.model_id if only else None, doctrine, results, include_unvalidated)
 
 
 # ---- claims in a news text
-
-#: The bundled models whose hold-out scores were measured on real imagery of what claims count
-#: (aircraft on airfields). The vehicle model's hold-out is civilian cars and the tent model's is
-#: synthetic: their counts are unvalidated candidates.
-VALIDATED_MODELS = ("aircraft",)
 
 
 @dataclass(frozen=True)
@@ -123,16 +151,6 @@ def add_claim_sites(store: Store, found: ClaimsFound) -> list[str]:
     return added
 
 
-def validated_classes() -> dict[str, frozenset[str]]:
-    """Model sha256 → the classes it has hold-out scores for on real imagery (``VALIDATED_MODELS``)."""
-    out = {}
-    for name in VALIDATED_MODELS:
-        detector = load_detector(name)
-        holdout = detector.meta.scores.get("holdout") or {}
-        out[detector.sha256] = frozenset(holdout.get("classes") or {})
-    return out
-
-
 def observed_counts(
     store: Store, found: ClaimsFound, on_or_before: dt.date | None, within_km: float = WITHIN_KM
 ) -> list[ObservedCount | None]:
@@ -146,9 +164,8 @@ def observed_counts(
     observations = {
         n.site.id: reviewed_observations(store, n.site.id) for n in near if n is not None and n.site.id is not None
     }
-    validated = validated_classes() if any(comparable(c) for c in found.equipment) else {}
     return [
-        compare_count(c, n, observations.get(n.site.id or -1, []) if n else [], validated, on_or_before, within_km)
+        compare_count(c, n, observations.get(n.site.id or -1, []) if n else [], on_or_before, within_km)
         for c, n in zip(found.equipment, near, strict=True)
     ]
 
@@ -213,11 +230,14 @@ class AlertsRun:
     delivered_jsonl: int = 0
     delivered_webhook: int = 0
     pending: list[str] = field(default_factory=list)  # undelivered, with the reason
+    #: what the rules would raise on unvalidated candidates, not raised (--include-unvalidated raises them)
+    withheld: list[str] = field(default_factory=list)
 
 
 def gather_evidence(store: Store, rules: Sequence[Rule]) -> list[SiteEvidence]:
-    """Every site with its stored comparisons, activity and camps, and its distance to each line
-    the rules name."""
+    """Every site with its stored comparisons (each with the classes validated on both its dates,
+    ``StoredComparison.validated``, which decide what the count and camp rules may fire on),
+    activity and camps, and its distance to each line the rules name."""
     lines = {code: reference_line(code) for code in dict.fromkeys(r.within_km_of for r in rules if r.within_km_of)}
     evidence = []
     for site in store.sites():
@@ -245,10 +265,20 @@ def queue_alerts(store: Store, alerts: Sequence[NewAlert]) -> list[str]:
     return raised
 
 
-def run_alerts(store: Store, rules: RuleSet) -> AlertsRun:
-    """Raise alerts for stored comparisons that trigger a rule, then deliver everything queued
-    (each alert's delivery and its marks in one transaction)."""
-    raised = queue_alerts(store, alerts_to_raise(gather_evidence(store, rules.rules), rules.rules))
+def run_alerts(store: Store, rules: RuleSet, include_unvalidated: bool = False) -> AlertsRun:
+    """Raise alerts for stored comparisons that trigger a rule (on validated classes and camps only,
+    unless ``include_unvalidated`` or the rules say so), then deliver everything queued (each
+    alert's delivery and its marks in one transaction). What the rules would raise on unvalidated
+    candidates is returned as withheld."""
+    evidence = gather_evidence(store, rules.rules)
+    found = alerts_to_raise(evidence, rules.rules, include_unvalidated)
+    keys = {(a.rule, a.comparison_id) for a in found}
+    withheld = [
+        a.message.removesuffix(INCLUDED_SUFFIX)
+        for a in alerts_to_raise(evidence, rules.rules, True)
+        if (a.rule, a.comparison_id) not in keys
+    ]
+    raised = queue_alerts(store, found)
     console: list[str] = []
     pending: list[str] = []
     jsonl = webhook = 0
@@ -261,7 +291,7 @@ def run_alerts(store: Store, rules: RuleSet) -> AlertsRun:
         pending.extend([done.pending] if done.pending is not None else [])
         jsonl += int(done.jsonl)
         webhook += int(done.webhook)
-    return AlertsRun(raised, console, jsonl, webhook, pending)
+    return AlertsRun(raised, console, jsonl, webhook, pending, withheld)
 
 
 def rules_file(rules_path: Path | None, workspace: Path | None) -> Path:
@@ -274,9 +304,11 @@ def rules_file(rules_path: Path | None, workspace: Path | None) -> Path:
     return path
 
 
-def alerts_from_file(rules_path: Path | None = None, workspace: Path | None = None) -> AlertsRun:
+def alerts_from_file(
+    rules_path: Path | None = None, workspace: Path | None = None, include_unvalidated: bool = False
+) -> AlertsRun:
     """Read the rules (``rules_path``, default ``alerts.yaml`` in the workspace), then run them over
     the workspace (:func:`run_alerts`)."""
     ruleset = load_rules(rules_file(rules_path, workspace))
     with open_workspace(workspace) as store:
-        return run_alerts(store, ruleset)
+        return run_alerts(store, ruleset, include_unvalidated)

@@ -7,6 +7,13 @@ distances into the alerts to queue. Reading the rules file is :mod:`forcewatch.a
 delivering is :mod:`forcewatch.assess.delivery`, and the use case over a workspace (read the store,
 evaluate, queue, deliver) is :func:`forcewatch.app.assess.run_alerts`.
 
+Count rules and camp rules fire only on *validated* classes: a class validated on both dates of the
+comparison (``StoredComparison.validated``), a camp whose tents and vehicles are all validated
+(:func:`forcewatch.model.camp_validated`). With ``include_unvalidated`` (the rule's field, the
+file's top-level key, or ``--include-unvalidated``) they fire on unvalidated candidates too, and
+the message says so (:data:`forcewatch.assess.validation.INCLUDED_NOTE`). New activity is a change
+of the pixels, not a count: it fires either way.
+
 Example rules file::
 
     rules:
@@ -24,6 +31,8 @@ Example rules file::
       - name: tents erected
         when: new_camp            # a tent camp that appeared (or grew) between two dates
         min_tents: 10
+        include_unvalidated: true # optional: fire on unvalidated candidates too (said in the alert)
+    include_unvalidated: false    # optional: the same for every rule
     deliver:
       console: true
       jsonl: alerts.jsonl
@@ -39,9 +48,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forcewatch.assess.rules import Delivery, Rule, RuleSet, load_rules, parse_rules
-from forcewatch.model import Site, StoredActivity, StoredCamp, StoredComparison
+from forcewatch.assess.validation import INCLUDED_NOTE
+from forcewatch.model import Site, StoredActivity, StoredCamp, StoredComparison, camp_validated
+
+#: How an alert on unvalidated candidates ends (``--include-unvalidated``, or the rules say so).
+INCLUDED_SUFFIX = f" — {INCLUDED_NOTE}"
 
 __all__ = [
+    "INCLUDED_SUFFIX",
     "Delivery",
     "NewAlert",
     "Rule",
@@ -61,19 +75,20 @@ def _days(a: str, b: str) -> float:
     return abs((tb - ta).total_seconds()) / 86400
 
 
-def evaluate_rule(
+def _camp_validated(camp: StoredCamp, comparison: StoredComparison) -> bool:
+    return camp_validated({"tent": camp.tents, "vehicle": camp.vehicles}, comparison.validated)
+
+
+def _fire(
     rule: Rule,
     site_name: str,
     comparison: StoredComparison,
     activity_ha: Sequence[float],
     site_km: float | None,
-    camps: Sequence[StoredCamp] = (),
-) -> str | None:
-    """The alert message if ``rule`` fires on this comparison of ``site_name``, else None.
-
-    ``activity_ha`` are the comparison's new-activity areas in hectares, ``site_km`` the site's
-    distance to the rule's ``within_km_of`` line, ``camps`` the comparison's camps.
-    """
+    camps: Sequence[StoredCamp],
+    include_unvalidated: bool,
+) -> tuple[str, bool] | None:
+    """The message if ``rule`` fires, and whether it fired on unvalidated candidates; else None."""
     if rule.sites and site_name not in rule.sites:
         return None
     if rule.within_km_of is not None and (site_km is None or rule.km is None or site_km > rule.km):
@@ -81,9 +96,13 @@ def evaluate_rule(
     span = _days(comparison.earlier, comparison.later)
     if rule.within_days is not None and span > rule.within_days:
         return None
+    include = include_unvalidated or rule.include_unvalidated
     where = f"{site_name}" + (f" ({site_km:.0f} km from {rule.within_km_of})" if site_km is not None else "")
     period = f"{comparison.earlier[:10]} → {comparison.later[:10]}"
     if rule.when == "count_increase":
+        unvalidated = (rule.class_name or "") not in comparison.validated
+        if unvalidated and not include:
+            return None
         s = comparison.summary.get(rule.class_name or "", {})
         before, after = int(s.get("before", 0)), int(s.get("after", 0))
         up = after - before
@@ -92,21 +111,55 @@ def evaluate_rule(
             rule.min_increase_pct is not None and pct >= rule.min_increase_pct
         )
         if fired and up > 0:
-            return f"{rule.name}: {rule.class_name} at {where} up from {before} to {after} (+{up}) between {period}"
+            text = f"{rule.name}: {rule.class_name} at {where} up from {before} to {after} (+{up}) between {period}"
+            return text, unvalidated
         return None
     if rule.when == "new_camp":
-        grew = [k for k in camps if k.status in ("new", "grown") and k.tents >= (rule.min_tents or 1) and k.tents > 0]
+        grew = [
+            k
+            for k in camps
+            if k.status in ("new", "grown")
+            and k.tents >= (rule.min_tents or 1)
+            and k.tents > 0
+            and (include or _camp_validated(k, comparison))
+        ]
         if not grew:
             return None
         k = max(grew, key=lambda c: c.tents)
-        return (
+        text = (
             f"{rule.name}: {k.kind} {k.status} at {where}: {k.tents} tents, {k.vehicles} vehicles on "
             f"{k.area_m2 / 1e4:.2f} ha (was {k.objects_before} objects) between {period}"
         )
+        return text, not _camp_validated(k, comparison)
     big = [a for a in activity_ha if rule.min_area_ha is not None and a >= rule.min_area_ha]
     if big:
-        return f"{rule.name}: new activity of {max(big):.2f} ha at {where} between {period}"
+        return f"{rule.name}: new activity of {max(big):.2f} ha at {where} between {period}", False
     return None
+
+
+def evaluate_rule(
+    rule: Rule,
+    site_name: str,
+    comparison: StoredComparison,
+    activity_ha: Sequence[float],
+    site_km: float | None,
+    camps: Sequence[StoredCamp] = (),
+    include_unvalidated: bool = False,
+) -> str | None:
+    """The alert message if ``rule`` fires on this comparison of ``site_name``, else None.
+
+    ``activity_ha`` are the comparison's new-activity areas in hectares, ``site_km`` the site's
+    distance to the rule's ``within_km_of`` line, ``camps`` the comparison's camps. Counts and camps
+    fire only when validated (``comparison.validated``), unless ``include_unvalidated`` (or the
+    rule's own ``include_unvalidated``): then a message on unvalidated candidates ends with
+    :data:`INCLUDED_SUFFIX`.
+    """
+    fired = _fire(rule, site_name, comparison, activity_ha, site_km, camps, include_unvalidated)
+    return None if fired is None else _message(*fired)
+
+
+def _message(text: str, unvalidated: bool) -> str:
+    return f"{text}{INCLUDED_SUFFIX}" if unvalidated else text
 
 
 @dataclass(frozen=True)
@@ -151,14 +204,16 @@ def alerts_for_comparison(
     activity_ha: Sequence[float],
     camps: Sequence[StoredCamp],
     distances_km: dict[str, float],
+    include_unvalidated: bool = False,
 ) -> list[NewAlert]:
     """The alerts that ``rules`` raise on one comparison (in rule order)."""
     out = []
     for rule in rules:
         site_km = distances_km.get(rule.within_km_of) if rule.within_km_of else None
-        message = evaluate_rule(rule, site_name, comparison, activity_ha, site_km, camps)
-        if message is None:
+        fired = _fire(rule, site_name, comparison, activity_ha, site_km, camps, include_unvalidated)
+        if fired is None:
             continue
+        message = _message(*fired)
         payload = {
             "rule": rule.name,
             "site": site_name,
@@ -169,18 +224,25 @@ def alerts_for_comparison(
             "new_activity_ha": list(activity_ha),
             "camps": [_camp_json(k) for k in camps],
             "comparison_id": comparison.id,
+            "validated": comparison.validated,
+            "includes_unvalidated": fired[1],
         }
         out.append(NewAlert(rule.name, comparison.id, site_name, message, payload))
     return out
 
 
-def alerts_to_raise(evidence: Iterable[SiteEvidence], rules: Sequence[Rule]) -> list[NewAlert]:
+def alerts_to_raise(
+    evidence: Iterable[SiteEvidence], rules: Sequence[Rule], include_unvalidated: bool = False
+) -> list[NewAlert]:
     """Every alert that ``rules`` raise on the sites' comparisons: by site, then comparison (in the
-    order given), then rule. Queuing them is idempotent (one alert per rule and comparison)."""
+    order given), then rule. Queuing them is idempotent (one alert per rule and comparison). With
+    ``include_unvalidated`` every rule fires on unvalidated candidates too (:func:`evaluate_rule`)."""
     out = []
     for e in evidence:
         for comparison in e.comparisons:
             ha = [a.area_m2 / 1e4 for a in e.activity if a.comparison_id == comparison.id]
             camps = [k for k in e.camps if k.comparison_id == comparison.id]
-            out.extend(alerts_for_comparison(rules, e.site.name, comparison, ha, camps, e.distances_km))
+            out.extend(
+                alerts_for_comparison(rules, e.site.name, comparison, ha, camps, e.distances_km, include_unvalidated)
+            )
     return out

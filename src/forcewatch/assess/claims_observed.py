@@ -4,15 +4,16 @@ article's date. Pure: the caller reads the sites and observations.
 
     claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)
 
-A count is *validated* only when the model that made it has hold-out scores on real imagery of
-that class; other counts are *unvalidated candidates*; a class no observation counted is *not
-observed*, never zero.
+A count is *validated* only when its observation says so (``Observation.validated``: the model
+that made it has a score on real imagery of that class at that GSD, or an analyst reviewed it);
+other counts are *unvalidated candidates*; a class no observation counted is *not observed*, never
+zero.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shapely.geometry import Point
@@ -45,7 +46,7 @@ class ObservedCount:
     count: int | None  # the observed count; None when not observed
     acquired: str | None  # the date of that observation (YYYY-MM-DD)
     status: str  # validated | unvalidated candidates | not observed
-    reason: str = ""  # why not observed
+    reason: str = ""  # why not observed, why validated, or why not validated
 
     def text(self) -> str:
         """The comparison in words: ``claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)``."""
@@ -95,13 +96,12 @@ def compare_count(
     claim: EquipmentClaim,
     near: NearSite | None,
     observations: Sequence[Observation],
-    validated: Mapping[str, frozenset[str]],
     on_or_before: dt.date | None = None,
     within_km: float = WITHIN_KM,
 ) -> ObservedCount | None:
     """What was observed of the claim's class at ``near`` (its ``observations``): the latest on or
-    before ``on_or_before`` (if given). ``validated``: model sha256 → the classes it has hold-out
-    scores for on real imagery. None when the claim is not comparable (:func:`comparable`)."""
+    before ``on_or_before`` (if given), validated or an unvalidated candidate as that observation
+    says (``Observation.validated``). None when the claim is not comparable (:func:`comparable`)."""
     if not comparable(claim):
         return None
     cls = str(claim.observable)
@@ -122,5 +122,8 @@ def compare_count(
             claim, cls, name, near.distance_km, None, None, NOT_OBSERVED, f"no observation of {cls} at {name}{when}"
         )
     last = max(seen, key=lambda o: (o.acquired, o.id or 0))
-    status = VALIDATED if cls in validated.get(last.model_sha256, frozenset()) else CANDIDATES
-    return ObservedCount(claim, cls, name, near.distance_km, last.counts[cls], last.acquired[:10], status)
+    why = last.validated.get(cls)
+    status = VALIDATED if why is not None else CANDIDATES
+    if why is None:
+        why = f"no score of {last.model_id} on real imagery of that GSD and no analyst review validates it"
+    return ObservedCount(claim, cls, name, near.distance_km, last.counts[cls], last.acquired[:10], status, why)

@@ -6,17 +6,23 @@ what it does not find, so the expected true count is n × precision / recall, wi
 on the model's hold-out (the model card, stored in the ONNX metadata) and their 95 % Wilson
 intervals giving the range. The estimate covers only what was observed: a site seen at 60 % is an
 estimate for that 60 %, said in the output.
+
+Only *validated* classes are estimated (:attr:`forcewatch.model.Observation.validated`): a class
+validated by its model's score on real imagery is corrected with that score; a class an analyst
+reviewed is their count as it stands (precision and recall 1). Unvalidated candidates are listed
+as not estimated, with why, unless the user includes them (and then the estimate says so).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
 from scipy.stats import binomtest
 
+from forcewatch.assess.validation import INCLUDED_NOTE, REVIEWED
 from forcewatch.errors import InputError
 from forcewatch.model import Observation
 
@@ -68,6 +74,7 @@ class ClassEstimate:
     units: Range | None
     personnel: Range | None
     assumptions: list[str] = field(default_factory=list)
+    validated: str | None = None  # why the count is validated; None for an unvalidated candidate included
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -78,6 +85,7 @@ class ClassEstimate:
             "unit_equivalents": self.units.to_json(2) if self.units else None,
             "personnel": self.personnel.to_json(0) if self.personnel else None,
             "assumptions": self.assumptions,
+            "validated": self.validated,
         }
 
 
@@ -143,32 +151,51 @@ def corrected_count(detected: int, q: DetectorQuality) -> Range:
     )
 
 
+def with_doctrine(
+    class_name: str, detected: int, corrected: Range, notes: list[str], rules: list[UnitRule]
+) -> ClassEstimate:
+    """A class's corrected count as unit equivalents and personnel by its doctrine rule (if any),
+    the rule's figures and sources added to ``notes``."""
+    rule = next((r for r in rules if r.counts_class == class_name), None)
+    units = personnel = None
+    notes = list(notes)
+    if rule is not None:
+        o, pp = rule.objects_per_unit, rule.personnel_per_unit
+        units = Range(corrected.low / o.high, corrected.central / o.central, corrected.high / o.low)
+        personnel = Range(units.low * pp.low, units.central * pp.central, units.high * pp.high)
+        notes.append(
+            f"{rule.name}: {o.low:g}-{o.high:g} {class_name} per unit (central {o.central:g}), "
+            f"{pp.low:g}-{pp.high:g} personnel per unit (central {pp.central:g})"
+        )
+        notes.extend(f"source: {s}" for s in rule.sources)
+    else:
+        notes.append(f"no doctrine rule for {class_name!r}: counts only")
+    return ClassEstimate(class_name, detected, corrected, rule.name if rule else None, units, personnel, notes)
+
+
+def correction_notes(n: int, quality: DetectorQuality) -> list[str]:
+    """What a detector correction assumed: the precision and recall, what measured them, the formula."""
+    return [
+        f"{quality.model_id}: precision {quality.precision:.3f} (measured on {quality.n_detections} detections), "
+        f"recall {quality.recall:.3f} (on {quality.n_objects} objects) on its hold-out"
+        + (f" ({quality.data})" if quality.data else "")
+        + "; 95 % Wilson intervals",
+        f"corrected count = detected × precision / recall = {n} × {quality.precision:.3f} / {quality.recall:.3f}",
+    ]
+
+
 def estimate(counts: dict[str, int], quality: DetectorQuality, rules: list[UnitRule]) -> list[ClassEstimate]:
-    out = []
-    for cls, n in sorted(counts.items()):
-        corr = corrected_count(n, quality)
-        notes = [
-            f"{quality.model_id}: precision {quality.precision:.3f} (measured on {quality.n_detections} detections), "
-            f"recall {quality.recall:.3f} (on {quality.n_objects} objects) on its hold-out"
-            + (f" ({quality.data})" if quality.data else "")
-            + "; 95 % Wilson intervals",
-            f"corrected count = detected × precision / recall = {n} × {quality.precision:.3f} / {quality.recall:.3f}",
-        ]
-        rule = next((r for r in rules if r.counts_class == cls), None)
-        units = personnel = None
-        if rule is not None:
-            o, pp = rule.objects_per_unit, rule.personnel_per_unit
-            units = Range(corr.low / o.high, corr.central / o.central, corr.high / o.low)
-            personnel = Range(units.low * pp.low, units.central * pp.central, units.high * pp.high)
-            notes.append(
-                f"{rule.name}: {o.low:g}-{o.high:g} {cls} per unit (central {o.central:g}), "
-                f"{pp.low:g}-{pp.high:g} personnel per unit (central {pp.central:g})"
-            )
-            notes.extend(f"source: {s}" for s in rule.sources)
-        else:
-            notes.append(f"no doctrine rule for {cls!r}: counts only")
-        out.append(ClassEstimate(cls, n, corr, rule.name if rule else None, units, personnel, notes))
-    return out
+    """Each class of ``counts`` corrected for the detector's ``quality``, then by the doctrine ``rules``."""
+    return [
+        with_doctrine(cls, n, corrected_count(n, quality), correction_notes(n, quality), rules)
+        for cls, n in sorted(counts.items())
+    ]
+
+
+def reviewed_estimate(class_name: str, n: int, why: str, rules: list[UnitRule]) -> ClassEstimate:
+    """The estimate of a class an analyst reviewed: their count as it is (precision and recall 1)."""
+    note = f"{class_name}: reviewed count, not corrected ({why})"
+    return with_doctrine(class_name, n, Range(n, n, n), [note], rules)
 
 
 def score_key_for_gsd(scores: dict[str, object], gsd_m: float | None, key: str = "holdout") -> str:
@@ -211,24 +238,114 @@ def quality_from_scores(
         ) from None
 
 
+#: Why a class was not estimated (:attr:`NotEstimated.status`).
+CANDIDATES = "unvalidated candidates"
+NO_SCORES = "no scores"
+NO_MODEL = "model not found"
+
+
+@dataclass(frozen=True)
+class NotEstimated:
+    """A counted class left out of an estimate, and why."""
+
+    class_name: str
+    detected: int
+    status: str  # unvalidated candidates | no scores | model not found
+    why: str
+
+    def text(self) -> str:
+        """``not estimated: unvalidated candidates (31 vehicle)``."""
+        return f"not estimated: {self.status} ({self.detected} {self.class_name})"
+
+    def to_json(self) -> dict[str, object]:
+        return {"class": self.class_name, "detected": self.detected, "status": self.status, "why": self.why}
+
+
 @dataclass(frozen=True)
 class SiteEstimate:
+    """The estimate of a site's latest observation by one model: the classes estimated and those not."""
+
     site: str
     observation: Observation | None
     classes: list[ClassEstimate]
+    not_estimated: list[NotEstimated] = field(default_factory=list)
+
+    @property
+    def includes_unvalidated(self) -> list[str]:
+        """The classes estimated although unvalidated (the user included them)."""
+        return [e.class_name for e in self.classes if e.validated is None]
 
     def to_json(self) -> dict[str, object]:
         o = self.observation
         if o is None:
-            return {"site": self.site, "estimate": None, "why": "no observation with this model yet"}
+            return {"site": self.site, "estimate": None, "why": "no observation yet"}
+        included = self.includes_unvalidated
         return {
             "site": self.site,
+            "model": o.model_id,
+            "model_sha256": o.model_sha256,
             "acquired": o.acquired,
             "share_observed": o.share_observed,
             "scene_id": o.scene_id,
             "classes": [e.to_json() for e in self.classes],
+            "not_estimated": [n.to_json() for n in self.not_estimated],
             "not_observable": o.not_observable,
+            "includes_unvalidated": included,
+            "note": INCLUDED_NOTE if included else None,
         }
+
+
+def _correcting(scores: dict[str, object], validated: bool, key: str = "holdout") -> dict[str, object]:
+    """The score entries that may correct a count: for a validated class, those marked ``validates``
+    (when the ``key`` family has any); else all of them."""
+    marked: dict[str, object] = {k: v for k, v in scores.items() if isinstance(v, dict) and v.get("validates") is True}
+    family = any(k == key or k.startswith(f"{key}@") for k in marked)
+    return marked if validated and family else scores
+
+
+def class_estimate(
+    observation: Observation,
+    class_name: str,
+    scores: dict[str, object] | None,
+    rules: list[UnitRule],
+    gsd_m: float | None = None,
+    include_unvalidated: bool = False,
+) -> ClassEstimate | NotEstimated:
+    """One counted class of ``observation``: a reviewed class as the analyst counted it; a class
+    validated by its model's real-imagery score corrected with that score (``scores``: the metadata
+    of the model that made the observation; None when that model is gone); an unvalidated candidate
+    left out (estimated, and said so, with ``include_unvalidated``)."""
+    o, cls = observation, class_name
+    n = o.counts[cls]
+    why = o.validated.get(cls)
+    if why is not None and why.startswith(REVIEWED):
+        return replace(reviewed_estimate(cls, n, why, rules), validated=why)
+    if why is None and not include_unvalidated:
+        return NotEstimated(
+            cls,
+            n,
+            CANDIDATES,
+            f"no score of {o.model_id} on real imagery of this GSD and no analyst review validates its {cls} count. "
+            "Fix: review the detections (`forcewatch label export`, then `label import`), fine-tune a model on your "
+            "labels, or pass --include-unvalidated",
+        )
+    if scores is None:
+        return NotEstimated(
+            cls,
+            n,
+            NO_MODEL,
+            f"{o.model_id} (sha256 {o.model_sha256[:12]}) is neither bundled nor in the workspace, so its scores "
+            "cannot correct the count. Fix: add the model file again (`forcewatch model add`)",
+        )
+    try:
+        quality = quality_from_scores(o.model_id, _correcting(scores, why is not None), cls, gsd_m=gsd_m)
+    except InputError as exc:
+        return NotEstimated(cls, n, NO_SCORES, str(exc))
+    notes = [
+        f"{cls} validated: {why}" if why is not None else f"{cls} by {o.model_id}: {INCLUDED_NOTE}",
+        *correction_notes(n, quality),
+    ]
+    return replace(with_doctrine(cls, n, corrected_count(n, quality), notes, rules), validated=why)
 
 
 def site_estimate(
@@ -236,20 +353,53 @@ def site_estimate(
     observations: list[Observation],
     model_id: str,
     model_sha256: str,
-    scores: dict[str, object],
+    scores: dict[str, object] | None,
     rules: list[UnitRule],
     scene_gsd_m: Mapping[int, float] | None = None,
+    *,
+    include_unvalidated: bool = False,
 ) -> SiteEstimate:
     """The estimate for a site's latest observation (of ``observations``, in date order) made with
-    this model (by its file hash); no estimate when the model has not observed the site."""
+    this model (by its file hash; ``scores``: its recorded scores); no estimate when the model has
+    not observed the site. Each class as :func:`class_estimate` says."""
     mine = [o for o in observations if o.model_sha256 == model_sha256]
     if not mine:
         return SiteEstimate(site_name, None, [])
     latest = mine[-1]
     gsd = (scene_gsd_m or {}).get(latest.scene_id)
-    classes = [
-        e
-        for cls, n in sorted(latest.counts.items())
-        for e in estimate({cls: n}, quality_from_scores(model_id, scores, cls, gsd_m=gsd), rules)
+    done = [class_estimate(latest, cls, scores, rules, gsd, include_unvalidated) for cls in sorted(latest.counts)]
+    return SiteEstimate(
+        site_name,
+        latest,
+        [e for e in done if isinstance(e, ClassEstimate)],
+        [e for e in done if isinstance(e, NotEstimated)],
+    )
+
+
+def site_estimates(
+    site_name: str,
+    observations: list[Observation],
+    scores: Mapping[str, dict[str, object] | None],
+    rules: list[UnitRule],
+    scene_gsd_m: Mapping[int, float] | None = None,
+    include_unvalidated: bool = False,
+) -> list[SiteEstimate]:
+    """A site's estimates, one per model that observed it (by model name): each model's latest
+    observation corrected with that model's own scores (``scores``: model file hash → its recorded
+    scores, None for a model no longer found). One empty estimate when nothing observed the site."""
+    models = sorted({(o.model_id, o.model_sha256) for o in observations})
+    if not models:
+        return [SiteEstimate(site_name, None, [])]
+    return [
+        site_estimate(
+            site_name,
+            observations,
+            mid,
+            sha,
+            scores.get(sha),
+            rules,
+            scene_gsd_m,
+            include_unvalidated=include_unvalidated,
+        )
+        for mid, sha in models
     ]
-    return SiteEstimate(site_name, latest, classes)

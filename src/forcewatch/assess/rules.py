@@ -6,7 +6,7 @@ The format is described, with an example, in :mod:`forcewatch.assess.alerts`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -26,6 +26,7 @@ RULE_FIELDS = {
     "min_area_ha",
     "min_tents",
     "sites",
+    "include_unvalidated",
 }
 
 
@@ -44,6 +45,7 @@ class Rule:
     min_area_ha: float | None = None
     min_tents: int | None = None
     sites: tuple[str, ...] = ()
+    include_unvalidated: bool = False  # fire on unvalidated candidates too (the alert says so)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ def _number(value: object, where: str, field_name: str, positive: bool = True) -
     if positive and value <= 0:
         raise InputError(f"{where}: {field_name} is {value}; it must be positive.")
     return float(value)
+
+
+def _flag(value: object, where: str, field_name: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(f"{where}: {field_name} is {value!r}, not true or false. Fix: write {field_name}: true.")
+    return value
 
 
 def load_rules(path: Path) -> RuleSet:
@@ -130,17 +138,20 @@ def _rule(r: object, i: int, path: Path) -> Rule:
         min_area_ha=n["min_area_ha"],
         min_tents=_whole(n["min_tents"]),
         sites=tuple(str(s) for s in r.get("sites", [])),
+        include_unvalidated=_flag(r.get("include_unvalidated", False), where, "include_unvalidated"),
     )
 
 
 def parse_rules(doc: object, path: Path) -> RuleSet:
     """Validate a parsed rules document (``path`` names it in errors and anchors a relative
-    ``deliver.jsonl``)."""
+    ``deliver.jsonl``). A top-level ``include_unvalidated: true`` sets it on every rule."""
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list) or not doc["rules"]:
         raise InputError(
             f"{path}: needs a non-empty 'rules:' list. Fix: see `forcewatch alerts --help` for an example."
         )
     rules = tuple(_rule(r, i, path) for i, r in enumerate(doc["rules"]))
+    if _flag(doc.get("include_unvalidated", False), str(path), "include_unvalidated"):
+        rules = tuple(replace(r, include_unvalidated=True) for r in rules)
     d = doc.get("deliver") or {}
     if not isinstance(d, dict):
         raise InputError(f"{path}: 'deliver:' must be a mapping (console, jsonl, webhook, retries).")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 from forcewatch.model import Label, Observation, StoredDetection
 
+#: How the reason of a class validated by an analyst's review starts.
+REVIEWED = "reviewed by"
 #: What ``--include-unvalidated`` adds to every output it changes.
 INCLUDED_NOTE = "includes unvalidated candidates (--include-unvalidated): not findings"
 
@@ -37,7 +39,7 @@ class Review:
 
     def reason(self) -> str:
         return (
-            f"reviewed by {', '.join(self.who)} on {self.last[:10]}: {self.accepted} accepted, "
+            f"{REVIEWED} {', '.join(self.who)} on {self.last[:10]}: {self.accepted} accepted, "
             f"{self.rejected} rejected, {self.added} added"
         )
 

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from forcewatch.cli.common import console, print_json
-from forcewatch.cli.options import JsonOpt, ModelOpt, SiteOpt, WorkspaceOpt
+from forcewatch.cli.options import IncludeUnvalidatedOpt, JsonOpt, SiteOpt, WorkspaceOpt
 
 if TYPE_CHECKING:
     from forcewatch.assess.claims import ResolvedPlace
+    from forcewatch.assess.estimate import SiteEstimate
 
 # options of these commands only
 DoctrineOpt = Annotated[Path | None, typer.Option("--doctrine", help="An edited copy of the doctrine table (YAML).")]
@@ -30,12 +32,21 @@ ArticleDateOpt = Annotated[
 RulesOpt = Annotated[
     Path | None, typer.Option("--rules", help="Rules file (YAML); default: alerts.yaml in the workspace.")
 ]
+EstimateModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Only the counts of this model (a workspace model's name, a bundled one's, or a model file); default: "
+        "every model's, each corrected with the scores of the model that made it.",
+    ),
+]
 
 ESTIMATE_COLUMNS = (
     "site",
     "date",
     "observed",
     "class",
+    "model",
     "detected",
     "corrected (low–high)",
     "units (low–high)",
@@ -43,50 +54,67 @@ ESTIMATE_COLUMNS = (
 )
 
 
+def _estimate_rows(r: SiteEstimate, table: Table, notes: list[str]) -> None:
+    """The rows of one site's estimate by one model, and its notes (each once)."""
+    o = r.observation
+    if o is None:
+        table.add_row(r.site, "-", "-", "-", "-", "-", "no observation yet", "", "")
+        return
+    day = o.acquired[:10]
+    for e in r.classes:
+        u, p, c = e.units, e.personnel, e.corrected
+        table.add_row(
+            r.site,
+            day,
+            f"{o.share_observed:.0%}",
+            e.class_name if e.validated else f"{e.class_name} (unvalidated)",
+            o.model_id,
+            str(e.detected),
+            f"{c.central:.0f} ({c.low:.0f}–{c.high:.0f})",
+            f"{u.central:.1f} {e.unit} ({u.low:.1f}–{u.high:.1f})" if u else "-",
+            f"{p.central:,.0f} ({p.low:,.0f}–{p.high:,.0f})" if p else "-",
+        )
+        notes.extend(a for a in e.assumptions if a not in notes)
+    for n in r.not_estimated:
+        table.add_row(
+            r.site, day, f"{o.share_observed:.0%}", n.class_name, o.model_id, str(n.detected), n.text(), "-", "-"
+        )
+        notes.append(f"{r.site} {day}: {n.class_name} {n.text()}: {n.why}")
+    for cls, why in sorted(o.not_observable.items()):
+        table.add_row(r.site, day, "-", cls, o.model_id, "not observable", "-", "-", "-")
+        notes.append(f"{r.site} {day}: {cls} not observable: {why}")
+
+
 def estimate_cmd(
     site: SiteOpt = None,
     doctrine: DoctrineOpt = None,
-    model: ModelOpt = None,
+    model: EstimateModelOpt = None,
+    include_unvalidated: IncludeUnvalidatedOpt = False,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """From each site's latest counts to unit equivalents and personnel: low / central / high."""
+    """From each site's latest validated counts to unit equivalents and personnel: low / central / high."""
     from forcewatch.app.assess import estimate
     from forcewatch.app.workspace import open_workspace
 
     with open_workspace(workspace) as store:
-        result = estimate(store, model, doctrine, site)
+        result = estimate(store, model, doctrine, site, include_unvalidated)
     if as_json:
         print_json(result.to_json())
         return
-    model_id = result.model_id
-    table = Table(title=f"Force estimates (doctrine: {doctrine or 'bundled'}; counts corrected for {model_id})")
+    corrected = f"counts corrected for {result.model_id}" if result.model_id else "each count corrected for its model"
+    title = f"Force estimates (doctrine: {doctrine or 'bundled'}; {corrected})"
+    table = Table(title=title + (f"; {result.note}" if result.note else ""))
     for col in ESTIMATE_COLUMNS:
         table.add_column(col)
     notes: list[str] = []
     for r in result.sites:
-        if r.observation is None:
-            table.add_row(r.site, "-", "-", "-", "-", f"no observation with {model_id} yet", "", "")
-            continue
-        o = r.observation
-        for e in r.classes:
-            u, p, c = e.units, e.personnel, e.corrected
-            table.add_row(
-                r.site,
-                o.acquired[:10],
-                f"{o.share_observed:.0%}",
-                e.class_name,
-                str(e.detected),
-                f"{c.central:.0f} ({c.low:.0f}–{c.high:.0f})",
-                f"{u.central:.1f} {e.unit} ({u.low:.1f}–{u.high:.1f})" if u else "-",
-                f"{p.central:,.0f} ({p.low:,.0f}–{p.high:,.0f})" if p else "-",
-            )
-            notes.extend(a for a in e.assumptions if a not in notes)
-        for cls, why in sorted(o.not_observable.items()):
-            table.add_row(r.site, o.acquired[:10], "-", cls, "not observable", "-", "-", "-")
-            notes.append(f"{r.site} {o.acquired[:10]}: {cls} not observable: {why}")
+        _estimate_rows(r, table, notes)
     console.print(table)
-    console.print("Estimates cover the observed share of each site only.")
+    if result.note:
+        console.print(f"Estimates cover the observed share of each site only. [yellow]Note: {result.note}.[/]")
+    else:
+        console.print("Estimates cover the observed share of each site only, and validated counts only.")
     for n in notes:
         console.print(f"- {n}")
 
@@ -172,19 +200,24 @@ def claims_cmd(
         console.print(f"added site {name!r}")
 
 
-def alerts_cmd(rules: RulesOpt = None, workspace: WorkspaceOpt = None) -> None:
-    """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines, webhook)."""
+def alerts_cmd(
+    rules: RulesOpt = None, include_unvalidated: IncludeUnvalidatedOpt = False, workspace: WorkspaceOpt = None
+) -> None:
+    """Evaluate the rules on stored comparisons and deliver each new alert once (console, JSON lines,
+    webhook). Counts and camps fire only when validated, unless --include-unvalidated."""
     from forcewatch.app.assess import alerts_from_file
 
-    result = alerts_from_file(rules, workspace)
+    result = alerts_from_file(rules, workspace, include_unvalidated)
     for message in result.console:
-        console.print(f"[bold red]ALERT[/] {message}")
+        console.print(f"[bold red]ALERT[/] {escape(message)}")
     console.print(
         f"{len(result.raised)} new alert(s); delivered: {result.delivered_jsonl} to JSON lines, "
         f"{result.delivered_webhook} to the webhook"
     )
     for p in result.pending:
-        console.print(f"[yellow]queued, will retry:[/] {p}")
+        console.print(f"[yellow]queued, will retry:[/] {escape(p)}")
+    for w in result.withheld:
+        console.print(f"not raised (unvalidated candidates; --include-unvalidated raises it): {escape(w)}")
 
 
 def register(app: typer.Typer) -> None:
