@@ -4,11 +4,13 @@ that appeared between two dates (SYNTHETIC tents drawn on a synthetic airfield's
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from forcewatch.assess.validation import INCLUDED_NOTE
 from forcewatch.cli import _register
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from forcewatch.synth.scenes import SceneSpec, render_scene
@@ -17,8 +19,7 @@ from tests.cli.helpers import run_ok as _run
 LAT, LON = 52.25, 26.80
 
 
-@pytest.fixture
-def dates(tmp_path: Path) -> tuple[Path, Path, int]:
+def _dates(tmp_path: Path) -> tuple[Path, Path, int]:
     """An empty field on 20 January; the same field with two tent camps on 10 February."""
     _register()
     bg, _ = render_airfield(1400, 900, 0.5, [], seed=11)
@@ -29,6 +30,11 @@ def dates(tmp_path: Path) -> tuple[Path, Path, int]:
     tents = sum(p.class_name == "tent" for p in placed)
     after = write_geotiff(img, tmp_path / "after.tif", LAT, LON, 0.5, "2022-02-10T09:00:00Z")
     return before, after, tents
+
+
+@pytest.fixture
+def dates(tmp_path: Path) -> tuple[Path, Path, int]:
+    return _dates(tmp_path)
 
 
 def test_detect_json_lists_tents_and_camps(dates: tuple[Path, Path, int]) -> None:
@@ -46,25 +52,72 @@ def test_detect_json_lists_tents_and_camps(dates: tuple[Path, Path, int]) -> Non
     assert camps[0]["polygon_wkt"].startswith("POLYGON ((26.")  # lon/lat: the image is georeferenced
 
 
-def test_compare_reports_the_new_camp(dates: tuple[Path, Path, int], tmp_path: Path) -> None:
-    before, after, tents = dates
-    ws = tmp_path / "ws"
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    """A workspace with both dates scanned by the aircraft and tent models, and the tents drawn.
+    Tests change their own copy (:func:`_copy`)."""
+    tmp = tmp_path_factory.mktemp("camps")
+    before, after, tents = _dates(tmp)
+    ws = tmp / "ws"
     _run("init", str(ws), "--example", "ukraine-2022")
     _run("ingest", str(before), str(after), "-w", str(ws))
     _run("scan", "--model", "aircraft", "--model", "tent", "-w", str(ws))
+    return ws, tents
+
+
+def _copy(scanned: tuple[Path, int], tmp_path: Path) -> tuple[Path, int]:
+    ws = tmp_path / "ws"
+    shutil.copytree(scanned[0], ws)
+    return ws, scanned[1]
+
+
+def _tents_rule(tmp_path: Path) -> Path:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: tents erected\n    when: new_camp\n    min_tents: 3\n", encoding="utf-8")
+    return rules
+
+
+def test_an_unvalidated_tent_camp_is_a_candidate_not_a_finding(scanned: tuple[Path, int], tmp_path: Path) -> None:
+    """The bundled tent model is not validated (its hold-out is synthetic): its new camp is set apart
+    as a candidate, never an event, an estimate or an alert."""
+    ws, tents = _copy(scanned, tmp_path)
     doc = json.loads(_run("compare", "Luninets airfield", "-w", str(ws), "--json"))
+    assert doc["unvalidated"] == ["tent"] and "tent" not in doc["validated"]
+    assert doc["camps"] == [] and doc["unvalidated_included"] is False
+    new = [c for c in doc["candidate_camps"] if c["status"] == "new" and c["kind"] == "tent camp"]
+    assert new and sum(c["counts"]["tent"] for c in new) >= 0.7 * tents and not any(c["validated"] for c in new)
+    assert doc["classes"]["tent"]["arrived"] >= 0.7 * tents  # the change is still counted, as a candidate
+    table = _run("compare", "Luninets airfield", "-w", str(ws))
+    assert "tent camp new" not in table
+    hidden = len(doc["candidate_camps"])
+    assert f"{hidden} camp event(s) from unvalidated candidates not shown (--include-unvalidated shows them)" in table
+    est = _run("estimate", "--model", "tent", "--site", "Luninets airfield", "-w", str(ws))
+    assert "people housed" not in est and "not estimated: unvalidated candidates" in est
+    alerts = _run("alerts", "--rules", str(_tents_rule(tmp_path)), "-w", str(ws))
+    assert "0 new alert(s)" in alerts and "ALERT tents erected" not in alerts
+    brief = tmp_path / "brief.html"
+    _run("report", "--out", str(brief), "-w", str(ws))
+    assert "tent camp new:" not in brief.read_text() and "unvalidated candidates" in brief.read_text()
+
+
+def test_compare_reports_the_new_camp_with_unvalidated_included(scanned: tuple[Path, int], tmp_path: Path) -> None:
+    ws, tents = _copy(scanned, tmp_path)
+    doc = json.loads(_run("compare", "Luninets airfield", "-w", str(ws), "--json", "--include-unvalidated"))
     new = [c for c in doc["camps"] if c["status"] == "new" and c["kind"] == "tent camp"]
     assert new and sum(c["counts"]["tent"] for c in new) >= 0.7 * tents
     assert doc["classes"]["tent"]["arrived"] >= 0.7 * tents
-    assert "tent camp new (2022-02-10)" in _run("compare", "Luninets airfield", "-w", str(ws))
-    est = _run("estimate", "--model", "tent", "--site", "Luninets airfield", "-w", str(ws))
+    assert doc["note"] == INCLUDED_NOTE
+    table = _run("compare", "Luninets airfield", "-w", str(ws), "--include-unvalidated")
+    assert "tent camp new (2022-02-10)" in table and INCLUDED_NOTE in table
+    est = _run("estimate", "--model", "tent", "--site", "Luninets airfield", "-w", str(ws), "--include-unvalidated")
     assert "people housed" in est and "SYNTHETIC" in est  # the tent model's hold-out is synthetic, and says so
-    rules = tmp_path / "rules.yaml"
-    rules.write_text("rules:\n  - name: tents erected\n    when: new_camp\n    min_tents: 3\n", encoding="utf-8")
-    assert "tents erected: tent camp new at Luninets airfield" in _run("alerts", "--rules", str(rules), "-w", str(ws))
+    assert INCLUDED_NOTE in " ".join(est.split())
+    rules = _tents_rule(tmp_path)
+    alerts = _run("alerts", "--rules", str(rules), "-w", str(ws), "--include-unvalidated")
+    assert "tents erected: tent camp new at Luninets airfield" in alerts
     brief = tmp_path / "brief.html"
-    _run("report", "--out", str(brief), "-w", str(ws))
-    assert "tent camp new:" in brief.read_text()
+    _run("report", "--out", str(brief), "-w", str(ws), "--include-unvalidated")
+    assert "tent camp new:" in brief.read_text() and INCLUDED_NOTE in brief.read_text()
     out = tmp_path / "out.gpkg"
     _run("export", "--format", "gpkg", "--out", str(out), "-w", str(ws))
     import sqlite3

@@ -39,7 +39,8 @@ def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> 
     latest = next(r for r in status if r["site"] == "Luninets airfield")["latest"]
     assert latest["acquired"].startswith("2022-02-10")
     assert set(latest["not_observable"]) == {"vehicle", "tent"}
-    assert "vehicle" not in latest["counts"] and "tent" not in latest["counts"]  # never a zero
+    for key in ("counts", "unvalidated_candidates"):  # never a zero, validated or not
+        assert "vehicle" not in latest[key] and "tent" not in latest[key], key
     assert "3.00 m GSD is coarser than the 0.75 m" in latest["not_observable"]["vehicle"]
     assert latest["counts"]["aircraft"] >= 4  # aircraft are still seen at 3 m
     table = _run("status", "-w", str(ws))
@@ -47,7 +48,12 @@ def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> 
 
     timeline = json.loads(_run("timeline", "Luninets airfield", "-w", str(ws), "--json"))
     first, second = timeline["observations"]
-    assert "vehicle" in first["counts"] and first["not_observable"] == {}
+    # 0.5 m: vehicles and tents counted, as unvalidated candidates (not in the findings' counts)
+    assert {"vehicle", "tent"} <= set(first["unvalidated_candidates"]) and first["not_observable"] == {}
+    assert "vehicle" not in first["counts"] and set(first["validated"]) == {"aircraft"}
+    included = json.loads(_run("timeline", "Luninets airfield", "-w", str(ws), "--json", "--include-unvalidated"))
+    assert included["observations"][0]["counts"] == {**first["counts"], **first["unvalidated_candidates"]}
+    assert set(second["unvalidated_candidates"]) == set() and "vehicle" not in second["counts"]
     assert set(second["not_observable"]) == {"vehicle", "tent"}
 
     doc = json.loads(_run("compare", "Luninets airfield", "-w", str(ws), "--json"))

@@ -63,7 +63,7 @@ def test_a_copy_shifted_by_3_px_churns_no_class(tmp_path: Path) -> None:
     for cls, s in doc["classes"].items():
         assert s["before"] > 0 and _churn(s) <= MAX_CHURN, (cls, s)
     assert doc["new_activity"] == [] and doc["notes"] == {}
-    assert {c["status"] for c in doc["camps"]} == {"unchanged"}
+    assert doc["camps"] == [] and {c["status"] for c in doc["candidate_camps"]} == {"unchanged"}
     assert "not observed before" in table
 
 
@@ -104,7 +104,7 @@ def test_a_change_of_sensor_is_not_change_on_the_ground(tmp_path: Path) -> None:
     assert set(doc["not_observable"]) == {"vehicle", "tent"} and set(doc["classes"]) == {"aircraft"}
     s = doc["classes"]["aircraft"]
     assert s["arrived"] == 0 and s["departed"] == 0 and s["stayed"] == s["before"] >= 10, s
-    assert doc["camps"] == [] and doc["new_activity"] == []
+    assert doc["camps"] == doc["candidate_camps"] == [] and doc["new_activity"] == []
     assert "in GSD (0.50 m, then 3.00 m)" in doc["notes"]["new activity"]
     assert "new activity: the two dates' imagery differs in GSD" in table
 

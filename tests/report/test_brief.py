@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,14 +33,19 @@ def _chromium() -> str:
 
 def test_headline_sentence() -> None:
     site = Site("Luninets airfield", shapely.from_wkt("POLYGON ((0 0, 1 0, 1 1, 0 0))"), lat=52.25, lon=26.80)
+    scored = {"aircraft": "m scored on real 0.5 m imagery"}
     obs = [
-        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 6}, 1.0, None, "m", "s", {}, "0"),
-        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 15}, 1.0, None, "m", "s", {}, "0"),
+        Observation(1, 1, "2022-01-20T09:00:00Z", {"aircraft": 6}, 1.0, None, "m", "s", {}, "0", validated=scored),
+        Observation(1, 2, "2022-02-10T09:00:00Z", {"aircraft": 15}, 1.0, None, "m", "s", {}, "0", validated=scored),
     ]
     text = headline(site, obs, None)
     assert text == (
         "15 aircraft at Luninets airfield (52.25 N, 26.80 E) on 10 February 2022; "
         "+9 aircraft since 20 January 2022; 100% of the site observed."
+    )
+    unscored = [replace(o, validated={}) for o in obs]  # candidates only: no headline count, no change
+    assert headline(site, unscored, None) == (
+        "No validated count at Luninets airfield (52.25 N, 26.80 E) on 10 February 2022; 100% of the site observed."
     )
 
 
@@ -78,6 +84,7 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
     assert "6 aircraft at Luninets airfield (52.25 N, 26.80 E) on 10 February 2022" in dom
     assert "+3 aircraft since 20 January 2022" in dom
     assert "from the land border of Ukraine" in dom
+    assert 'id="validated-only"' in dom and 'class="candidates"' not in dom  # aircraft only: no candidates
 
     shot = tmp_path / "brief.png"
     subprocess.run(

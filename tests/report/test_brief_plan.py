@@ -1,5 +1,7 @@
 """The brief's pure steps and its rendering, on values built in code (no store, no raster files):
-statuses across dates, the notes under the chips, the chip window, the drawing and the HTML."""
+statuses across dates, the notes under the chips, the chip window, the drawing and the HTML. The
+aircraft counts here are validated (as the bundled aircraft model's are at 1 m); what the brief
+does with unvalidated candidates is in test_brief_validation.py."""
 
 from __future__ import annotations
 
@@ -18,13 +20,14 @@ from forcewatch.report.brief_plan import (
     chip_caption,
     chip_window,
     date_notes,
-    date_status,
     map_points,
-    observations_between,
     plan_site,
 )
 from forcewatch.report.chips import ACTIVITY_COLOUR, CAMP_COLOUR, STATUS_COLOURS, chip_png
-from tests.report.values import LINE, GreyReader, camp, detection, observation, scene, site
+from forcewatch.report.dates import DateStatus, date_status, observations_between
+from tests.report.brief_values import REVIEWED_TENTS, SCORED, compared, observation
+from tests.report.brief_values import two_dates as two_dates_data
+from tests.report.values import LINE, GreyReader, camp, detection, scene, site
 
 D1, D2 = "2022-01-20T09:00:00Z", "2022-02-10T09:00:00Z"
 
@@ -32,25 +35,21 @@ D1, D2 = "2022-01-20T09:00:00Z", "2022-02-10T09:00:00Z"
 @pytest.fixture
 def two_dates() -> SiteData:
     """Two aircraft on 20 January; on 10 February one stayed (moved 1 px), one departed, one arrived."""
-    o1, o2 = observation(1, D1, {"aircraft": 2}), observation(2, D2, {"aircraft": 2})
-    dets = [
-        detection(1, o1, (300, 300, 330, 330)),
-        detection(2, o1, (500, 300, 530, 330)),
-        detection(3, o2, (301, 300, 331, 330)),
-        detection(4, o2, (600, 500, 630, 530)),
-    ]
-    return SiteData(site(), [o1, o2], dets)
+    return two_dates_data()
 
 
 def test_statuses_across_two_dates(two_dates: SiteData) -> None:
     o1, o2 = two_dates.observations
     first, second = two_dates.detections[:2], two_dates.detections[2:]
     start = date_status(None, first, o1)
-    assert start.status == {} and start.gone == [] and start.notes == [] and start.following == first
-    since = date_status(start.following, second, o2)
+    assert start.status == {} and start.gone == [] and start.changes == {} and start.following == first
+    since = date_status(start.following, second, o2, o1)
     assert since.status == {3: "stayed", 4: "arrived"}
-    assert [(what, d.id) for what, d in since.gone] == [("departed", 2)]
-    assert since.notes == ["aircraft: 1 arrived, 1 departed, 1 stayed"]
+    assert [(g.status, g.polygon) for g in since.gone] == [("departed", first[1].detection.polygon)]
+    assert since.changes == {
+        "aircraft": {"arrived": 1, "departed": 1, "stayed": 1, "not_observed": 0, "not_observed_before": 0}
+    }
+    assert since.validated == {"aircraft": SCORED} and since.notes == {} and since.comparison is None
     assert since.following == second
 
 
@@ -60,23 +59,26 @@ def test_an_object_outside_the_observed_part_is_not_observed_and_unseen_classes_
     o1 = two_dates.observations[0]
     vehicle = detection(9, o1, (700, 700, 710, 705), "vehicle")
     o2 = observation(2, D2, {"aircraft": 2}, observed_px=(0, 0, 450, 1000), not_observable={"vehicle": "too coarse"})
-    since = date_status([*two_dates.detections[:2], vehicle], two_dates.detections[2:], o2)
-    assert [(what, d.id) for what, d in since.gone] == [("not observed", 2)]
-    assert since.notes == ["aircraft: 1 arrived, 0 departed, 1 stayed, 1 not observed"]
+    since = date_status([*two_dates.detections[:2], vehicle], two_dates.detections[2:], o2, o1)
+    assert [(g.status, g.polygon) for g in since.gone] == [("not observed", two_dates.detections[1].detection.polygon)]
+    assert date_notes(since, [], [], o2)[0] == "aircraft: 1 arrived, 0 departed, 1 stayed, 1 not observed"
     assert vehicle in since.following  # neither stayed nor departed: compared again on the next date
 
 
 def test_captions_mention_activity_camps_and_what_was_not_observable() -> None:
     o = observation(2, D2, {"aircraft": 2}, not_observable={"vehicle": "imagery too coarse"})
     assert o.observed is not None
-    notes = date_notes(["aircraft: 1 arrived, 0 departed, 1 stayed"], [o.observed], [camp(D2)], o)
+    changed = {"arrived": 1, "departed": 0, "stayed": 1, "not_observed": 0, "not_observed_before": 0}
+    since = DateStatus({}, [], {"aircraft": changed}, [], {"aircraft": SCORED})
+    notes = date_notes(since, [o.observed], [camp(D2)], o)
     assert notes == [
         "aircraft: 1 arrived, 0 departed, 1 stayed",
         "1 new-activity area(s) outlined",
         "tent camp new: 12 tents, 0 vehicles on 1.50 ha",
         "vehicle not observable (imagery too coarse)",
     ]
-    assert date_notes([], [], [camp(D2, status="unchanged")], observation(1, D1, {})) == []
+    first = DateStatus({}, [], {}, [])
+    assert date_notes(first, [], [camp(D2, status="unchanged")], observation(1, D1, {})) == []
 
 
 def test_chip_window_around_the_boxes_or_the_site() -> None:
@@ -95,7 +97,8 @@ def test_chip_window_around_the_boxes_or_the_site() -> None:
 def test_plan_site_captions_and_estimate(two_dates: SiteData) -> None:
     o2 = two_dates.observations[1]
     act = StoredActivity(1, 1, 1, 500.0, 0.9, D1, D2, o2.observed)
-    data = replace(two_dates, activity=[act], camps=[camp(D2)])
+    # the tent camp is a finding: an analyst reviewed the tents of both dates (else: test_brief_validation)
+    data = replace(compared(two_dates, REVIEWED_TENTS), activity=[act], camps=[camp(D2)])
     plan = plan_site(data, {1: scene(1, D1), 2: scene(2, D2)}, LINE)
     first, second = plan.dates
     assert "Since the previous date" not in first.caption
@@ -137,9 +140,8 @@ def _decode(png: bytes) -> np.ndarray:
 
 def test_chip_drawn_over_the_pixels_the_reader_gives(two_dates: SiteData) -> None:
     outline = scene(2, D2).footprint.buffer(-0.004)  # scene pixels 400 to 600
-    plan = plan_site(
-        replace(two_dates, camps=[replace(camp(D2), polygon=outline)]), {1: scene(1, D1), 2: scene(2, D2)}, LINE
-    )
+    data = replace(compared(two_dates, REVIEWED_TENTS), camps=[replace(camp(D2), polygon=outline)])
+    plan = plan_site(data, {1: scene(1, D1), 2: scene(2, D2)}, LINE)
     chip = plan.dates[1].chip
     reader = GreyReader()
     img = _decode(chip_png(chip, reader))
@@ -157,7 +159,10 @@ def test_chip_drawn_over_the_pixels_the_reader_gives(two_dates: SiteData) -> Non
 
 def test_build_brief_renders_the_sections_without_files(two_dates: SiteData) -> None:
     data = BriefData(
-        [replace(two_dates, camps=[camp(D2)]), SiteData(replace(site(), name="Yelsk", id=2), [])],
+        [
+            replace(compared(two_dates, REVIEWED_TENTS), camps=[camp(D2)]),
+            SiteData(replace(site(), name="Yelsk", id=2), []),
+        ],
         {1: scene(1, D1), 2: scene(2, D2)},
         LINE,
         model_id="aircraft-test",

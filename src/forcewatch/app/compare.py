@@ -17,7 +17,9 @@ from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from forcewatch.app.status import observation_json
 from forcewatch.app.validation import reviewed_observations
+from forcewatch.assess.validation import INCLUDED_NOTE
 from forcewatch.change.compare import (
     DatePair,
     DateView,
@@ -34,7 +36,17 @@ from forcewatch.detect.registry import bundled_models, load_detector
 from forcewatch.geo.convert import geometry_pixel_bounds, pixels_to_lonlat
 from forcewatch.imagery.coreg import common_grid, read_on_grid
 from forcewatch.imagery.raster import RasterReader
-from forcewatch.model import Comparison, Observation, Scene, Site, StoredComparison, member_ids, merge_by_scene
+from forcewatch.model import (
+    CampChange,
+    Comparison,
+    Observation,
+    Scene,
+    Site,
+    StoredComparison,
+    camp_validated,
+    member_ids,
+    merge_by_scene,
+)
 from forcewatch.provenance import file_sha256
 from forcewatch.sites import read_polygons
 from forcewatch.store.base import Store
@@ -227,10 +239,31 @@ def compare_site(
     return comparison, comparison_id
 
 
-def comparison_json(site_name: str, comparison: Comparison, comparison_id: int) -> dict[str, Any]:
-    """The document ``forcewatch compare --json`` prints."""
+def camp_findings(
+    comparison: Comparison, include_unvalidated: bool = False
+) -> tuple[list[CampChange], list[CampChange]]:
+    """A comparison's camps split in two: the findings (every class in the camp validated on both
+    dates, see :func:`~forcewatch.model.camp_validated`) and those made of unvalidated candidates,
+    never printed as events. With ``include_unvalidated`` every camp is a finding."""
+    if include_unvalidated:
+        return list(comparison.camps), []
+    found: list[CampChange] = []
+    candidates: list[CampChange] = []
+    for k in comparison.camps:
+        (found if camp_validated(k.counts, comparison.validated) else candidates).append(k)
+    return found, candidates
+
+
+def comparison_json(
+    site_name: str, comparison: Comparison, comparison_id: int, include_unvalidated: bool = False
+) -> dict[str, Any]:
+    """The document ``forcewatch compare --json`` prints: ``validated`` (class → why) and
+    ``unvalidated`` classes; ``camps`` holds the camp events that are findings and ``candidate_camps``
+    those made of unvalidated candidates (every camp is in ``camps`` with ``include_unvalidated``,
+    which the document then says)."""
     c = comparison
-    return {
+    found, candidates = camp_findings(c, include_unvalidated)
+    doc: dict[str, Any] = {
         "site": site_name,
         "comparison_id": comparison_id,
         "earlier": c.earlier.acquired,
@@ -242,7 +275,9 @@ def comparison_json(site_name: str, comparison: Comparison, comparison_id: int) 
         "notes": c.notes,
         "validated": c.validated,
         "unvalidated": [k for k in c.summary if k not in c.validated],
-        "camps": [k.to_json() for k in c.camps],
+        "unvalidated_included": include_unvalidated,
+        "camps": [_camp_json(k, c.validated) for k in found],
+        "candidate_camps": [_camp_json(k, c.validated) for k in candidates],
         "new_activity": [
             {
                 "area_m2": round(a.area_m2),
@@ -253,6 +288,13 @@ def comparison_json(site_name: str, comparison: Comparison, comparison_id: int) 
             for a in c.activity
         ],
     }
+    if include_unvalidated:
+        doc["note"] = INCLUDED_NOTE
+    return doc
+
+
+def _camp_json(camp: CampChange, validated: Mapping[str, str]) -> dict[str, object]:
+    return {**camp.to_json(), "validated": camp_validated(camp.counts, validated)}
 
 
 @dataclass(frozen=True)
@@ -270,14 +312,20 @@ class Timeline:
         by_later = {c.later: c for c in self.comparisons}
         return by_later.get(observation.acquired)
 
-    def to_json(self) -> dict[str, Any]:
-        """The document ``forcewatch timeline --json`` prints."""
-        return {
+    def to_json(self, include_unvalidated: bool = False) -> dict[str, Any]:
+        """The document ``forcewatch timeline --json`` prints: each observation's ``counts`` the
+        findings only, unless ``include_unvalidated`` (see :func:`~forcewatch.app.status.observation_json`);
+        each comparison with its ``validated`` and ``unvalidated`` classes."""
+        doc: dict[str, Any] = {
             "site": self.site.name,
-            "observations": [o.to_json() for o in self.observations],
+            "observations": [observation_json(o, include_unvalidated) for o in self.observations],
             "comparisons": [c.to_json() for c in self.comparisons],
             "tracks": [t.to_json() for t in self.tracks],
+            "unvalidated_included": include_unvalidated,
         }
+        if include_unvalidated:
+            doc["note"] = INCLUDED_NOTE
+        return doc
 
 
 def timeline(store: Store, site_name: str) -> Timeline:

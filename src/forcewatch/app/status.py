@@ -1,13 +1,85 @@
-"""Read-only views of a workspace: the status of every site, and one site's timeline."""
+"""Read-only views of a workspace: the status of every site, and one site's timeline.
+
+Every view keeps findings (validated counts) apart from unvalidated candidates (see
+:mod:`forcewatch.assess.validation`): ``counts`` in JSON and the findings column of a table hold
+the validated ones only, unless the user includes the candidates (``--include-unvalidated``), and
+then the output carries :data:`~forcewatch.assess.validation.INCLUDED_NOTE`.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from forcewatch.app.validation import reviewed_observations
+from forcewatch.assess.validation import INCLUDED_NOTE, findings
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
+
+#: Put after an unvalidated candidate's count ("880? vehicle") where it shares a cell with findings.
+UNVALIDATED_MARK = "?"
+#: The legend of :data:`UNVALIDATED_MARK`.
+UNVALIDATED_LEGEND = (
+    f"N{UNVALIDATED_MARK}: an unvalidated candidate (no score on real imagery of that GSD, no analyst review): "
+    "not a finding"
+)
+_REVIEWED = re.compile(r"^reviewed by (?P<who>.+?) on \d{4}-\d{2}-\d{2}")
+
+
+def short_reason(why: str) -> str:
+    """Why a class is validated, in a few words for a table cell: "model score" (a score on real
+    imagery) or "reviewed by NAME"; the reasons of two dates ("A; B") each, once.
+
+    >>> short_reason("reviewed by ana on 2022-02-11: 20 accepted, 2 rejected, 0 added")
+    'reviewed by ana'
+    >>> short_reason("aircraft-1m-v1 scored on real 0.5 m imagery (holdout: AP50 0.99)")
+    'model score'
+    """
+    out: list[str] = []
+    for part in why.split("; "):
+        m = _REVIEWED.match(part)
+        text = f"reviewed by {m['who']}" if m else "model score"
+        if text not in out:
+            out.append(text)
+    return "; ".join(out)
+
+
+def validated_text(validated: Mapping[str, str]) -> str:
+    """ "aircraft (model score), vehicle (reviewed by ana)" — each validated class, why in short; "-" if none."""
+    return ", ".join(f"{cls} ({short_reason(why)})" for cls, why in sorted(validated.items())) or "-"
+
+
+def counts_text(counts: Mapping[str, int], marked: Collection[str] = ()) -> str:
+    """ "12 aircraft, 880? vehicle" — counts by class name, the ``marked`` classes with
+    :data:`UNVALIDATED_MARK`; "" when there are none."""
+    return ", ".join(f"{n}{UNVALIDATED_MARK if c in marked else ''} {c}" for c, n in sorted(counts.items()))
+
+
+def findings_text(o: Observation, include_unvalidated: bool = False) -> str:
+    """ "12 aircraft; tent not observable" — the counts that are findings, then what the scene could
+    not show; with ``include_unvalidated`` the candidates too, marked ("12 aircraft, 880? vehicle")."""
+    shown = findings(o.counts, o.validated, include_unvalidated)
+    unseen = ", ".join(sorted(o.not_observable))
+    parts = (counts_text(shown, o.candidate_counts), f"{unseen} not observable" if unseen else "")
+    return "; ".join(p for p in parts if p) or "-"
+
+
+def candidates_text(o: Observation) -> str:
+    """ "880 vehicle, 12 tent" — the unvalidated candidates, set apart from the findings; "-" if none."""
+    return counts_text(o.candidate_counts) or "-"
+
+
+def observation_json(o: Observation, include_unvalidated: bool = False) -> dict[str, object]:
+    """An observation as JSON: ``counts`` the findings only (all counts with ``include_unvalidated``,
+    which the document then says), ``validated`` (class → why) and ``unvalidated_candidates``."""
+    doc = o.to_json()
+    doc["counts"] = findings(o.counts, o.validated, include_unvalidated)
+    doc["unvalidated_included"] = include_unvalidated
+    if include_unvalidated:
+        doc["note"] = INCLUDED_NOTE
+    return doc
 
 
 @dataclass(frozen=True)
@@ -21,8 +93,18 @@ class SiteStatus:
     latest: Observation | None
     distance: Distance | None = None
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self, include_unvalidated: bool = False) -> dict[str, object]:
         o = self.latest
+        latest = None
+        if o is not None:
+            doc = observation_json(o, include_unvalidated)
+            keys = ("acquired", "counts", "validated", "unvalidated_candidates", "unvalidated_included", "note")
+            latest = {k: doc[k] for k in keys if k in doc} | {
+                "not_observable": o.not_observable,
+                "share_observed": o.share_observed,
+                "scene_id": o.scene_id,
+                "model": o.model_id,
+            }
         return {
             "site": self.site.name,
             "kind": self.site.kind,
@@ -31,16 +113,7 @@ class SiteStatus:
             "scenes": self.scenes,
             "observations": self.observations,
             "distance": None if self.distance is None else self.distance.to_json(),
-            "latest": None
-            if o is None
-            else {
-                "acquired": o.acquired,
-                "counts": o.counts,
-                "not_observable": o.not_observable,
-                "share_observed": o.share_observed,
-                "scene_id": o.scene_id,
-                "model": o.model_id,
-            },
+            "latest": latest,
         }
 
 

@@ -101,3 +101,26 @@ def new_table(title: str, columns: tuple[str, ...], right: tuple[str, ...] = ())
 
 def print_json(doc: Any) -> None:
     print(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+#: The column of a table that sets unvalidated candidates apart from the findings.
+CANDIDATES_COLUMN = "candidates (unvalidated)"
+#: Printed under a table that sets unvalidated candidates apart.
+CANDIDATES_NOTE = (
+    f"{CANDIDATES_COLUMN}: counts no score on real imagery of that GSD and no analyst review validates: "
+    "not findings. Review them (`forcewatch label export`) or pass --include-unvalidated."
+)
+
+
+def print_validation_notes(include_unvalidated: bool, candidates: bool, marked: bool | None = None) -> None:
+    """The lines under a table with unvalidated ``candidates``: that they are included (and not
+    findings) with ``include_unvalidated``; the legend of their mark where they are ``marked``
+    (default: when included, merged with the findings); else what the candidates column means."""
+    from forcewatch.app.status import UNVALIDATED_LEGEND
+    from forcewatch.assess.validation import INCLUDED_NOTE
+
+    if include_unvalidated:
+        console.print(INCLUDED_NOTE)
+    if not candidates:
+        return
+    console.print(UNVALIDATED_LEGEND if (include_unvalidated if marked is None else marked) else CANDIDATES_NOTE)

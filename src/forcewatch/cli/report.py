@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from forcewatch.cli.common import console
-from forcewatch.cli.options import DateFromOpt, DateToOpt, LineOpt, ModelOpt, OutFileOpt, SiteOpt, WorkspaceOpt
+from forcewatch.cli.options import (
+    DateFromOpt,
+    DateToOpt,
+    IncludeUnvalidatedOpt,
+    LineOpt,
+    ModelOpt,
+    OutFileOpt,
+    SiteOpt,
+    WorkspaceOpt,
+)
 
 # options of these commands only
 BriefFormatOpt = Annotated[str, typer.Option("--format", help="html | pdf (printed by a headless Chromium)")]
@@ -30,17 +39,30 @@ def report_cmd(
     line: LineOpt = "UKR",
     model: ModelOpt = None,
     fmt: BriefFormatOpt = "html",
+    include_unvalidated: IncludeUnvalidatedOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Write the brief: overview map, headlines, annotated chips, timelines, estimates, provenance."""
+    """Write the brief: overview map, headlines, annotated chips, timelines, estimates, provenance.
+    Findings are validated counts; unvalidated candidates are listed apart under each site."""
     from forcewatch.app.report import write_brief
     from forcewatch.app.workspace import open_workspace
+    from forcewatch.assess.validation import INCLUDED_NOTE
 
     with open_workspace(workspace) as store:
         result = write_brief(
-            store, out, fmt=fmt, site_name=site, date_from=date_from, date_to=date_to, line=line, model=model
+            store,
+            out,
+            fmt=fmt,
+            site_name=site,
+            date_from=date_from,
+            date_to=date_to,
+            line=line,
+            model=model,
+            include_unvalidated=include_unvalidated,
         )
     console.print(f"wrote {result.path} ({result.size_bytes / 1e6:.1f} MB, self-contained)")
+    if include_unvalidated:
+        console.print(f"the brief {INCLUDED_NOTE}")
 
 
 def export_cmd(

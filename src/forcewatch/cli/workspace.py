@@ -7,8 +7,16 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from forcewatch.cli.common import console, new_table, print_json
-from forcewatch.cli.options import DistanceToOpt, ExampleOpt, InitFolderArg, JsonOpt, SiteArg, WorkspaceOpt
+from forcewatch.cli.common import CANDIDATES_COLUMN, console, new_table, print_json, print_validation_notes
+from forcewatch.cli.options import (
+    DistanceToOpt,
+    ExampleOpt,
+    IncludeUnvalidatedOpt,
+    InitFolderArg,
+    JsonOpt,
+    SiteArg,
+    WorkspaceOpt,
+)
 
 if TYPE_CHECKING:
     from forcewatch.app.status import SiteStatus
@@ -26,28 +34,26 @@ def init_cmd(
     console.print(f"workspace {folder} ready ({ready.sites} sites{added})")
 
 
-def status_table(rows: list[SiteStatus]) -> Table:
-    table = Table(title="ForceWatch status")
+def status_table(rows: list[SiteStatus], include_unvalidated: bool = False) -> Table:
+    """One row per site: the latest date's findings, and its unvalidated candidates in their own
+    column (merged into the counts, marked, with ``include_unvalidated``)."""
+    from forcewatch.app.status import candidates_text, findings_text
+
     with_distance = any(r.distance is not None for r in rows)
-    for col in (
-        "site",
-        "kind",
-        "latest",
-        "counts",
-        "observed",
-        "scenes",
-        "obs.",
-        *(["km to line"] if with_distance else []),
-    ):
-        table.add_column(col, justify="right" if col in ("observed", "scenes", "obs.", "km to line") else "left")
+    counts_cols = ("counts (incl. unvalidated)",) if include_unvalidated else ("findings", CANDIDATES_COLUMN)
+    numbers = ("observed", "scenes", "obs.", "km to line")
+    columns = ("site", "kind", "latest", *counts_cols, *numbers[:3], *(numbers[3:] if with_distance else ()))
+    table = new_table("ForceWatch status", columns, right=numbers)
     for r in rows:
         o = r.latest
-        counts = o.count_text() if o else "-"
+        counts = [findings_text(o, include_unvalidated) if o else "-"]
+        if not include_unvalidated:
+            counts.append(candidates_text(o) if o else "-")
         table.add_row(
             r.site.name,
             r.site.kind,
             o.acquired[:16].replace("T", " ") if o else "never",
-            counts,
+            *counts,
             f"{o.share_observed:.0%}" if o else "-",
             str(r.scenes),
             str(r.observations),
@@ -58,41 +64,57 @@ def status_table(rows: list[SiteStatus]) -> Table:
     return table
 
 
-def status_cmd(workspace: WorkspaceOpt = None, as_json: JsonOpt = False, distance_to: DistanceToOpt = None) -> None:
-    """One row per site: latest date, counts, share observed, scenes (and distance to a line)."""
+def status_cmd(
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    distance_to: DistanceToOpt = None,
+    include_unvalidated: IncludeUnvalidatedOpt = False,
+) -> None:
+    """One row per site: latest date, findings, unvalidated candidates apart, share observed, scenes, distance."""
     from forcewatch.app.status import status
     from forcewatch.app.workspace import open_workspace
 
     with open_workspace(workspace) as store:
         rows = status(store, distance_to)
     if as_json:
-        print_json([r.to_json() for r in rows])
-    else:
-        console.print(status_table(rows))
+        print_json([r.to_json(include_unvalidated) for r in rows])
+        return
+    console.print(status_table(rows, include_unvalidated))
+    print_validation_notes(include_unvalidated, any(r.latest and r.latest.candidate_counts for r in rows))
 
 
-def observations_cmd(site: SiteArg, workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
-    """A site's timeline: one row per scan."""
-    from forcewatch.app.status import site_observations
+def observations_cmd(
+    site: SiteArg,
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+    include_unvalidated: IncludeUnvalidatedOpt = False,
+) -> None:
+    """A site's timeline: one row per scan, findings (and why validated) apart from unvalidated candidates."""
+    from forcewatch.app.status import candidates_text, findings_text, observation_json, site_observations
+    from forcewatch.app.status import validated_text as why
     from forcewatch.app.workspace import open_workspace
 
     with open_workspace(workspace) as store:
         s, obs = site_observations(store, site)
     if as_json:
-        print_json({"site": s.name, "observations": [o.to_json() for o in obs]})
+        print_json({"site": s.name, "observations": [observation_json(o, include_unvalidated) for o in obs]})
         return
-    table = new_table(f"{s.name}: observations", ("date", "scene", "counts", "observed", "model"))
+    counts_cols = ("counts (incl. unvalidated)",) if include_unvalidated else ("findings", CANDIDATES_COLUMN)
+    table = new_table(f"{s.name}: observations", ("date", "scene", *counts_cols, "validated by", "observed", "model"))
     for o in obs:
+        counts = [findings_text(o, include_unvalidated)] + ([] if include_unvalidated else [candidates_text(o)])
         table.add_row(
             o.acquired.replace("T", " ").rstrip("Z"),
             str(o.scene_id),
-            o.count_text(),
+            *counts,
+            why(o.validated),
             f"{o.share_observed:.0%}" if not o.not_observable else "-",
             o.model_id,
         )
     console.print(table)
     if not obs:
         console.print("no observations yet: ingest imagery that covers the site, then run `forcewatch scan`.")
+    print_validation_notes(include_unvalidated, any(o.candidate_counts for o in obs))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,6 +1,8 @@
 """The brief: one self-contained HTML file (images embedded as data URIs, no network) with an
 overview map, and per site a headline sentence, annotated image chips per date, a counts timeline,
-the force estimate with its assumptions, and provenance so that every number can be re-derived.
+the force estimate with its assumptions, its unvalidated candidates set apart (never findings,
+unless the brief says in its header that it includes them), and provenance so that every number
+can be re-derived.
 
 The steps: :mod:`forcewatch.report.brief_plan` turns the values read from the store
 (:class:`BriefData`) into site plans (pure); here the chips are drawn from pixels read by the
@@ -19,9 +21,18 @@ import jinja2
 
 from forcewatch import __version__
 from forcewatch.assess.estimate import SiteEstimate
+from forcewatch.assess.validation import INCLUDED_NOTE
 from forcewatch.geo.distance import Distance
 from forcewatch.model import Observation, Scene, Site
-from forcewatch.report.brief_plan import BriefData, SitePlan, headline, map_points, plan_site, scenes_shown
+from forcewatch.report.brief_plan import (
+    BriefData,
+    CandidatesPlan,
+    SitePlan,
+    headline,
+    map_points,
+    plan_site,
+    scenes_shown,
+)
 from forcewatch.report.charts import counts_timeline, overview_map
 from forcewatch.report.chips import ReadWindow, chip_png
 from forcewatch.report.dates import date_text
@@ -43,13 +54,14 @@ FORMATS = ("html", "pdf")
 
 @dataclass
 class DateChip:
-    """A chip as the template shows it: the PNG and its caption."""
+    """A chip as the template shows it: the PNG, its caption and the date's findings."""
 
     acquired: str
     scene: Scene
     observation: Observation
     png: bytes
     caption: str
+    counts: str = ""
 
 
 @dataclass
@@ -63,6 +75,8 @@ class SiteSection:
     timeline_png: bytes | None = None
     estimate: SiteEstimate | None = None
     observations: list[Observation] = field(default_factory=list)
+    candidates: CandidatesPlan = field(default_factory=CandidatesPlan)
+    candidates_png: bytes | None = None  # the latest date's unvalidated candidates, on their own chip
 
 
 def data_uri(png: bytes) -> str:
@@ -70,14 +84,25 @@ def data_uri(png: bytes) -> str:
 
 
 def render_section(plan: SitePlan, read_window: ReadWindow) -> SiteSection:
-    """Draw a site's chips (pixels from ``read_window``) and its counts timeline."""
+    """Draw a site's chips (pixels from ``read_window``), its counts timeline and its candidates' chip."""
     chips = [
-        DateChip(d.observation.acquired, d.scene, d.observation, chip_png(d.chip, read_window), d.caption)
+        DateChip(d.observation.acquired, d.scene, d.observation, chip_png(d.chip, read_window), d.caption, d.counts)
         for d in plan.dates
     ]
     tl = plan.timeline
-    timeline_png = counts_timeline(tl.dates, tl.series, tl.title) if tl is not None else None
-    return SiteSection(plan.site, plan.headline, plan.distance, chips, timeline_png, plan.estimate, plan.observations)
+    timeline_png = counts_timeline(tl.dates, tl.series, tl.title, tl.gaps) if tl is not None else None
+    cands = plan.candidates
+    return SiteSection(
+        plan.site,
+        plan.headline,
+        plan.distance,
+        chips,
+        timeline_png,
+        plan.estimate,
+        plan.observations,
+        cands,
+        chip_png(cands.chip, read_window) if cands.chip is not None else None,
+    )
 
 
 def _environment() -> jinja2.Environment:
@@ -94,7 +119,7 @@ def _environment() -> jinja2.Environment:
 
 def build_brief(data: BriefData, read_window: ReadWindow, *, generated: dt.datetime | None = None) -> str:
     """The brief as an HTML string; ``read_window`` gives the pixels of each chip's window."""
-    plans = [plan_site(s, data.scenes, data.line) for s in data.sites]
+    plans = [plan_site(s, data.scenes, data.line, data.include_unvalidated, data.model_notes) for s in data.sites]
     sections = [render_section(p, read_window) for p in plans]
     used_scenes = scenes_shown(plans)
     return (
@@ -112,6 +137,7 @@ def build_brief(data: BriefData, read_window: ReadWindow, *, generated: dt.datet
             model_id=data.model_id,
             model_sha256=data.model_sha256,
             synthetic=any("synthetic" in sc.sensor.lower() for sc in used_scenes),
+            included_note=INCLUDED_NOTE if data.include_unvalidated else "",
         )
     )
 

@@ -266,16 +266,24 @@ def overview_map(points: Sequence[tuple[str, float, float, str]], margin_deg: fl
     return _png(overview_figure(points, margin_deg))
 
 
-def counts_timeline(dates: Sequence[str], series: Mapping[str, Sequence[int | None]], title: str) -> bytes:
-    """Counts per class over the observation dates; None (not observable, or not scanned) is a gap
-    marked "n/o" on the axis, never a zero."""
+def counts_timeline(
+    dates: Sequence[str],
+    series: Mapping[str, Sequence[int | None]],
+    title: str,
+    gaps: Mapping[str, Sequence[str]] | None = None,
+) -> bytes:
+    """Counts per class over the observation dates; None is a gap marked on the axis, never a zero:
+    "n/o" (not observable, or not scanned) unless ``gaps`` (per class, per date) says otherwise
+    (such as "unval.": an unvalidated candidate that date, not a finding)."""
     fig, ax = plt.subplots(figsize=(7, 2.8))
     for cls, values in sorted(series.items()):
         ys = [float("nan") if v is None else v for v in values]
         ax.plot(range(len(dates)), ys, marker="o", label=cls)
+        why = list((gaps or {}).get(cls, ())) or [""] * len(values)
         for i, v in enumerate(values):
             if v is None:
-                ax.annotate(f"{cls}: n/o", (i, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)
+                text = f"{cls}: {why[i] or 'n/o'}"
+                ax.annotate(text, (i, 0), xytext=(0, 3), textcoords="offset points", ha="center", fontsize=7)
             else:
                 ax.annotate(str(v), (i, v), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=8)
     ax.set_xticks(range(len(dates)), [d[:10] for d in dates], rotation=0, fontsize=8)

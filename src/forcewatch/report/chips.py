@@ -1,5 +1,6 @@
 """Drawing the brief's chips: the pixels of a planned window (from a reader the caller gives), the
-boxes coloured by what happened since the previous date, and the new-activity and camp outlines.
+boxes coloured by what happened since the previous date, and the new-activity and camp outlines;
+and the small chip of a site's unvalidated candidates (their boxes in one colour, nothing else).
 
 The reader is any callable ``read_window(scene, (x0, y0, x1, y1), out_width, out_height)`` that
 returns the window of the scene resampled to an H×W×3 uint8 RGB array; the application passes one
@@ -16,18 +17,21 @@ import numpy as np
 
 from forcewatch.geo.convert import lonlat_to_pixel_rings
 from forcewatch.model import BoxPx, Scene
-from forcewatch.report.brief_plan import ChipPlan
+from forcewatch.report.brief_plan import CANDIDATE, ChipPlan
 
 #: ``read_window(scene, window_px, out_width, out_height) -> H×W×3 uint8 RGB``.
 ReadWindow: TypeAlias = Callable[[Scene, BoxPx, int, int], np.ndarray]
 
-#: BGR colours of the boxes by what happened to the object since the previous date.
+#: BGR colours of the boxes by what happened to the object since the previous date (and of the
+#: unvalidated candidates, on their own chip).
 STATUS_COLOURS = {
     "seen": (0, 200, 255),
     "stayed": (255, 128, 0),
     "arrived": (0, 0, 230),
+    "not observed before": (230, 230, 0),
     "departed": (230, 0, 230),
     "not observed": (150, 150, 150),
+    CANDIDATE: (0, 140, 255),
 }
 ACTIVITY_COLOUR = (0, 255, 255)  # BGR yellow: new-activity outlines
 CAMP_COLOUR = (80, 200, 0)  # BGR green: camps (clusters of tents and vehicles)
