@@ -30,6 +30,8 @@ def test_layers_from_values() -> None:
     assert obs["Name"] == ["Luninets airfield 2022-01-20", "Luninets airfield 2022-02-10"]
     assert obs["Description"][0] == "1 aircraft; vehicle not observable; 100% observed"
     assert obs["not_observable"][0] == '{"vehicle": "too coarse"}' and obs["total"] == [1, 2]
+    assert json.loads(str(obs["validated"][0])) == {"aircraft": "aircraft-test scored on real imagery (holdout)"}
+    assert obs["unvalidated"] == ["", ""]  # the fixture counts aircraft only, and validated
     dets = layers["detections"].fields
     assert dets["Name"] == ["aircraft 0.90"] and dets["Description"] == [
         "Luninets airfield, 2022-01-20, medium, 30 × 30 m"
@@ -53,3 +55,16 @@ def test_write_geojson_layers(tmp_path: Path) -> None:
 def test_unknown_format() -> None:
     with pytest.raises(InputError, match="use one of gpkg, kml, geojson, csv"):
         check_format("shp")
+
+
+def test_observations_say_which_counts_are_unvalidated_candidates() -> None:
+    from dataclasses import replace
+
+    from forcewatch.report.export import observations_layer
+
+    (first, *_) = _data().observations
+    mixed = replace(first, counts={"aircraft": 3, "tent": 9, "vehicle": 80}, validated={"aircraft": "scored"})
+    fields = observations_layer([mixed], {mixed.site_id: "Yelsk"}).fields
+    assert fields["unvalidated"] == ["tent,vehicle"]
+    assert json.loads(str(fields["validated"][0])) == {"aircraft": "scored"}
+    assert str(fields["Description"][0]).startswith("3 aircraft; unvalidated candidates: 9 tent, 80 vehicle")

@@ -121,7 +121,8 @@ def count_column(class_name: str) -> str:
 
 def observations_layer(obs: list[Observation], names: Names) -> Layer:
     """The observed part of each site per scan, with the counts (as JSON, and a column a class
-    seen in any observation: empty where that date did not count it) and what was not observable."""
+    seen in any observation: empty where that date did not count it), which of them are validated
+    (the others are unvalidated candidates) and what was not observable."""
     classes = sorted({c for o in obs for c in o.counts})
     per_class: dict[str, list[object]] = {count_column(c): [o.counts.get(c) for o in obs] for c in classes}
     return Layer(
@@ -134,6 +135,9 @@ def observations_layer(obs: list[Observation], names: Names) -> Layer:
             "counts": [json.dumps(o.counts, sort_keys=True) for o in obs],
             **per_class,
             "not_observable": [json.dumps(o.not_observable, sort_keys=True) for o in obs],
+            # which counts are findings (validated, with why) and which are unvalidated candidates
+            "validated": [json.dumps(o.validated, sort_keys=True) for o in obs],
+            "unvalidated": [",".join(sorted(o.candidate_counts)) for o in obs],
             "total": [sum(o.counts.values()) for o in obs],
             "share_observed": [o.share_observed for o in obs],
             "model": [o.model_id for o in obs],
