@@ -109,6 +109,7 @@ def test_a_change_of_sensor_is_not_change_on_the_ground(tmp_path: Path) -> None:
     assert "new activity: the two dates' imagery differs in GSD" in table
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("crop_offset_m", [0.0, 125.0])
 def test_real_image_shifted_or_cropped_churns_no_class(tmp_path: Path, crop_offset_m: float) -> None:
     """A held-out Airbus image (0.5 m) against itself shifted by 3 px, or two crops of it 125 m

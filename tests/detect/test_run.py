@@ -94,6 +94,7 @@ def test_refuses_when_the_gsd_is_unknown(runner: CliRunner, tmp_path: Path) -> N
     assert "--gsd-m" in str(res.exception)
 
 
+@pytest.mark.slow
 def test_counts_hold_when_the_stated_gsd_is_20_percent_wrong(airbus_dir: Path) -> None:
     """On the 15 hold-out images, a GSD stated 20 % too small or too large changes the total count
     of aircraft by less than 7 % (measured: 311 and 330 against 326)."""
