@@ -82,7 +82,13 @@ class ModelMeta:
             for name, label in (("ap50", "AP50"), ("recall", "recall"))
             if name in report
         )
-        return f"{self.model_id} scored on real {source_m:g} m imagery ({key}{': ' + scored if scored else ''})"
+        entry = self.scores[key]
+        on = (
+            f"real imagery degraded to {source_m:g} m"
+            if "degraded" in str(entry.get("data", ""))
+            else f"real {source_m:g} m imagery"
+        )
+        return f"{self.model_id} scored on {on} ({key}{': ' + scored if scored else ''})"
 
     def to_props(self) -> dict[str, str]:
         """Flat string properties as stored in the ONNX file."""
