@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -18,6 +17,7 @@ from forcewatch.cli import _register, app
 from forcewatch.detect.onnx_backend import read_meta
 from forcewatch.detect.registry import bundled_models
 from forcewatch.errors import InputError, ModelError
+from tests.cli.test_train_evaluate_record import yolo_chips
 
 pytestmark = pytest.mark.train
 
@@ -55,23 +55,6 @@ def test_rebuild_refuses_a_model_of_another_shape(tmp_path: Path) -> None:
         load_fused(CentreNet(1, 32), convs, tmp_path / "x.onnx")
 
 
-def _chips(folder: Path, n: int = 6, empty: int = 2, seed: int = 3) -> Path:
-    """``n`` small 0.3 m chips of grey ground with dark 'cars' (YOLO labels); ``empty`` of them without cars."""
-    rng = np.random.default_rng(seed)
-    folder.mkdir()
-    (folder / "classes.txt").write_text("car\n")
-    for i in range(n):
-        img = rng.normal(150, 10, (160, 160, 3)).clip(0, 255).astype(np.uint8)
-        lines = []
-        for _ in range(0 if i < empty else 4):
-            cx, cy = (int(v) for v in rng.integers(20, 140, 2))
-            cv2.rectangle(img, (cx - 8, cy - 4), (cx + 8, cy + 4), (40, 40, 50), -1)
-            lines.append(f"0 {cx / 160} {cy / 160} {17 / 160} {9 / 160}")
-        cv2.imwrite(str(folder / f"chip{i}.png"), img)
-        (folder / f"chip{i}.txt").write_text("".join(f"{ln}\n" for ln in lines))
-    return folder
-
-
 def _train(data: Path, out: Path, *extra: str) -> object:
     _register()
     args = ["train", str(data), "--format", "yolo", "--gsd-m", "0.3", "--init", "vehicle", "--out", str(out)]
@@ -80,29 +63,30 @@ def _train(data: Path, out: Path, *extra: str) -> object:
 
 
 def test_finetune_keeps_the_init_model_and_cites_it(tmp_path: Path) -> None:
-    data = _chips(tmp_path / "chips")
+    data = yolo_chips(tmp_path / "chips")
     out = tmp_path / "ft"
-    result = _train(data, out, "--iterations", "6", "--licence", "CC0")
+    result = _train(data, out, "--iterations", "6", "--licence", "CC0", "--cv-folds", "0")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     init = read_meta(bundled_models()["vehicle"])
     meta = read_meta(out / "model.onnx")
     assert meta.classes == init.classes and meta.gsd_m == init.gsd_m
     assert (meta.mean, meta.std, meta.tile_px, meta.overlap_px) == (init.mean, init.std, init.tile_px, init.overlap_px)
-    assert meta.score_threshold == init.score_threshold  # no --val: kept
+    assert meta.score_threshold == init.score_threshold  # nothing held out: kept
     assert meta.model_id == "vehicle-0.3m-v2-ft-chips" and meta.scores == {}
     assert "fine-tuned from vehicle-0.3m-v2 (sha256 " in meta.training_data
     assert "chips (yolo): 6 images, 16 objects" in meta.training_data
     assert meta.licence == f"{init.licence} (init model) + CC0 (fine-tuning data)"
     card = (out / "MODEL.md").read_text()
     assert "fine-tuned from vehicle-0.3m-v2" in card and "6 chips (2 without objects), 16 objects" in card
-    assert "6 steps of 2 crops" in card and "kept from vehicle-0.3m-v2: no --val data" in card
+    assert "6 steps of 2 crops" in card and "kept from vehicle-0.3m-v2: nothing was held out" in card
+    assert "Not measured: --cv-folds 0 turned it off" in card and "no held-out score" in result.output  # type: ignore[attr-defined]
     log = [json.loads(ln) for ln in (out / "train_log.jsonl").read_text().splitlines()]
     assert log == []  # fewer than 10 steps: nothing logged yet
 
 
 def test_finetune_with_val_chooses_the_threshold_and_stops_on_time(tmp_path: Path) -> None:
-    data = _chips(tmp_path / "chips")
-    val = _chips(tmp_path / "val", n=3, empty=1, seed=4)
+    data = yolo_chips(tmp_path / "chips")
+    val = yolo_chips(tmp_path / "val", n=3, empty=1, seed=4)
     out = tmp_path / "ft"
     result = _train(data, out, "--minutes", "0.05", "--val", str(val), "--name", "my-vehicles")
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
@@ -114,13 +98,52 @@ def test_finetune_with_val_chooses_the_threshold_and_stops_on_time(tmp_path: Pat
     meta = read_meta(out / "model.onnx")
     assert meta.model_id == "my-vehicles" and 0.05 <= meta.score_threshold <= 0.95
     assert meta.scores["val"]["images"] == 3
+    # the --val images are held out from training: they are the model's held-out score
+    held = meta.scores["holdout"]
+    assert held["validates"] is True and held["gsd_m"] == 0.3 and held["data"] == "val (yolo)"
+    assert held["threshold"] == meta.score_threshold and held["classes"]["vehicle"]["n_gt"] == 8
     card = (out / "MODEL.md").read_text()
     assert "maximum F1 on 3 --val images" in card and "ended by the time budget" in card
-    assert "vehicle-0.3m-v2 (init)" in card
+    assert "vehicle-0.3m-v2 (init)" in card and "*validates* the model's counts" in card
+    assert not (out / "cv").exists()  # no cross-validation with --val
+
+
+@pytest.mark.slow
+def test_finetune_without_val_cross_validates_and_records_the_holdout(tmp_path: Path) -> None:
+    data = yolo_chips(tmp_path / "chips", n=7, empty=2)
+    out = tmp_path / "ft"
+    result = _train(data, out, "--iterations", "4")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    output = result.output  # type: ignore[attr-defined]
+    assert "shared by 4 runs of the same recipe: 3 fold models" in output and "fold 3/3: fine-tuning on" in output
+    assert "held out: 3-fold cross-validation" in output and "validates its counts" in output
+    meta = read_meta(out / "model.onnx")
+    held = meta.scores["holdout"]
+    assert held["validates"] is True and held["gsd_m"] == 0.3 and held["images"] == 7
+    assert held["method"].startswith("3-fold cross-validation, grouped by image (7 images)")
+    assert "fine-tuned like the shipped model (4 steps)" in held["method"] and "conservative" in held["method"]
+    assert held["threshold"] == meta.score_threshold
+    assert held["classes"]["vehicle"]["n_gt"] == 20  # every chip held out once: all 5 × 4 vehicles
+    assert meta.validation("vehicle", 0.3) is not None
+    assert sorted(p.name for p in (out / "cv").iterdir()) == ["fold-1", "fold-2", "fold-3"]
+    assert not list((out / "cv").rglob("*.onnx"))  # the fold models are not left where one could ship them
+    card = (out / "MODEL.md").read_text()
+    assert "**3-fold cross-validation, grouped by image (7 images)**" in card and "conservative estimate" in card
+    assert "the first one's 2.4 minutes setting the step count of all, then the shipped model" in card
+    assert "with the shipped model's recipe (4 steps)" in card
+    assert "vehicle-0.3m-v2-ft-chips (fold models)" in card
+
+
+def test_cv_folds_is_checked(tmp_path: Path) -> None:
+    data = yolo_chips(tmp_path / "chips", n=2, empty=0)
+    result = _train(data, tmp_path / "a", "--cv-folds", "1")
+    assert "--cv-folds 1: use 0 (no held-out score) or 2 to 10" in str(result.exception)  # type: ignore[attr-defined]
+    result = _train(data, tmp_path / "b", "--cv-folds", "3", "--val", str(data))
+    assert "--cv-folds with --val" in str(result.exception)  # type: ignore[attr-defined]
 
 
 def test_finetune_refuses_a_changed_gsd_and_unknown_classes(tmp_path: Path) -> None:
-    data = _chips(tmp_path / "chips", n=2, empty=0)
+    data = yolo_chips(tmp_path / "chips", n=2, empty=0)
     result = _train(data, tmp_path / "a", "--target-gsd-m", "0.5")
     assert isinstance(result.exception, InputError)  # type: ignore[attr-defined]
     assert "keeps its GSD (0.3 m)" in str(result.exception)  # type: ignore[attr-defined]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.table import Table
 
@@ -20,6 +22,12 @@ from forcewatch.cli.options import (
     ThresholdOpt,
 )
 
+_STAND_IN = (
+    "The labelled objects stand in for the model's class (e.g. civilian cars for a military vehicle model): "
+    "--record marks the scores as not validating its counts."
+)
+StandInOpt = Annotated[bool, typer.Option("--stand-in-objects", help=_STAND_IN)]
+
 
 def evaluate_cmd(
     data: DatasetArg,
@@ -33,6 +41,7 @@ def evaluate_cmd(
     class_map: ClassMapOpt = None,
     format_out: FormatOutOpt = "table",
     record: RecordOpt = None,
+    stand_in: StandInOpt = False,
 ) -> None:
     """Evaluate a detector on labelled images it never saw in training."""
     from forcewatch.app.evaluate import evaluate_model
@@ -49,6 +58,7 @@ def evaluate_cmd(
             threshold=threshold,
             class_map=class_map,
             record=record,
+            stand_in=stand_in,
             progress=progress,
         )
     if format_out == "json":
@@ -80,6 +90,13 @@ def evaluate_cmd(
             str(r.n_gt),
         )
     console.print(table)
+    if ev.recorded is not None:
+        why = (
+            "validates its counts"
+            if ev.recorded["validates"]
+            else f"does not validate its counts: {ev.recorded['not_validating']}"
+        )
+        console.print(f"recorded in the model file as {record!r} (at {ev.recorded['gsd_m']} m GSD; {why})")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,13 +1,14 @@
 """The model card (MODEL.md) of a fine-tuned model: what it is, what it learnt from, how long, its
-threshold and how it was chosen, and its scores where they were measured. Pure text; the caller
-writes it beside the model file."""
+threshold and how it was chosen, and its score on labels held out from its training (how they were
+held out, and whether that score validates its counts). Pure text; the caller writes it beside the
+model file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from forcewatch.detect.metadata import ModelMeta
-from forcewatch.train.evaluate import ClassReport
+from forcewatch.train.crossval import HeldOut, init_does_better
 from forcewatch.train.finetune import InitModel
 from forcewatch.train.loop import TrainConfig
 
@@ -27,36 +28,79 @@ class FinetuneSummary:
     minutes: float
     stopped_on_time: bool
     threshold_how: str
-    val_label: str | None = None
-    val_images: int = 0
-    scores: tuple[ClassReport, ...] = ()  # the fine-tuned model on the --val images
-    init_scores: tuple[ClassReport, ...] = ()  # the init model on the same images, at its own threshold
+    held_out: HeldOut | None = None
+    not_measured: str = ""  # why there is no held-out score
+    budget: str = ""  # how the time budget was shared
     unlabelled_classes: tuple[str, ...] = ()  # init classes the data has no object of
 
 
+def _how_held_out(h: HeldOut, m: ModelMeta) -> list[str]:
+    where = f"{h.images} chips, {h.objects} objects" + (f", source imagery at {h.gsd_m:g} m" if h.gsd_m else "")
+    thr = f"{m.score_threshold:.2f}"
+    if h.kind == "cross-validation":
+        how = (
+            f"**{h.method}** ({h.data_label}; {where}): every chip was scored by a fold model fine-tuned with the "
+            f"shipped model's recipe ({h.fold_steps} steps) on the other folds' chips only. The fold models had "
+            "less data than the shipped model, so these scores are a conservative estimate of its own. The "
+            f"threshold ({thr}) is where the pooled out-of-fold predictions reach their maximum F1."
+        )
+    elif h.kind == "hold-out":
+        how = (
+            f"**{h.method}** ({h.data_label}; {where}). The threshold ({thr}) was chosen on them (maximum F1), so "
+            "precision and recall at it are slightly optimistic."
+        )
+    else:
+        how = (
+            f"**On the `--val` images** ({h.data_label}; {where}), held out from training. The threshold ({thr}) "
+            "was chosen on them (maximum F1), so precision and recall at it are slightly optimistic."
+        )
+    if h.validates:
+        verdict = (
+            "It is recorded in the model file as `holdout`, and it *validates* the model's counts of imagery of "
+            "about that GSD: estimates correct counts with its precision and recall."
+        )
+    else:
+        verdict = (
+            "It is recorded in the model file as `holdout`, but it does **not** validate the model's counts: "
+            f"{h.not_validating}. Its scan results stay unvalidated candidates."
+        )
+    return [how, "", verdict]
+
+
 def _scores_table(s: FinetuneSummary) -> list[str]:
-    if not s.scores:
+    h = s.held_out
+    if h is None:
         return [
-            "Not measured: no `--val` data was given. Measure it on labelled images it never saw before trusting",
-            "its counts (its scan results stay *candidates* until then):",
+            f"Not measured: {s.not_measured or 'no labels were held out'}. Measure it on labelled images it never",
+            "saw before trusting its counts (its scan results stay unvalidated *candidates* until then):",
             "",
             "    forcewatch evaluate DATA --format FORMAT --gsd-m G --model model.onnx --record holdout",
         ]
     rows = [
-        f"On {s.val_images} `--val` images ({s.val_label}); the threshold was chosen on them, so the fine-tuned",
-        "model's scores are optimistic. The init model runs at its own threshold on the same images.",
+        *_how_held_out(h, s.meta),
         "",
-        "| model | class | threshold | AP50 | precision | recall | F1 | count MAE | count MAPE |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "The init model runs at its own threshold on the same chips (it never trained on any of them).",
+        *(
+            [
+                f"On them the init model scores higher (AP50): these labels did not improve on {s.init.meta.model_id}"
+                + (" (though the fold models had less data)" if h.kind == "cross-validation" else "")
+                + "; keep using it, or label more chips."
+            ]
+            if init_does_better(h)
+            else []
+        ),
+        "",
+        "| model | class | threshold | AP50 | precision | recall | F1 | count MAE | count MAPE | objects |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for who, reports, thr in (
-        (s.meta.model_id, s.scores, s.meta.score_threshold),
-        (f"{s.init.meta.model_id} (init)", s.init_scores, s.init.meta.score_threshold),
+        (s.meta.model_id + (" (fold models)" if h.kind == "cross-validation" else ""), h.scores, h.threshold),
+        (f"{s.init.meta.model_id} (init)", h.init_scores, s.init.meta.score_threshold),
     ):
         for r in reports:
             rows.append(
                 f"| {who} | {r.class_name} | {thr:.2f} | {r.ap50:.3f} | {r.precision:.3f} | {r.recall:.3f} | "
-                f"{r.f1:.3f} | {r.count_mae:.2f} | {r.count_mape_pct:.1f} % |"
+                f"{r.f1:.3f} | {r.count_mae:.2f} | {r.count_mape_pct:.1f} % | {r.n_gt} |"
             )
     return rows
 
@@ -81,6 +125,7 @@ def finetune_card(s: FinetuneSummary) -> str:
         f"| data | {s.data_label}: {s.images} chips ({s.empty_images} without objects), {s.objects} objects |",
         f"| training | {s.steps} steps of {c.batch_size} crops of {c.crop_px} px, learning rate {c.learning_rate:g}, "
         f"batch norms frozen; **{s.minutes:.1f} minutes** ({c.threads} CPU threads); ended by {stop} |",
+        *([f"| time budget | {s.budget} |"] if s.budget else []),
         f"| operating threshold | **{m.score_threshold:.2f}** — {s.threshold_how} |",
         f"| licence | **{m.licence}** |",
         f"| created | {m.created}, ForceWatch {m.version} |",
@@ -96,7 +141,7 @@ def finetune_card(s: FinetuneSummary) -> str:
         f"Batch-norm statistics stay the init model's; warm-up {c.warmup_steps} steps, then a cosine decay over "
         f"the budget ({c.max_minutes:g} minutes or {c.iterations} steps, whichever first).",
         "",
-        "## Scores",
+        "## Held-out scores",
         "",
         *_scores_table(s),
         "",
@@ -104,8 +149,12 @@ def finetune_card(s: FinetuneSummary) -> str:
         "",
         f"- It is `{init.meta.model_id}` adapted to these chips: read that model's card for what it can and",
         "  cannot see; a few chips shift it towards their place, sensor and season, not beyond its classes.",
-        f"- Fine-tuned on {s.images} chips: expect it to fit them better than other places; its counts are",
-        "  findings only once it has a score on labelled imagery it never saw.",
+        f"- Fine-tuned on {s.images} chips: expect it to fit them better than other places"
+        + (
+            "; its held-out score above is what its counts are corrected with."
+            if s.held_out is not None and s.held_out.validates
+            else "; its counts are findings only once it has a score on real labelled imagery it never saw."
+        ),
     ]
     if s.unlabelled_classes:
         lines.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from forcewatch import __version__
 from forcewatch.detect.base import Detector
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.evaluate import ClassReport
 from forcewatch.train.loop import MEAN, STD, load_net
 
 
@@ -113,6 +115,36 @@ def fresh_detector(model_path: Path) -> Detector:
     from forcewatch.detect.onnx_backend import OnnxDetector
 
     return OnnxDetector(model_path)
+
+
+def score_entry(
+    reports: Sequence[ClassReport],
+    *,
+    data: str,
+    images: int,
+    threshold: float,
+    gsd_m: float | None,
+    validates: bool,
+    method: str | None = None,
+    not_validating: str | None = None,
+) -> dict[str, object]:
+    """A score entry as a model file records it (key ``holdout``, ``val``, …): the data (named, never a
+    local path), the source imagery's GSD, the threshold and each class's scores. ``validates`` says
+    whether it may validate the model's counts (:meth:`~forcewatch.detect.metadata.ModelMeta.validation`):
+    real imagery of the class's objects, held out from training; ``not_validating`` says why not."""
+    entry: dict[str, object] = {
+        "data": data,
+        "images": images,
+        "threshold": round(threshold, 4),
+        "gsd_m": None if gsd_m is None else round(gsd_m, 4),
+        "validates": validates,
+    }
+    if method:
+        entry["method"] = method
+    if not validates and not_validating:
+        entry["not_validating"] = not_validating
+    entry["classes"] = {r.class_name: {**r.to_json(), "n_detections": r.n_detections} for r in reports}
+    return entry
 
 
 def record_scores(model_path: Path, key: str, scores: dict[str, object]) -> ModelMeta:

@@ -8,21 +8,32 @@ channel's scale is held by its batch norm's γ), frozen batch-norm statistics, a
 from chips without objects (hard negatives), and mild augmentation (the 8 flips/rotations, small
 scale and colour jitter, no degradation). A wall-clock budget ends it (10 minutes by default: about
 10–30 chips on 2 CPU cores).
+
+Its score on labels held out from its training is measured here too: the held-out chips' score
+(:func:`score_held_out`), or k-fold cross-validation (:func:`out_of_fold_predictions`: fold models
+trained with the shipped model's recipe, as many steps, on the other folds' chips), recorded in the
+model file under ``holdout`` (:func:`record_held_out`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from forcewatch import __version__
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.errors import ModelError
+from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.augment import AugmentConfig
-from forcewatch.train.loop import TrainConfig
+from forcewatch.train.crossval import Fold, HeldOut, threshold_of_max_f1
+from forcewatch.train.evaluate import ImagePrediction
+from forcewatch.train.loop import RunState, TrainConfig
 
 #: Fine-tuning uses this share of the from-scratch learning rate.
 LR_FACTOR = 0.2
@@ -138,10 +149,15 @@ def finetuned_training_data(data_label: str, images: int, objects: int, init: In
     return f"{data_label}: {images} images, {objects} objects; fine-tuned from {init.cited}"
 
 
-def default_model_id(init: InitModel, data: Path) -> str:
-    """``<init id>-ft-<data folder>`` (letters, digits, dots and dashes)."""
-    stem = re.sub(r"[^A-Za-z0-9.]+", "-", (data.stem if data.is_file() else data.name)).strip("-")
+def default_model_id(init: InitModel, data_name: str) -> str:
+    """``<init id>-ft-<data name>`` (letters, digits, dots and dashes)."""
+    stem = re.sub(r"[^A-Za-z0-9.]+", "-", data_name).strip("-")
     return f"{init.meta.model_id}-ft" + (f"-{stem}" if stem else "")
+
+
+def data_name(data: Path) -> str:
+    """The name a dataset gives a fine-tuned model: its folder's, or its annotation file's stem."""
+    return data.stem if data.is_file() else data.name
 
 
 def finetuned_meta(
@@ -175,3 +191,156 @@ def export_finetuned(ckpt: Path, out: Path, meta: ModelMeta) -> Path:
 
     net, _ = load_net(ckpt)
     return export_net(net, out, meta)
+
+
+def finetune_run(
+    init: InitModel,
+    data: AnnotationSet,
+    out_dir: Path,
+    config: TrainConfig,
+    meta: ModelMeta,
+    *,
+    resume: bool = True,
+    progress: Callable[[int, int, dict[str, float]], None] | None = None,
+) -> tuple[Path, RunState]:
+    """Fine-tune ``init`` on ``data`` in ``out_dir`` (checkpoint, log) and write ``out_dir/model.onnx``
+    with ``meta``; returns the file and how far the run went."""
+    from forcewatch.train.loop import run_state, train
+
+    ckpt = train(
+        data,
+        out_dir,
+        config,
+        classes=init.meta.classes,
+        resume=resume,
+        progress=progress,
+        init_net=rebuilt_init_net(init),
+    )
+    return export_finetuned(ckpt, out_dir / "model.onnx", meta), run_state(ckpt)
+
+
+#: A run whose step count is matched to an earlier one may take this much longer than its time share.
+STEP_MATCH_SLACK = 1.25
+
+
+def for_data(config: TrainConfig, data: AnnotationSet) -> TrainConfig:
+    """``config`` for ``data``: hard-negative crops only when it has chips without objects."""
+    return replace(config, empty_share=EMPTY_SHARE if any(not im.objects for im in data.images) else 0.0)
+
+
+def matched(config: TrainConfig, steps: int) -> TrainConfig:
+    """The recipe of a run that took ``steps`` steps under ``config``, for the runs after it: as many steps
+    and the same warm-up (so the same learning-rate course), its time budget only a cap (× slack)."""
+    assert config.max_minutes is not None
+    return replace(
+        config,
+        iterations=max(1, steps),
+        warmup_steps=config.warmup_steps,
+        max_minutes=round(config.max_minutes * STEP_MATCH_SLACK, 4),
+    )
+
+
+def out_of_fold_predictions(
+    init: InitModel,
+    data: AnnotationSet,
+    folds: Sequence[Fold],
+    folder: Path,
+    config: TrainConfig,
+    *,
+    resume: bool = True,
+    progress: Callable[[int, int, dict[str, float]], None] | None = None,
+    on_fold: Callable[[int, Fold], None] | None = None,
+) -> tuple[list[ImagePrediction], list[RunState], TrainConfig]:
+    """Cross-validation: for each fold, fine-tune ``init`` on its training chips (in ``folder/fold-N``)
+    and predict its held-out chips; every chip of ``data`` is held out by one fold. The first fold runs
+    ``config`` (its time budget sets the step count); the others, and the shipped model after them,
+    run :func:`matched` to it. Returns the pooled predictions (score floor 0.05), each fold's run and
+    the matched recipe. The fold model files are removed once they have predicted (their checkpoints
+    stay, for a resumed run)."""
+    from forcewatch.train.evaluate import predict_set
+    from forcewatch.train.export import fresh_detector
+
+    preds: list[ImagePrediction] = []
+    runs: list[RunState] = []
+    recipe = config
+    for i, fold in enumerate(folds):
+        if on_fold is not None:
+            on_fold(i, fold)
+        meta = replace(init.meta, model_id=f"{init.meta.model_id}-fold{i + 1}", scores={})
+        train_set = data.subset(set(fold.train))
+        path, state = finetune_run(init, train_set, folder / f"fold-{i + 1}", for_data(recipe, train_set), meta,
+                                   resume=resume, progress=progress)  # fmt: skip
+        if i == 0:
+            recipe = matched(config, state.iterations_done)
+        preds += predict_set(fresh_detector(path), data.subset(set(fold.held)), score_floor=0.05)
+        path.unlink()
+        runs.append(state)
+    return preds, runs, recipe
+
+
+def score_held_out(
+    model_path: Path,
+    init: InitModel,
+    held_set: AnnotationSet,
+    preds: list[ImagePrediction] | None,
+    *,
+    kind: str,
+    method: str,
+    data_label: str,
+    gsd_m: float | None,
+    synthetic: str | None,
+    fold_steps: int = 0,
+) -> HeldOut:
+    """The held-out score: of ``preds`` (out-of-fold predictions) or of the shipped model on ``held_set``,
+    at the threshold of maximum F1 there; and the init model's on the same images, at its threshold."""
+    from forcewatch.detect.registry import load_detector
+    from forcewatch.train.evaluate import evaluate_predictions, predict_set
+    from forcewatch.train.export import fresh_detector
+
+    if preds is None:
+        preds = predict_set(fresh_detector(model_path), held_set, score_floor=0.05)
+    f1 = {k / 100: float(np.mean([r.f1 for r in evaluate_predictions(preds, held_set, k / 100)])) for k in range(5, 96)}
+    thr = threshold_of_max_f1(f1)
+    init_preds = predict_set(load_detector(str(init.path)), held_set, score_floor=0.05)
+    return HeldOut(
+        kind=kind,
+        method=method,
+        data_label=data_label,
+        images=len(held_set.images),
+        objects=held_set.object_count,
+        gsd_m=gsd_m,
+        threshold=thr,
+        scores=tuple(evaluate_predictions(preds, held_set, thr)),
+        init_scores=tuple(evaluate_predictions(init_preds, held_set, init.meta.score_threshold)),
+        validates=synthetic is None,
+        not_validating=synthetic,
+        fold_steps=fold_steps,
+    )
+
+
+def record_held_out(model_path: Path, held: HeldOut) -> ModelMeta:
+    """Store the threshold and the held-out score in the model file: key ``holdout`` (what estimates correct
+    counts with, and what validates them unless the data is synthetic); with --val also ``val``."""
+    from forcewatch.train.export import score_entry, update_metadata
+
+    method = held.method
+    if held.kind == "cross-validation":
+        method += (
+            f"; each fold model fine-tuned like the shipped model ({held.fold_steps} steps) on the other folds' "
+            "chips only (less data: a conservative estimate); threshold of maximum F1 on the pooled out-of-fold "
+            "predictions"
+        )
+    entry = score_entry(
+        held.scores,
+        data=held.data_label,
+        images=held.images,
+        threshold=held.threshold,
+        gsd_m=held.gsd_m,
+        validates=held.validates,
+        method=method,
+        not_validating=held.not_validating,
+    )
+    scores: dict[str, object] = {"holdout": entry}
+    if held.kind == "val":
+        scores["val"] = {**entry, "data": "--val images (also chose the threshold)"}
+    return update_metadata(model_path, score_threshold=held.threshold, scores=scores)
