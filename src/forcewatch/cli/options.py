@@ -127,7 +127,7 @@ OutDirOpt = Annotated[Path, _opt("--out", help="The folder to write into.")]
 
 # ---- fine-tuning (train --init), and the train options whose default depends on it
 InitOpt = Annotated[str | None, _opt("--init", help="Fine-tune this model (a bundled name: vehicle, tent, aircraft; or a ForceWatch .onnx); keeps its classes, GSD, normalisation and tiling.")]
-MinutesOpt = Annotated[float | None, _opt("--minutes", help="Time budget of a fine-tune (default 10 minutes); it stops at the budget or at --iterations, whichever first.")]
+MinutesOpt = Annotated[float | None, _opt("--minutes", help="Time budget of a whole fine-tune, its cross-validation runs included (default 10 minutes); each run stops at its share or at --iterations, whichever first.")]
 TrainTargetGsdOpt = Annotated[float | None, _opt("--target-gsd-m", help="The model's canonical GSD: every image is resampled to it (default 1.0; with --init, the init model's).")]
 TrainIterationsOpt = Annotated[int | None, _opt("--iterations", help="Optimiser steps (default 3000; with --init 1500, or fewer when --minutes runs out).")]
 TrainWidthOpt = Annotated[int | None, _opt("--width", help="Network width (channels at stride 4); smaller is faster (default 32; with --init, the init model's).")]
