@@ -69,7 +69,7 @@ def test_equipment_and_counts_with_their_places() -> None:
     found = find_claims(ARTICLE)
     eq = {e.text: e for e in found.equipment}
     su25 = eq["15 Su-25 ground attack aircraft"]
-    assert su25.count == (15, 15) and su25.type == "Su-25" and su25.category == "aircraft"
+    assert su25.count == (15, 15) and su25.type == "Su-25" and su25.category == "combat aircraft"
     assert su25.place is not None and su25.place.place.name == "Luninyets"
     su34 = eq["a dozen Su-34 bombers"]
     assert su34.count == (12, 12) and su34.place is not None and su34.place.place.name == "Millerovo"

@@ -36,10 +36,10 @@ def test_the_catalogue_has_every_category_with_a_countable_class_or_none() -> No
 @pytest.mark.parametrize(
     ("sentence", "count", "type_", "category"),
     [
-        ("15 Su-25 ground attack aircrafts", (15, 15), "Su-25", "aircraft"),
-        ("a dozen Su-34 Fullback bombers", (12, 12), "Su-34", "aircraft"),
-        ("six Frogfoot jets", (6, 6), "Su-25", "aircraft"),
-        ("Su25s", None, "Su-25", "aircraft"),
+        ("15 Su-25 ground attack aircrafts", (15, 15), "Su-25", "combat aircraft"),
+        ("a dozen Su-34 Fullback bombers", (12, 12), "Su-34", "combat aircraft"),
+        ("six Frogfoot jets", (6, 6), "Su-25", "combat aircraft"),
+        ("Su25s", None, "Su-25", "combat aircraft"),
         ("8 Pantsir-S1 systems", (8, 8), "Pantsir", "air defence"),
         ("SA-21 Growler launchers", None, "S-400", "air defence"),
         ("Iskander-M (SS-26) launchers", None, "Iskander", "missile"),

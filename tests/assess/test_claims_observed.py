@@ -63,12 +63,30 @@ def test_a_count_against_the_latest_observation_on_or_before_the_date() -> None:
         _obs("2022-02-10", {"aircraft": 30}, fid=3),
         _obs("2022-01-21", {"vehicle": 9}, VEHICLE_SHA, fid=4),  # another class: ignored
     ]
-    o = compare_count(su25, near, history, dt.date(2021, 12, 1))
+    il76 = replace(su25, type="Il-76", category="aircraft")  # a transport: what the aircraft model's hold-out holds
+    o = compare_count(il76, near, history, dt.date(2021, 12, 1))
     assert o is not None and (o.count, o.acquired, o.status) == (14, "2021-11-28", "validated")
-    assert o.text() == "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)"
+    assert o.text() == "claims 15 Il-76 at Luninets; observed 14 aircraft on 2021-11-28 (validated)"
     assert o.reason == WHY["aircraft"] and o.to_json()["reason"] == WHY["aircraft"]  # why it is validated
-    latest = compare_count(su25, near, history)
+    latest = compare_count(il76, near, history)
     assert latest is not None and latest.count == 30
+
+
+def test_combat_aircraft_are_never_validated_by_the_aircraft_models_score() -> None:
+    """The aircraft model found none of 252 synthetic fighters, attack aircraft and helicopters: its
+    aircraft count, validated for transports and airliners, is a candidate against a Su-25 claim,
+    unless an analyst reviewed it."""
+    su25 = _claims()["Su-25"]
+    assert su25.category == "combat aircraft" and su25.observable == "aircraft"
+    near = NearSite(_site("Luninets airfield", 52.27, 26.80), 2.6)
+    o = compare_count(su25, near, [_obs("2021-11-28", {"aircraft": 14})])
+    assert o is not None and (o.count, o.status) == (14, "unvalidated candidates")
+    assert o.text() == "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (unvalidated candidates)"
+    assert o.reason.startswith("the aircraft model's hold-out holds no combat aircraft")
+    review = {"aircraft": "reviewed by ana on 2021-11-29: 14 accepted, 0 rejected, 1 added"}
+    reviewed = replace(_obs("2021-11-28", {"aircraft": 15}), validated=review)
+    o = compare_count(su25, near, [reviewed])
+    assert o is not None and (o.count, o.status) == (15, "validated") and o.reason.startswith("reviewed by ana")
 
 
 def test_unvalidated_and_not_observed() -> None:
@@ -145,7 +163,7 @@ def test_claims_with_a_workspace(tmp_path: Path) -> None:
     article.write_text(BELARUS, encoding="utf-8")
     result = claims(article, workspace=ws, article_date="2021-12-01")
     texts = [o.text() for o in result.observed if o is not None]
-    assert "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)" in texts
+    assert "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (unvalidated candidates)" in texts
     assert result.workspace == ws and result.article_date == dt.date(2021, 12, 1)
     assert claims(article, workspace=ws).article_date == dt.date(2022, 1, 22)  # the text's own date
 
@@ -156,14 +174,14 @@ def test_claims_with_a_workspace(tmp_path: Path) -> None:
     doc = json.loads(res.output)
     assert doc["article_date"] == "2022-01-22" and doc["workspace"] == str(ws)
     su25 = next(e for e in doc["equipment"] if e["type"] == "Su-25")
-    assert su25["observed"]["status"] == "validated" and su25["observed"]["count"] == 14
-    assert su25["observed"]["reason"].startswith("aircraft-1m-v1 scored on real 0.5 m imagery")
+    assert su25["observed"]["status"] == "unvalidated candidates" and su25["observed"]["count"] == 14
+    assert su25["observed"]["reason"].startswith("the aircraft model's hold-out holds no combat aircraft")
     assert su25["place"]["matched"] == "Luninyets" and su25["place"]["score"] == 100
     s400 = next(e for e in doc["equipment"] if e["type"] == "S-400")
     assert s400["count"] is None and s400["observed"] is None and s400["observable"] is None
     table = runner.invoke(app, ["claims", str(article), "-w", str(ws)], env={"COLUMNS": "250"})
     assert table.exit_code == 0, table.output
-    assert "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)" in table.output
+    assert "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (unvalidated" in table.output
     assert "Kalinkavichy (95)" in table.output
 
 
@@ -172,12 +190,12 @@ def test_a_bundled_vehicle_count_is_an_unvalidated_candidate(tmp_path: Path) -> 
     place is a candidate, while the aircraft count of the same workspace is validated."""
     ws = _workspace(tmp_path / "ws")
     article = tmp_path / "tanks.txt"
-    article.write_text("On 28 November 2021, 40 T-72 tanks and 15 Su-25 were seen at Luninets.", encoding="utf-8")
+    article.write_text("On 28 November 2021, 40 T-72 tanks and 15 Il-76 were seen at Luninets.", encoding="utf-8")
     result = claims(article, workspace=ws, article_date="2021-12-01")
     texts = [o.text() for o in result.observed if o is not None]
     assert texts == [
         "claims 40 T-72 at Luninets; observed 28 vehicle on 2021-11-28 (unvalidated candidates)",
-        "claims 15 Su-25 at Luninets; observed 14 aircraft on 2021-11-28 (validated)",
+        "claims 15 Il-76 at Luninets; observed 14 aircraft on 2021-11-28 (validated)",
     ]
 
 

@@ -57,7 +57,7 @@ def test_typed_equipment_with_and_without_counts() -> None:
     eq = _equipment(BELARUS)
     su25 = eq["15 Su-25 ground attack aircrafts"]
     assert su25.count == (15, 15) and su25.type == "Su-25"
-    assert su25.category == "aircraft" and su25.observable == "aircraft"
+    assert su25.category == "combat aircraft" and su25.observable == "aircraft"
     assert su25.place is not None and su25.place.place.name == "Luninyets"
     s400 = eq["S-400 air defense system"]
     assert s400.count is None and s400.type == "S-400" and s400.category == "air defence"

@@ -54,6 +54,8 @@ class Category:
     name: str
     observable: str | None  # the class a ForceWatch model counts for it, or None
     why: str
+    #: why no model's validation covers this category's counts, even where its class is validated ("": covered)
+    unmeasured: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,9 @@ def catalogue(path: Path = CATALOGUE) -> Catalogue:
     if not isinstance(doc, dict) or not {"categories", "types", "nouns"} <= set(doc):
         raise _bad(path, "needs 'categories', 'types' and 'nouns'")
     categories = {
-        name: Category(name, (c or {}).get("observable"), str((c or {}).get("why", "")))
+        name: Category(
+            name, (c or {}).get("observable"), str((c or {}).get("why", "")), str((c or {}).get("unmeasured") or "")
+        )
         for name, c in doc["categories"].items()
     }
     types = []

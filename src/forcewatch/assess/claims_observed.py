@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from shapely.geometry import Point
 
 from forcewatch.assess.claims import EquipmentClaim
+from forcewatch.assess.claims_equipment import catalogue
+from forcewatch.assess.validation import REVIEWED
 from forcewatch.geo.convert import GEOD
 from forcewatch.model import Observation, Site
 
@@ -123,7 +125,12 @@ def compare_count(
         )
     last = max(seen, key=lambda o: (o.acquired, o.id or 0))
     why = last.validated.get(cls)
+    category = catalogue().categories.get(claim.category)
+    unmeasured = category.unmeasured if category else ""
+    if why is not None and unmeasured and not why.startswith(REVIEWED):
+        why = None  # the model is validated on aircraft, but not on these
     status = VALIDATED if why is not None else CANDIDATES
     if why is None:
-        why = f"no score of {last.model_id} on real imagery of that GSD and no analyst review validates it"
+        unscored = f"no score of {last.model_id} on real imagery of that GSD and no analyst review validates it"
+        why = unmeasured or unscored
     return ObservedCount(claim, cls, name, near.distance_km, last.counts[cls], last.acquired[:10], status, why)
