@@ -35,6 +35,9 @@ def main() -> None:
     ap.add_argument("--sensor-p", type=float, default=0.5, help="share of crops given another sensor's look")
     ap.add_argument("--gsd-jitter", type=float, default=1.3, help="GSD jitter factor (1.3: ±30 %%)")
     ap.add_argument("--sensor-blur-p", type=float, default=0.5, help="share of degraded crops also blurred")
+    ap.add_argument(
+        "--small-aircraft-p", type=float, default=0.0, help="share of crops given SYNTHETIC fighters/attack/helicopters"
+    )
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="aircraft-1m-v2")
@@ -43,14 +46,23 @@ def main() -> None:
     split = read_split(SPLIT, "train")
     train_set, val_set = data.subset(set(split["train"])), data.subset(set(split["val"]))
     augment = AugmentConfig(
-        scale_jitter=args.gsd_jitter, sensor_blur_p=args.sensor_blur_p, sensor=SensorConfig(p=args.sensor_p)
+        scale_jitter=args.gsd_jitter,
+        sensor_blur_p=args.sensor_blur_p,
+        sensor=SensorConfig(p=args.sensor_p),
+        small_aircraft_p=args.small_aircraft_p,
     )
     cfg = TrainConfig(target_gsd_m=1.0, iterations=args.iterations, width=args.width, seed=args.seed, augment=augment)
     print(f"training on {len(train_set.images)} images, {train_set.object_count} aircraft; {augment}", flush=True)
     ckpt = train(train_set, args.out, cfg, classes=("aircraft",))
     data_note = (
         "Airbus Aircraft Detection Sample (Pleiades ~0.5 m): the training images of split.json, with sensor "
-        f"simulation (p={args.sensor_p}), GSD jitter x{args.gsd_jitter}; val images chose the threshold"
+        f"simulation (p={args.sensor_p}), GSD jitter x{args.gsd_jitter}"
+        + (
+            f", SYNTHETIC small military aircraft in {args.small_aircraft_p:.0%} of crops"
+            if args.small_aircraft_p
+            else ""
+        )
+        + "; val images chose the threshold"
     )
     path = export_onnx(
         ckpt,

@@ -86,3 +86,19 @@ def test_training_crops_with_sensor_simulation_keep_their_boxes() -> None:
         b = boxes[0]
         inside = crop[int(b[1]) + 3 : int(b[3]) - 3, int(b[0]) + 3 : int(b[2]) - 3].mean()
         assert inside > crop.mean()  # the bright object is still under its box
+
+
+def test_crops_can_carry_synthetic_small_aircraft_with_their_boxes() -> None:
+    src = SourceImage(_scene(512, 200, 200, 60), np.array([[200, 200, 260, 260]], np.float32), np.array([0]), 0.5)
+    cfg = AugmentConfig(small_aircraft_p=1.0, object_centred=0.0, degrade_p=0.0, haze_p=0.0, grey_p=0.0, blur_p=0.0)
+    added = 0
+    for seed in range(6):
+        crop, boxes, classes = sample_crop(src, 1.0, 128, np.random.default_rng(seed), cfg)
+        assert crop.shape == (128, 128, 3) and len(boxes) == len(classes) and set(classes.tolist()) <= {0}
+        sides_m = (boxes[:, 2:] - boxes[:, :2]).max(axis=1)  # crop pixels are 1 m (no GSD jitter here: ×1.25)
+        added += int(((sides_m >= 8) & (sides_m <= 28)).sum())
+    assert added >= 6  # 1–3 aircraft of 10–22 m a crop, a few cut by the crop's edge
+    off = AugmentConfig(object_centred=0.0)
+    a = sample_crop(src, 1.0, 128, np.random.default_rng(1), off)
+    b = sample_crop(src, 1.0, 128, np.random.default_rng(1), AugmentConfig(object_centred=0.0, small_aircraft_p=0.0))
+    assert np.array_equal(a[0], b[0])  # off by default: existing recipes unchanged

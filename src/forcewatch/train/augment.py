@@ -29,6 +29,8 @@ class AugmentConfig:
     military_zoom_max: float = 3.0  # … whose objects are also enlarged up to this factor
     military_class: int = 0  # class index of the composited vehicles
     colour_jitter: float = 1.0  # scales the gamma, contrast, brightness, colour-balance and noise jitter
+    small_aircraft_p: float = 0.0  # share of crops given 1–3 SYNTHETIC fighters, attack aircraft or helicopters
+    small_aircraft_class: int = 0  # class index of those aircraft
     sensor: SensorConfig = field(
         default_factory=SensorConfig
     )  # other providers' looks: JPEG, seams, sharpening, Google Earth, PlanetScope
@@ -79,6 +81,8 @@ def sample_crop(
     classes = src.classes.copy()
     if military:
         crop, boxes, classes = _militarise(crop, boxes, classes, target_gsd_m * jitter, rng, cfg)
+    if cfg.small_aircraft_p > 0 and rng.random() < cfg.small_aircraft_p:
+        crop, boxes, classes = _small_aircraft(crop, boxes, classes, target_gsd_m * jitter / zoom, rng, cfg)
 
     if rng.random() < cfg.degrade_p:
         d = rng.uniform(1.3, cfg.degrade_max) / jitter  # simulated source GSD / crop GSD
@@ -116,6 +120,29 @@ def _militarise(
         if len(pasted):
             boxes = np.concatenate([boxes.reshape(-1, 4), pasted]).astype(np.float32)
             classes = np.concatenate([classes, np.full(len(pasted), cfg.military_class, classes.dtype)])
+    return crop, boxes, classes
+
+
+def _small_aircraft(
+    crop: np.ndarray,
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    crop_gsd_m: float,
+    rng: np.random.Generator,
+    cfg: AugmentConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """1–3 SYNTHETIC small military aircraft (``forcewatch.synth.aircraft``) drawn on free ground of
+    the crop, some in revetments or half under nets (never in shelters: a hidden airframe is no
+    label), kept clear of the labelled objects."""
+    from forcewatch.synth.aircraft import render_aircraft
+
+    avoid = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes.reshape(-1, 4)]
+    n = int(rng.integers(1, 4))
+    crop, placed = render_aircraft(crop, crop_gsd_m, rng, n=n, shelter_p=0.0, net_p=0.15, avoid_px=avoid)
+    if placed:
+        new = np.array([a.box_px for a in placed], np.float32).reshape(-1, 4)
+        boxes = np.concatenate([boxes.reshape(-1, 4).astype(np.float32), new])
+        classes = np.concatenate([classes, np.full(len(placed), cfg.small_aircraft_class, classes.dtype)])
     return crop, boxes, classes
 
 
