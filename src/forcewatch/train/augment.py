@@ -117,19 +117,20 @@ def _militarise(
     crop = repaint(crop, boxes, rng)
     if rng.random() < 0.5:
         crop, pasted = composite_rows(crop, boxes, crop_gsd_m, rng)
-        if len(pasted):
-            boxes = np.concatenate([boxes.reshape(-1, 4), pasted]).astype(np.float32)
-            classes = np.concatenate([classes, np.full(len(pasted), cfg.military_class, classes.dtype)])
+        boxes, classes = _added(boxes, classes, pasted, cfg.military_class)
     return crop, boxes, classes
 
 
+def _added(boxes: np.ndarray, classes: np.ndarray, new: np.ndarray, class_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """``boxes`` and ``classes`` with the ``new`` boxes (N×4) of ``class_index`` appended."""
+    if not len(new):
+        return boxes, classes
+    boxes = np.concatenate([boxes.reshape(-1, 4), np.asarray(new).reshape(-1, 4)]).astype(np.float32)
+    return boxes, np.concatenate([classes, np.full(len(new), class_index, classes.dtype)])
+
+
 def _small_aircraft(
-    crop: np.ndarray,
-    boxes: np.ndarray,
-    classes: np.ndarray,
-    crop_gsd_m: float,
-    rng: np.random.Generator,
-    cfg: AugmentConfig,
+    crop: np.ndarray, boxes: np.ndarray, classes: np.ndarray, gsd_m: float, rng: np.random.Generator, cfg: AugmentConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """1–3 SYNTHETIC small military aircraft (``forcewatch.synth.aircraft``) drawn on free ground of
     the crop, some in revetments or half under nets (never in shelters: a hidden airframe is no
@@ -138,12 +139,9 @@ def _small_aircraft(
 
     avoid = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes.reshape(-1, 4)]
     n = int(rng.integers(1, 4))
-    crop, placed = render_aircraft(crop, crop_gsd_m, rng, n=n, shelter_p=0.0, net_p=0.15, avoid_px=avoid)
-    if placed:
-        new = np.array([a.box_px for a in placed], np.float32).reshape(-1, 4)
-        boxes = np.concatenate([boxes.reshape(-1, 4).astype(np.float32), new])
-        classes = np.concatenate([classes, np.full(len(placed), cfg.small_aircraft_class, classes.dtype)])
-    return crop, boxes, classes
+    crop, placed = render_aircraft(crop, gsd_m, rng, n=n, shelter_p=0.0, net_p=0.15, avoid_px=avoid)
+    new = np.array([a.box_px for a in placed], np.float32).reshape(-1, 4)
+    return (crop, *_added(boxes, classes, new, cfg.small_aircraft_class))
 
 
 def _dihedral(img: np.ndarray, boxes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
