@@ -38,6 +38,9 @@ def main() -> None:
     ap.add_argument(
         "--small-aircraft-p", type=float, default=0.0, help="share of crops given SYNTHETIC fighters/attack/helicopters"
     )
+    ap.add_argument(
+        "--camp-negatives-p", type=float, default=0.0, help="share of crops given unlabelled SYNTHETIC camps and parks"
+    )
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="aircraft-1m-v2")
@@ -50,6 +53,7 @@ def main() -> None:
         sensor_blur_p=args.sensor_blur_p,
         sensor=SensorConfig(p=args.sensor_p),
         small_aircraft_p=args.small_aircraft_p,
+        camp_negatives_p=args.camp_negatives_p,
     )
     cfg = TrainConfig(target_gsd_m=1.0, iterations=args.iterations, width=args.width, seed=args.seed, augment=augment)
     print(f"training on {len(train_set.images)} images, {train_set.object_count} aircraft; {augment}", flush=True)
@@ -62,6 +66,7 @@ def main() -> None:
             if args.small_aircraft_p
             else ""
         )
+        + (f", SYNTHETIC camps as hard negatives in {args.camp_negatives_p:.0%}" if args.camp_negatives_p else "")
         + "; val images chose the threshold"
     )
     path = export_onnx(

@@ -102,3 +102,22 @@ def test_crops_can_carry_synthetic_small_aircraft_with_their_boxes() -> None:
     a = sample_crop(src, 1.0, 128, np.random.default_rng(1), off)
     b = sample_crop(src, 1.0, 128, np.random.default_rng(1), AugmentConfig(object_centred=0.0, small_aircraft_p=0.0))
     assert np.array_equal(a[0], b[0])  # off by default: existing recipes unchanged
+
+
+def test_crops_can_carry_unlabelled_synthetic_camps_clear_of_the_objects() -> None:
+    src = SourceImage(_scene(1024, 480, 480, 60), np.array([[480, 480, 540, 540]], np.float32), np.array([0]), 0.5)
+    flat = {"object_centred": 1.0, "degrade_p": 0.0, "haze_p": 0.0, "grey_p": 0.0, "blur_p": 0.0, "colour_jitter": 0.0}
+
+    def drawn_share(cfg: AugmentConfig, seed: int) -> float:
+        crop, boxes, classes = sample_crop(src, 1.0, 256, np.random.default_rng(seed), cfg)  # 256 m, as in training
+        assert len(boxes) == len(classes) == 1  # nothing drawn is labelled
+        x0, y0, x1, y1 = (int(v) for v in boxes[0])
+        assert crop[y0 + 3 : y1 - 3, x0 + 3 : x1 - 3].mean() > 180  # the object is left as it was
+        ground = np.ones(crop.shape[:2], bool)
+        ground[max(0, y0 - 2) : y1 + 2, max(0, x0 - 2) : x1 + 2] = False
+        off = np.abs(crop.astype(int) - 90).max(axis=2) > 12  # neither the flat ground nor the object
+        return float((off & ground).sum() / ground.sum())
+
+    plain = [drawn_share(AugmentConfig(**flat), seed) for seed in range(4)]  # type: ignore[arg-type]
+    camps = [drawn_share(AugmentConfig(camp_negatives_p=1.0, **flat), seed) for seed in range(8)]  # type: ignore[arg-type]
+    assert max(plain) < 0.005 and sum(c > 0.01 for c in camps) >= 3  # tents, parks or vehicles on many crops

@@ -31,6 +31,9 @@ class AugmentConfig:
     colour_jitter: float = 1.0  # scales the gamma, contrast, brightness, colour-balance and noise jitter
     small_aircraft_p: float = 0.0  # share of crops given 1–3 SYNTHETIC fighters, attack aircraft or helicopters
     small_aircraft_class: int = 0  # class index of those aircraft
+    #: share of crops given SYNTHETIC tent camps and vehicle parks, unlabelled: hard negatives for a
+    #: model of other classes (an aircraft model must not call a camp an aircraft)
+    camp_negatives_p: float = 0.0
     sensor: SensorConfig = field(
         default_factory=SensorConfig
     )  # other providers' looks: JPEG, seams, sharpening, Google Earth, PlanetScope
@@ -81,6 +84,8 @@ def sample_crop(
     classes = src.classes.copy()
     if military:
         crop, boxes, classes = _militarise(crop, boxes, classes, target_gsd_m * jitter, rng, cfg)
+    if cfg.camp_negatives_p > 0 and rng.random() < cfg.camp_negatives_p:
+        crop = _camp_negatives(crop, boxes, target_gsd_m * jitter / zoom, rng)
     if cfg.small_aircraft_p > 0 and rng.random() < cfg.small_aircraft_p:
         crop, boxes, classes = _small_aircraft(crop, boxes, classes, target_gsd_m * jitter / zoom, rng, cfg)
 
@@ -127,6 +132,17 @@ def _added(boxes: np.ndarray, classes: np.ndarray, new: np.ndarray, class_index:
         return boxes, classes
     boxes = np.concatenate([boxes.reshape(-1, 4), np.asarray(new).reshape(-1, 4)]).astype(np.float32)
     return boxes, np.concatenate([classes, np.full(len(new), class_index, classes.dtype)])
+
+
+def _camp_negatives(crop: np.ndarray, boxes: np.ndarray, gsd_m: float, rng: np.random.Generator) -> np.ndarray:
+    """SYNTHETIC tents, vehicle parks and vehicles (``forcewatch.synth.scenes``) drawn on free ground
+    of the crop, clear of its labelled objects, and left unlabelled."""
+    from forcewatch.synth.scenes import SceneSpec, render_scene
+
+    spec = SceneSpec(tent_camp_p=0.7, vehicle_park_p=0.5, max_camps=1, max_parks=1, scattered_vehicles=3)
+    avoid = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes.reshape(-1, 4)]
+    drawn, _ = render_scene(crop, gsd_m, rng, spec, avoid_px=avoid)
+    return drawn
 
 
 def _small_aircraft(
