@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from forcewatch.app.validation import reviewed_observations
-from forcewatch.assess.validation import INCLUDED_NOTE, findings
+from forcewatch.assess.validation import INCLUDED_NOTE, REVIEWED, findings
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
@@ -25,7 +25,7 @@ UNVALIDATED_LEGEND = (
     f"N{UNVALIDATED_MARK}: an unvalidated candidate (no score on real imagery of that GSD, no analyst review): "
     "not a finding"
 )
-_REVIEWED = re.compile(r"^reviewed by (?P<who>.+?) on \d{4}-\d{2}-\d{2}")
+_REVIEWED = re.compile(rf"^{re.escape(REVIEWED)} (?P<who>.+?) on \d{{4}}-\d{{2}}-\d{{2}}")
 
 
 def short_reason(why: str) -> str:
@@ -40,7 +40,7 @@ def short_reason(why: str) -> str:
     out: list[str] = []
     for part in why.split("; "):
         m = _REVIEWED.match(part)
-        text = f"reviewed by {m['who']}" if m else "model score"
+        text = f"{REVIEWED} {m['who']}" if m else "model score"
         if text not in out:
             out.append(text)
     return "; ".join(out)

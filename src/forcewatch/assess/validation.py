@@ -10,7 +10,7 @@ shown apart, and never a headline, an estimate, an alert or a camp event unless 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from forcewatch.model import Label, Observation, StoredDetection
@@ -53,14 +53,12 @@ def class_reviews(
     scenes or sites are ignored."""
     mine = [d for d in detections if d.observation_id == observation.id]
     own_ids = {d.id for d in mine}
-    verdict: dict[int, Label] = {}
+    here = [lab for lab in labels if lab.scene_id == observation.scene_id]
+    verdict = {i: lab for i, lab in latest_verdicts(here).items() if i in own_ids}
     added: dict[str, list[Label]] = {}
-    for lab in sorted(labels, key=lambda lab: lab.when):
-        if lab.scene_id != observation.scene_id:
-            continue
-        if lab.detection_id is not None and lab.detection_id in own_ids:
-            verdict[lab.detection_id] = lab
-        elif lab.status == "added" and lab.site_id == observation.site_id and lab.class_name in observation.counts:
+    for lab in sorted(here, key=lambda lab: lab.when):
+        drawn_here = lab.status == "added" and lab.site_id == observation.site_id and lab.detection_id not in own_ids
+        if drawn_here and lab.class_name in observation.counts:
             added.setdefault(lab.class_name, []).append(lab)
     reviews = {}
     for cls in observation.counts:
@@ -93,18 +91,26 @@ def reviewed(observation: Observation, reviews: dict[str, Review]) -> Observatio
     )
 
 
-def rejected_ids(labels: Iterable[Label]) -> set[int]:
-    """The detections an analyst rejected (their latest verdict): never shown as findings."""
+def latest_verdicts(labels: Iterable[Label]) -> dict[int, Label]:
+    """Detection id → the latest label an analyst gave it (a later verdict replaces an earlier one)."""
     latest: dict[int, Label] = {}
     for lab in sorted(labels, key=lambda lab: lab.when):
         if lab.detection_id is not None:
             latest[lab.detection_id] = lab
-    return {i for i, lab in latest.items() if lab.status == "rejected"}
+    return latest
 
 
-def findings(
-    counts: dict[str, int], validated: Sequence[str] | dict[str, str], include_unvalidated: bool
-) -> dict[str, int]:
+def rejected_ids(labels: Iterable[Label]) -> set[int]:
+    """The detections an analyst rejected (their latest verdict): never shown as findings."""
+    return {i for i, lab in latest_verdicts(labels).items() if lab.status == "rejected"}
+
+
+def is_finding(class_name: str, validated: Collection[str], include_unvalidated: bool = False) -> bool:
+    """Whether a class's counts (or changes) are findings: validated, or the user included candidates."""
+    return include_unvalidated or class_name in validated
+
+
+def findings(counts: dict[str, int], validated: Collection[str], include_unvalidated: bool) -> dict[str, int]:
     """The counts a headline, an estimate or an alert may use: the validated ones, or all of them
     when the user asked to include unvalidated candidates."""
-    return dict(counts) if include_unvalidated else {c: n for c, n in counts.items() if c in validated}
+    return {c: n for c, n in counts.items() if is_finding(c, validated, include_unvalidated)}

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from forcewatch.assess.estimate import SiteEstimate
-from forcewatch.assess.validation import findings
+from forcewatch.assess.validation import findings, is_finding
 from forcewatch.geo.borders import ReferenceLine
 from forcewatch.geo.convert import geometry_pixel_bounds
 from forcewatch.geo.distance import Distance, distance_to
@@ -180,11 +180,6 @@ class SitePlan:
 
 
 # ---- the steps
-
-
-def is_finding(class_name: str, validated: Mapping[str, str], include_unvalidated: bool = False) -> bool:
-    """Whether a class's counts (or changes) are findings: validated, or the user included candidates."""
-    return include_unvalidated or class_name in validated
 
 
 def counts_text(observation: Observation, include_unvalidated: bool = False) -> str:
