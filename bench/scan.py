@@ -3,7 +3,10 @@
 megapixels per second (source pixels), whole-scan time over detector-only time on the same tiles,
 and the peak resident memory of the process (each size runs in a fresh subprocess).
 
-    python bench/scan.py [--sizes 4096,16384] [--compress JPEG|DEFLATE]
+    python bench/scan.py [--sizes 4096,16384] [--compress JPEG|DEFLATE] [--models aircraft|all]
+
+``--models all`` runs the three bundled models (aircraft, vehicle, tent), as the default scan of a
+site of kind "other" does; each line then carries a per-model profile (``scan --profile``'s stages).
 
 The imagery is a mosaic of Airbus Pléiades extracts from ../shared/data (repeated as needed),
 or a synthetic airfield when ../shared/data is absent (said in the output).
@@ -80,7 +83,7 @@ def write_scene(path: Path, side: int, compress: str) -> str:
     return source
 
 
-def measure(path: Path) -> dict[str, object]:
+def measure(path: Path, models: str) -> dict[str, object]:
     """Runs in a fresh process: ingest + scan of a site covering the whole scene."""
     from forcewatch.app.ingest import ingest
     from forcewatch.app.scan import scan
@@ -91,7 +94,8 @@ def measure(path: Path) -> dict[str, object]:
 
     with rasterio.open(path) as ds:
         side = ds.width
-    det = load_detector()
+    names = ["aircraft", "vehicle", "tent"] if models == "all" else models.split(",")
+    dets = [load_detector(n) for n in names]
     with tempfile.TemporaryDirectory() as tmp:
         store, _ = init(Path(tmp) / "ws")
         with store.transaction():
@@ -99,10 +103,11 @@ def measure(path: Path) -> dict[str, object]:
         t0 = time.perf_counter()
         ingest(store, [path], acquired="2022-02-10T09:00:00Z", sensor="benchmark mosaic")
         t_ingest = time.perf_counter() - t0
-        timings = Timings()
+        profile: dict[str, Timings] = {}
         t0 = time.perf_counter()
-        results = scan(store, det, timings=timings)
+        results = scan(store, dets, profile=profile)
         t_scan = time.perf_counter() - t0
+        detect_s = sum(t.detect_s for t in profile.values())
         store.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     mpx = side * side / 1e6
@@ -114,12 +119,13 @@ def measure(path: Path) -> dict[str, object]:
         "scan_s": round(t_scan, 2),
         "mpx_per_s": round(mpx / t_scan, 2),
         "km2_per_s": round(mpx * 0.25 / t_scan, 3),
-        "tiles": timings.tiles,
-        "detector_s": round(timings.detect_s, 2),
-        "read_s": round(timings.read_s, 2),
-        "read_wait_s": round(timings.wait_s, 2),
-        "merge_s": round(timings.merge_s, 3),
-        "scan_over_detector": round(t_scan / timings.detect_s, 3),
+        "models": [d.model_id for d in dets],
+        "tiles": sum(t.tiles for t in profile.values()),
+        "detector_s": round(detect_s, 2),
+        "read_s": round(sum(t.read_s for t in profile.values()), 2),
+        "read_wait_s": round(sum(t.wait_s for t in profile.values()), 2),
+        "scan_over_detector": round(t_scan / detect_s, 3),
+        "profile": {m: t.to_json() for m, t in profile.items()},
         "detections": sum(len(r.detections) for r in results),
         "peak_rss_mb": round(peak_mb, 1),
     }
@@ -129,17 +135,18 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="4096,16384")
     ap.add_argument("--compress", default="JPEG")
+    ap.add_argument("--models", default="aircraft", help="comma-separated bundled models, or 'all'")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
-        print(json.dumps(measure(Path(args.measure))))
+        print(json.dumps(measure(Path(args.measure), args.models)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         for side in (int(s) for s in args.sizes.split(",")):
             path = Path(tmp) / f"scene_{side}.tif"
             source = write_scene(path, side, args.compress)
             out = subprocess.run(
-                [sys.executable, __file__, "--measure", str(path)],
+                [sys.executable, __file__, "--measure", str(path), "--models", args.models],
                 check=True,
                 capture_output=True,
                 text=True,

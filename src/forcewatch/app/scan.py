@@ -9,6 +9,7 @@ The steps are named functions over values — :func:`site_window`, :func:`detect
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -250,7 +251,7 @@ def scan_pair(
     meta = detector.meta
     aoi = site.aoi
     window = site_window(scene, aoi, margin_px=meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m)
-    kept: list[Detection] = []
+    found: list[Detection] = []
     mosaic: CoarseMosaic | None = None
     if window is not None:
         with RasterReader(Path(scene.path)) as reader:
@@ -263,9 +264,12 @@ def scan_pair(
                 progress=progress,
                 timings=timings,
             )
-        kept = in_site(place_detections(found, scene, window), aoi)
+    t0 = time.perf_counter()
+    kept = in_site(place_detections(found, scene, window), aoi) if window is not None else []
     kept = drop_parts(kept, others)
     share, clouds = observable(mosaic, scene, aoi, window)
+    if timings is not None:
+        timings.place_s += time.perf_counter() - t0
     if share == 0.0:  # no valid, cloud-free pixel over the site: nothing was seen, which is not zero
         return ScanResult(scene, site, unseen_observation(scene, site, detector, NOTHING_SEEN, score_threshold), [])
     observed = aoi.intersection(scene.footprint).difference(clouds)
@@ -339,13 +343,14 @@ def scan_models(
     *,
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    profile: dict[str, Timings] | None = None,
 ) -> list[ScanResult]:
     """``forcewatch scan``: with model ``names`` (bundled, workspace or files), every site with those;
     without, each site with its own models."""
     from forcewatch.app.models import resolve_detector
 
     detectors = [resolve_detector(store, n) for n in names] if names else None
-    return scan(store, detectors, site_name=site_name, progress=progress)
+    return scan(store, detectors, site_name=site_name, progress=progress, profile=profile)
 
 
 def scan(
@@ -354,7 +359,7 @@ def scan(
     *,
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-    timings: Timings | None = None,
+    profile: dict[str, Timings] | None = None,
 ) -> list[ScanResult]:
     """Scan every scene × site pair not yet scanned with each model (``detectors``, else each site's
     own models), in one transaction: an interrupted or failed scan leaves the store as it was, and
@@ -362,12 +367,14 @@ def scan(
     classes are recorded as not observable.
 
     ``progress(label, done, total)`` is called with label "scenes" after each pair and with the
-    pair's label (site @ date (class)) after each tile."""
+    pair's label (site @ date (class)) after each tile. ``profile`` (model id → :class:`Timings`)
+    collects where each model's time went: read, pre-process, inference, decode, merge, place, store."""
     work = pending_work(store, detectors, site_name)
     results = []
     with store.transaction():
         for i, (detector, scene, site) in enumerate(work):
             label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
+            timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
             reason = detector.meta.not_observable_reason(scene.gsd_m)
             if reason is not None:
                 res = not_observable_result(scene, site, detector, reason)
@@ -379,7 +386,10 @@ def scan(
                     if d.detection.model_id != detector.model_id
                 ]
                 res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings, others=others)
+            t0 = time.perf_counter()
             res = replace(res, observation=store.add_observation(res.observation, res.detections))
+            if timings is not None:
+                timings.store_s += time.perf_counter() - t0
             store.log(
                 "scan",
                 f"site {site.name!r} in scene {scene.id} with {detector.model_id}: "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+from rich.table import Table
 
 from forcewatch.cli.common import console, new_table, progress_bar, scan_progress
 from forcewatch.cli.options import (
@@ -20,6 +23,9 @@ from forcewatch.cli.options import (
     WorkspaceOpt,
 )
 from forcewatch.errors import InputError
+
+if TYPE_CHECKING:
+    from forcewatch.detect.run import Timings
 
 
 def _centre(text: str | None) -> tuple[float, float] | None:
@@ -69,14 +75,60 @@ def ingest_cmd(
     console.print(table)
 
 
-def scan_cmd(site: SiteOpt = None, model: ModelsOpt = None, workspace: WorkspaceOpt = None) -> None:
+ProfileOpt = Annotated[
+    bool,
+    typer.Option(
+        "--profile",
+        help="After the scan, a table of where each model's time went: read and resample, pre-process, "
+        "inference, decode, merge, place (in the site, share observed) and store.",
+    ),
+]
+
+
+def profile_table(profile: dict[str, Timings]) -> Table:
+    """Seconds per stage and model; the read runs beside detection, so only its wait adds to the wall time."""
+    table = new_table(
+        "Where the scan's time went (seconds)",
+        PROFILE_COLUMNS,
+        right=PROFILE_COLUMNS[1:],
+    )
+    for model_id, t in profile.items():
+        stages = (t.read_s, t.wait_s, t.preprocess_s, t.inference_s, t.decode_s, t.merge_s, t.place_s, t.store_s)
+        rate = f"{t.area_km2 / t.wall_s:.2f}" if t.wall_s > 0 else "-"
+        table.add_row(
+            model_id, str(t.tiles), f"{t.area_km2:.2f}", *(f"{v:.2f}" for v in stages), f"{t.wall_s:.2f}", rate
+        )
+    return table
+
+
+PROFILE_COLUMNS = (
+    "model",
+    "tiles",
+    "km²",
+    "read+resample (beside)",
+    "waited for read",
+    "pre-process",
+    "inference",
+    "decode",
+    "merge",
+    "place",
+    "store",
+    "wall",
+    "km²/s",
+)
+
+
+def scan_cmd(
+    site: SiteOpt = None, model: ModelsOpt = None, profile: ProfileOpt = False, workspace: WorkspaceOpt = None
+) -> None:
     """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
     scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
     from forcewatch.app.scan import scan_models
     from forcewatch.app.workspace import open_workspace
 
+    timings: dict[str, Timings] | None = {} if profile else None
     with open_workspace(workspace) as store, scan_progress() as update:
-        results = scan_models(store, model, site_name=site, progress=update)
+        results = scan_models(store, model, site_name=site, progress=update, profile=timings)
     names = ", ".join(model) if model else "each site's models"
     if not results:
         console.print(f"nothing new to scan with {names}: every scene × site pair is done.")
@@ -93,6 +145,8 @@ def scan_cmd(site: SiteOpt = None, model: ModelsOpt = None, workspace: Workspace
             f"{o.share_observed:.0%}" if not o.not_observable else "-",
         )
     console.print(table)
+    if timings:
+        console.print(profile_table(timings))
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ per tile, decoded to boxes in tile pixels."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,8 @@ class OnnxDetector:
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._mean = np.array(self.meta.mean, np.float32).reshape(1, 3, 1, 1)
         self._inv_std = (1.0 / np.array(self.meta.std, np.float32)).reshape(1, 3, 1, 1)
+        #: seconds of pre-process, inference and decode in the latest ``detect`` call
+        self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     @property
     def model_id(self) -> str:
@@ -64,20 +67,30 @@ class OnnxDetector:
         card = self.path.with_name("MODEL.md")
         return card if card.is_file() else None
 
-    def run(self, rgb: np.ndarray) -> list[np.ndarray]:
-        """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""
+    def preprocess(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised."""
         h, w = rgb.shape[:2]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
         if ph or pw:
             rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)))
-        x = (rgb.transpose(2, 0, 1)[None].astype(np.float32) - self._mean) * self._inv_std
-        return list(self.session.run(None, {"image": x}))
+        return (rgb.transpose(2, 0, 1)[None].astype(np.float32) - self._mean) * self._inv_std
+
+    def run(self, rgb: np.ndarray) -> list[np.ndarray]:
+        """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""
+        return list(self.session.run(None, {"image": self.preprocess(rgb)}))
 
     def detect(self, rgb: np.ndarray, score_threshold: float | None = None) -> TileDetections:
-        """Boxes, scores and classes in pixels of ``rgb``, above the threshold."""
+        """Boxes, scores and classes in pixels of ``rgb``, above the threshold. The seconds of its
+        stages (pre-process, inference, decode) are left in ``last_stages_s`` for a profile."""
         thr = self.meta.score_threshold if score_threshold is None else score_threshold
-        heat, peaks, size, offset = self.run(rgb)
-        return decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
+        t0 = time.perf_counter()
+        x = self.preprocess(rgb)
+        t1 = time.perf_counter()
+        heat, peaks, size, offset = self.session.run(None, {"image": x})
+        t2 = time.perf_counter()
+        found = decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
+        self.last_stages_s = (t1 - t0, t2 - t1, time.perf_counter() - t2)
+        return found
 
 
 def decode(

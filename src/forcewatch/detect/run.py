@@ -39,12 +39,35 @@ class TileSource(Protocol):
 
 @dataclass
 class Timings:
-    read_s: float = 0.0  # reading tiles (in a background thread, overlapping detection)
+    """Where the time of a detection run (or of one model's share of a scan) went, in seconds.
+
+    ``read_s`` runs in a background thread, overlapping detection: the wall time it costs is
+    ``wait_s``. ``detect_s`` is the detector's whole call; a detector that reports its stages
+    (``last_stages_s``: pre-process, inference, decode) splits it. ``place_s`` (boxes onto the
+    ground, in the site, share observed) and ``store_s`` are filled by a scan."""
+
+    read_s: float = 0.0  # reading and resampling tiles (one GDAL call each, in a background thread)
     wait_s: float = 0.0  # time detection waited for a tile to be read
     detect_s: float = 0.0
     merge_s: float = 0.0
     tiles: int = 0
     area_km2: float = 0.0
+    preprocess_s: float = 0.0  # normalise and pad (part of detect_s)
+    inference_s: float = 0.0  # the network (part of detect_s)
+    decode_s: float = 0.0  # heat-map peaks to boxes (part of detect_s)
+    place_s: float = 0.0
+    store_s: float = 0.0
+
+    @property
+    def wall_s(self) -> float:
+        """The time these stages held the caller (the background read counted by its wait)."""
+        return self.wait_s + self.detect_s + self.merge_s + self.place_s + self.store_s
+
+    def to_json(self) -> dict[str, float | int]:
+        out: dict[str, float | int] = {k: round(v, 4) for k, v in self.__dict__.items() if isinstance(v, float)}
+        out["tiles"] = self.tiles
+        out["wall_s"] = round(self.wall_s, 4)
+        return out
 
 
 @dataclass
@@ -163,6 +186,11 @@ def detect_source(
             t1 = time.perf_counter()
             found = detector.detect(rgb, score_threshold)
             t2 = time.perf_counter()
+            stages = getattr(detector, "last_stages_s", None)  # optional: a backend that splits its call
+            if stages is not None:
+                t.preprocess_s += stages[0]
+                t.inference_s += stages[1]
+                t.decode_s += stages[2]
             boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
             keep = in_core(boxes, tile)
             if not valid.all() and keep.any():

@@ -1,0 +1,68 @@
+"""``scan --profile``: where each model's time went, per stage, from a real scan of real GeoTIFFs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+
+from forcewatch.app.scan import scan_models
+from forcewatch.detect.run import Timings
+from forcewatch.imagery.synthetic import render_airfield, write_geotiff
+from tests.cli.helpers import run_ok
+
+LAT, LON = 52.25, 26.80
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """Luninets on 0.5 m imagery and on 3 m imagery (too coarse for vehicles and tents)."""
+    folder = tmp_path / "ws"
+    run_ok("init", str(folder), "--example", "ukraine-2022")
+    fine, _ = render_airfield(1440, 960, 0.5, [(150 + 90 * k, 220.0, 40.0, 25.0 * k) for k in range(6)], seed=3)
+    coarse = cv2.resize(fine, (240, 160), interpolation=cv2.INTER_AREA)
+    a = write_geotiff(fine, tmp_path / "fine.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
+    b = write_geotiff(coarse, tmp_path / "coarse.tif", LAT, LON, 3.0, "2022-02-10T09:00:00Z")
+    run_ok("ingest", str(a), str(b), "-w", str(folder))
+    run_ok("site", "set", "Luninets airfield", "--models", "aircraft,vehicle,tent", "-w", str(folder))
+    return folder
+
+
+def test_profile_splits_each_models_time_into_its_stages(ws: Path) -> None:
+    from forcewatch.app.workspace import open_workspace
+
+    profile: dict[str, Timings] = {}
+    with open_workspace(ws) as store:
+        results = scan_models(store, site_name="Luninets airfield", profile=profile)
+    ran = {r.observation.model_id for r in results}
+    assert set(profile) == ran and len(ran) == 3
+    for model_id, t in profile.items():
+        assert t.tiles >= 1, model_id
+        split = t.preprocess_s + t.inference_s + t.decode_s
+        assert 0 < t.inference_s <= split <= t.detect_s, model_id  # the detector's call, split in its stages
+        assert t.place_s > 0 and t.store_s > 0, model_id
+        assert t.wall_s == pytest.approx(t.wait_s + t.detect_s + t.merge_s + t.place_s + t.store_s)
+        assert t.area_km2 > 0
+    # vehicles and tents are not read on the 3 m scene: their models cover the 0.5 m scene only
+    aircraft = next(t for m, t in profile.items() if m.startswith("aircraft"))
+    vehicle = next(t for m, t in profile.items() if m.startswith("vehicle"))
+    assert aircraft.area_km2 == pytest.approx(2 * vehicle.area_km2, rel=0.01)
+    assert vehicle.to_json()["tiles"] == vehicle.tiles and "inference_s" in vehicle.to_json()
+
+
+def test_a_scan_without_profile_collects_nothing(ws: Path) -> None:
+    from forcewatch.app.workspace import open_workspace
+
+    with open_workspace(ws) as store:
+        assert scan_models(store, site_name="Luninets airfield")  # runs, with no profile to fill
+
+
+def test_scan_profile_prints_the_table(ws: Path) -> None:
+    out = run_ok("scan", "-w", str(ws), "--profile")
+    assert "Where the scan's time went" in out
+    for model in ("aircraft-1m", "vehicle-0.3m", "tent-0.5m"):
+        assert out.count(model) >= 2, model  # in the scan table and in the profile
+    assert "Where the scan's time went" not in run_ok("scan", "-w", str(ws))  # nothing new, no profile
+
+
