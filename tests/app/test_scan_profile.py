@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 
 from forcewatch.app.scan import scan_models
@@ -66,3 +68,38 @@ def test_scan_profile_prints_the_table(ws: Path) -> None:
     assert "Where the scan's time went" not in run_ok("scan", "-w", str(ws))  # nothing new, no profile
 
 
+def _strip_site_scan(tmp_path: Path, name: str) -> tuple[list[tuple[str, int]], dict[str, Timings]]:
+    """A 60 m wide strip across a 720 m × 480 m scene, corner to corner, scanned for vehicles
+    (0.3 m: 3 × 2 tiles, of which the strip misses two)."""
+    from forcewatch.app.workspace import open_workspace
+
+    folder = tmp_path / name
+    run_ok("init", str(folder))
+    fine, _ = render_airfield(1440, 960, 0.5, [(150 + 90 * k, 220.0, 40.0, 25.0 * k) for k in range(6)], seed=3)
+    image = write_geotiff(fine, tmp_path / f"{name}.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
+    dlat, dlon = 240 / 111_320, 360 / (111_320 * np.cos(np.radians(LAT)))  # the scene's half sides
+    w = 0.08
+    corners = [(-1, 1), (w - 1, 1), (1, w - 1), (1, -1), (1 - w, -1), (-1, 1 - w)]  # in half sides
+    ring = [(LON + a * dlon, LAT + b * dlat) for a, b in corners]
+    aoi = tmp_path / f"{name}.geojson"
+    polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    aoi.write_text(json.dumps({"type": "Feature", "properties": {"name": "Strip"}, "geometry": polygon}))
+    run_ok("site", "add", "Strip", "--aoi", str(aoi), "--models", "vehicle", "-w", str(folder))
+    run_ok("ingest", str(image), "-w", str(folder))
+    profile: dict[str, Timings] = {}
+    with open_workspace(folder) as store:
+        results = scan_models(store, profile=profile)
+    return [(r.observation.model_id, sum(r.observation.counts.values())) for r in results], profile
+
+
+def test_tiles_that_miss_the_site_are_not_read_and_the_counts_are_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counts, profile = _strip_site_scan(tmp_path, "skipping")
+    (t,) = profile.values()
+    assert t.tiles_outside > 0 and t.tiles >= 1
+    monkeypatch.setattr("forcewatch.app.scan.site_region_px", lambda *args, **kw: None)  # read every tile
+    counts_all, profile_all = _strip_site_scan(tmp_path, "reading-all")
+    (t_all,) = profile_all.values()
+    assert t_all.tiles_outside == 0 and t_all.tiles == t.tiles + t.tiles_outside
+    assert counts == counts_all

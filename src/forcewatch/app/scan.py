@@ -24,7 +24,13 @@ from forcewatch import __version__
 from forcewatch.detect.base import Detector
 from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.run import TileSource, Timings, detect_source
-from forcewatch.geo.convert import boxes_to_lonlat, lonlat_to_pixels, mask_to_polygon, pixel_bounds
+from forcewatch.geo.convert import (
+    boxes_to_lonlat,
+    lonlat_to_pixel_rings,
+    lonlat_to_pixels,
+    mask_to_polygon,
+    pixel_bounds,
+)
 from forcewatch.imagery.clouds import cloud_mask
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.imagery.tiles import Tile
@@ -142,6 +148,17 @@ def observable(
     return float(seen.mean()), cloud_ll
 
 
+def site_region_px(scene: Scene, aoi: Geometry, window: WindowPx, margin_px: float = 2.0) -> Geometry | None:
+    """A polygon site's area in pixels of a window of the scene (grown by ``margin_px``): the tiles
+    that do not meet it hold no detection centred in the site and need not be read. None for a site
+    that is not a polygon (every tile is read)."""
+    if not isinstance(aoi, Polygon | shapely.MultiPolygon):
+        return None
+    rings = lonlat_to_pixel_rings(scene.crs_wkt, scene.transform, shapely.segmentize(aoi, 0.001))
+    shifted = [shapely.Polygon(r - np.array([window[0], window[1]])) for r in rings if len(r) >= 4]
+    return shapely.union_all([p.buffer(0) for p in shifted]).buffer(margin_px) if shifted else None
+
+
 def detect_window(
     source: TileSource,
     window: WindowPx,
@@ -151,9 +168,11 @@ def detect_window(
     score_threshold: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
+    region_px: Geometry | None = None,
 ) -> tuple[list[Detection], CoarseMosaic]:
     """Detections in a window of ``source`` (pixels of ``gsd_m`` metres; boxes in the window's
-    pixels), and the coarse mosaic of the window assembled from the tiles the detector read."""
+    pixels), and the coarse mosaic of the window assembled from the tiles the detector read.
+    With ``region_px`` (in the window's pixels), only the tiles that meet it are read."""
     x0, y0, x1, y1 = window
     scale = gsd_m / detector.meta.gsd_m
     mosaic = CoarseMosaic(round((x1 - x0) * scale), round((y1 - y0) * scale))
@@ -165,6 +184,7 @@ def detect_window(
         progress=progress,
         timings=timings,
         on_tile=mosaic.add,
+        region_px=region_px,
     )
     return found, mosaic
 
@@ -263,6 +283,7 @@ def scan_pair(
                 score_threshold=score_threshold,
                 progress=progress,
                 timings=timings,
+                region_px=site_region_px(scene, aoi, window),
             )
     t0 = time.perf_counter()
     kept = in_site(place_detections(found, scene, window), aoi) if window is not None else []

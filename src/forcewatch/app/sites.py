@@ -36,7 +36,7 @@ def _location(
     if found is not None:
         lat, lon = found.lat, found.lon
     if lat is None or lon is None:
-        raise InputError("a site needs a location. Fix: give --lat and --lon, or --place NAME.")
+        raise InputError("a site needs a location. Fix: give --lat and --lon, --place NAME, or --aoi FILE.")
     return lat, lon, found
 
 
@@ -65,9 +65,12 @@ def add_site(
 ) -> SiteAdded:
     """Add a site at (lat, lon) or at a place of the offline gazetteer (``country``, ISO-2, picks
     among places of one name); its area is a geodesic circle of ``radius_m`` (default 2 km) or the
-    one polygon of ``aoi_path``."""
-    lat, lon, found = _location(lat, lon, place, country)
+    one polygon of ``aoi_path`` (whose centre is then the site's location unless one is given)."""
     area = _area_file(aoi_path, radius_m).aoi if aoi_path is not None else None
+    if area is not None and lat is None and lon is None and place is None:
+        centre = area.centroid
+        lat, lon = centre.y, centre.x
+    lat, lon, found = _location(lat, lon, place, country)
     site = make_site(name, lat, lon, radius_m=radius_m, aoi=area, kind=kind, notes=notes)
     if models is not None:
         site = replace(site, models=check_model_names(store, models))

@@ -55,7 +55,14 @@ LonOpt = Annotated[float | None, _opt("--lon", help="Longitude, degrees east.")]
 PlaceOpt = Annotated[str | None, _opt("--place", help="A place name from the offline gazetteer.")]
 CountryOpt = Annotated[str | None, _opt("--country", help="ISO-2 country code to disambiguate --place.")]
 RadiusOpt = Annotated[float | None, _opt("--radius-m", help="Radius of the area of interest (default 2000 m).")]
-AoiOpt = Annotated[Path | None, _opt("--aoi", help="A polygon file (GeoJSON, KML, GeoPackage) for the area.")]
+AoiOpt = Annotated[
+    Path | None,
+    _opt(
+        "--aoi",
+        help="A polygon file (GeoJSON, KML, GeoPackage) for the area; its centre is the location "
+        "unless --lat/--lon or --place is given.",
+    ),
+]
 KindOpt = Annotated[str, _opt("--kind", help="airfield | garrison | training-ground | camp | depot | other")]
 NotesOpt = Annotated[str, _opt("--notes", help="What was reported there.")]
 SiteFileArg = Annotated[Path, _arg(help="A site file: .geojson, .kml or .gpkg.")]

@@ -14,8 +14,9 @@ import shapely
 import shapely.affinity
 from affine import Affine
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
-from forcewatch.detect.base import Detector
+from forcewatch.detect.base import Detector, TileDetections
 from forcewatch.detect.camps import Camp, box_footprint, find_camps
 from forcewatch.detect.merge import drop_parts, in_core, nms
 from forcewatch.detect.sizes import ground_size_m, size_class
@@ -50,7 +51,9 @@ class Timings:
     wait_s: float = 0.0  # time detection waited for a tile to be read
     detect_s: float = 0.0
     merge_s: float = 0.0
-    tiles: int = 0
+    tiles: int = 0  # tiles run through the detector
+    tiles_outside: int = 0  # tiles whose core lies outside the region asked for: not read
+    tiles_empty: int = 0  # tiles read with no valid pixel (no data, fill): not run through the detector
     area_km2: float = 0.0
     preprocess_s: float = 0.0  # normalise and pad (part of detect_s)
     inference_s: float = 0.0  # the network (part of detect_s)
@@ -65,7 +68,7 @@ class Timings:
 
     def to_json(self) -> dict[str, float | int]:
         out: dict[str, float | int] = {k: round(v, 4) for k, v in self.__dict__.items() if isinstance(v, float)}
-        out["tiles"] = self.tiles
+        out.update(tiles=self.tiles, tiles_outside=self.tiles_outside, tiles_empty=self.tiles_empty)
         out["wall_s"] = round(self.wall_s, 4)
         return out
 
@@ -139,6 +142,39 @@ def seam_nms(
     return np.sort(np.concatenate([np.nonzero(~on_seam)[0], kept]))
 
 
+def detect_tile(
+    detector: Detector, tile: Tile, rgb: np.ndarray, valid: np.ndarray, score_threshold: float | None, t: Timings
+) -> TileDetections:
+    """The detections of one tile centred in its core and on a valid pixel, in model pixels of the
+    whole source; the detector's time (and its stages, where it reports them) added to ``t``."""
+    t1 = time.perf_counter()
+    found = detector.detect(rgb, score_threshold)
+    t2 = time.perf_counter()
+    stages = getattr(detector, "last_stages_s", None)  # optional: a backend that splits its call
+    if stages is not None:
+        t.preprocess_s += stages[0]
+        t.inference_s += stages[1]
+        t.decode_s += stages[2]
+    boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
+    keep = in_core(boxes, tile)
+    if not valid.all() and keep.any():
+        cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
+        cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
+        keep &= valid[cy, cx]
+    t.detect_s += t2 - t1
+    t.merge_s += time.perf_counter() - t2
+    t.tiles += 1
+    return TileDetections(boxes[keep], found.scores[keep], found.classes[keep])
+
+
+def tiles_meeting(tiles: Sequence[Tile], region_px: BaseGeometry, sx: float, sy: float) -> list[Tile]:
+    """The tiles (in model pixels; ``sx``, ``sy`` source pixels per model pixel) whose core meets
+    ``region_px`` (in source pixels)."""
+    cores = np.array([t.core for t in tiles], np.float64).reshape(-1, 4) * [sx, sy, sx, sy]
+    meets = shapely.intersects(region_px, shapely.box(cores[:, 0], cores[:, 1], cores[:, 2], cores[:, 3]))
+    return [tile for tile, m in zip(tiles, meets, strict=True) if m]
+
+
 def detect_source(
     source: TileSource,
     gsd_m: float,
@@ -148,6 +184,7 @@ def detect_source(
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
     on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None = None,
+    region_px: BaseGeometry | None = None,
 ) -> list[Detection]:
     """Detections in pixels of ``source`` (whose pixels are ``gsd_m`` metres).
 
@@ -155,6 +192,9 @@ def detect_source(
     each tile keeps the detections whose centre is in its core, then a class-wise NMS
     removes any remaining double. ``on_tile(tile, rgb, valid)`` sees every tile as read (tile
     coordinates in model pixels), so callers can summarise the pixels without reading them again.
+    With ``region_px`` (a geometry in the source's pixels), a tile whose core does not meet it is
+    not read: no detection centred in the region can come from it. A tile without one valid pixel
+    is not run through the detector.
     """
     meta = detector.meta
     t = timings or Timings()
@@ -162,7 +202,9 @@ def detect_source(
     tw = max(1, round(source.width_px * scale))
     th = max(1, round(source.height_px * scale))
     sx, sy = source.width_px / tw, source.height_px / th  # source pixels per model pixel
-    tiles = tile_grid(tw, th, meta.tile_px, meta.overlap_px)
+    grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px)
+    tiles = grid if region_px is None else tiles_meeting(grid, region_px, sx, sy)
+    t.tiles_outside += len(grid) - len(tiles)
     all_boxes, all_scores, all_classes = [], [], []
 
     def read(k: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -172,43 +214,32 @@ def detect_source(
         return rgb, valid, time.perf_counter() - t0
 
     # the next tile is read (decompressed, resampled) while the network runs on this one
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(read, 0)
-        for i, tile in enumerate(tiles):
-            t1 = time.perf_counter()
-            rgb, valid, read_s = pending.result()
-            if i + 1 < len(tiles):
-                pending = pool.submit(read, i + 1)
-            t.read_s += read_s
-            t.wait_s += time.perf_counter() - t1
-            if on_tile is not None:
-                on_tile(tile, rgb, valid)
-            t1 = time.perf_counter()
-            found = detector.detect(rgb, score_threshold)
-            t2 = time.perf_counter()
-            stages = getattr(detector, "last_stages_s", None)  # optional: a backend that splits its call
-            if stages is not None:
-                t.preprocess_s += stages[0]
-                t.inference_s += stages[1]
-                t.decode_s += stages[2]
-            boxes = found.boxes + np.array([tile.x0, tile.y0, tile.x0, tile.y0], np.float32)
-            keep = in_core(boxes, tile)
-            if not valid.all() and keep.any():
-                cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
-                cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
-                keep &= valid[cy, cx]
-            all_boxes.append(boxes[keep])
-            all_scores.append(found.scores[keep])
-            all_classes.append(found.classes[keep])
-            t.detect_s += t2 - t1
-            t.merge_s += time.perf_counter() - t2
-            if progress:
-                progress(i + 1, len(tiles))
+    if tiles:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(read, 0)
+            for i, tile in enumerate(tiles):
+                t1 = time.perf_counter()
+                rgb, valid, read_s = pending.result()
+                if i + 1 < len(tiles):
+                    pending = pool.submit(read, i + 1)
+                t.read_s += read_s
+                t.wait_s += time.perf_counter() - t1
+                if on_tile is not None:
+                    on_tile(tile, rgb, valid)
+                if valid.any():
+                    found = detect_tile(detector, tile, rgb, valid, score_threshold, t)
+                    all_boxes.append(found.boxes)
+                    all_scores.append(found.scores)
+                    all_classes.append(found.classes)
+                else:
+                    t.tiles_empty += 1
+                if progress:
+                    progress(i + 1, len(tiles))
     t0 = time.perf_counter()
     boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4), np.float32)
     scores = np.concatenate(all_scores) if all_scores else np.zeros((0,), np.float32)
     classes = np.concatenate(all_classes) if all_classes else np.zeros((0,), np.int64)
-    keep_idx = seam_nms(boxes, scores, classes, meta.nms_iou, tiles, tw, th)
+    keep_idx = seam_nms(boxes, scores, classes, meta.nms_iou, grid, tw, th)
     out = []
     for i in keep_idx:
         b = boxes[i] * np.array([sx, sy, sx, sy], np.float32)
@@ -217,7 +248,6 @@ def detect_source(
         length, width = ground_size_m(box, gsd_m)
         out.append(Detection(name, float(scores[i]), box, length, width, size_class(name, length), meta.model_id))
     t.merge_s += time.perf_counter() - t0
-    t.tiles += len(tiles)
     t.area_km2 += source.width_px * source.height_px * gsd_m**2 / 1e6
     return out
 
