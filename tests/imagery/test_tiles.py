@@ -8,17 +8,38 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from forcewatch.detect.merge import in_core, nms
-from forcewatch.imagery.tiles import axis_starts, tile_grid
+from forcewatch.imagery.tiles import axis_starts, axis_tiling, tile_grid
 
 
-@given(length=st.integers(1, 5000), tile=st.integers(64, 1024), overlap=st.integers(0, 63))
-def test_tiles_cover_the_axis_with_at_least_the_overlap(length: int, tile: int, overlap: int) -> None:
-    starts = axis_starts(length, tile, overlap)
-    assert starts[0] == 0
-    assert min(starts[-1] + tile, length) == length
+@given(
+    length=st.integers(1, 20000),
+    tile=st.integers(64, 2048),
+    overlap=st.integers(0, 63),
+    multiple=st.sampled_from([1, 8, 32]),
+)
+def test_tiles_cover_the_axis_with_at_least_the_overlap(length: int, tile: int, overlap: int, multiple: int) -> None:
+    starts, size = axis_tiling(length, tile, overlap, multiple)
+    assert starts[0] == 0 and size <= tile
+    assert starts[-1] + size == length  # the last tile ends at the end, none sticks out
     for a, b in itertools.pairwise(starts):
         assert a < b
-        assert a + tile - b >= overlap  # consecutive tiles overlap enough
+        assert a + size - b >= overlap  # consecutive tiles overlap enough
+    if len(starts) > 1:
+        assert size % multiple == 0 or size == tile  # a multiple of the stride where that fits
+
+
+@given(length=st.integers(1, 20000), tile=st.integers(64, 2048), overlap=st.integers(0, 63))
+def test_even_tiles_are_the_fewest_and_never_more_pixels_than_fixed_steps(length: int, tile: int, overlap: int) -> None:
+    starts, size = axis_tiling(length, tile, overlap)
+    fewest = 1 if length <= tile else -(-(length - overlap) // (tile - overlap))
+    assert len(starts) == fewest
+    fixed = [*range(0, length - tile, tile - overlap), length - tile] if length > tile else [0]  # the old steps
+    assert len(starts) * size <= len(fixed) * min(tile, length)
+
+
+def test_even_tiles_halve_the_waste_on_a_3840_px_side() -> None:
+    assert axis_tiling(3840, 1024, 128, 32) == ([0, 736, 1472, 2208, 2944], 896)
+    assert axis_starts(1280, 1024, 128) == [0, 576]  # two 704 px tiles, not two of 1,024
 
 
 @given(
@@ -80,30 +101,32 @@ def test_nms_is_class_wise_and_keeps_the_best() -> None:
 
 
 def test_a_known_grid_on_a_wide_image() -> None:
-    """1000 × 600 px in 512 px tiles with 64 px overlap: every start, end and core by hand. The
-    cores split each overlap at its middle: (512 + 448) / 2 = 480, (960 + 488) / 2 = 724."""
-    assert axis_starts(1000, 512, 64) == [0, 448, 488]  # the last tile ends at the edge
-    assert axis_starts(600, 512, 64) == [0, 88]
+    """1000 × 600 px in tiles of at most 512 px with 64 px overlap: every start, end and core by hand.
+    Across: ceil((1000 - 64) / (512 - 64)) = 3 tiles of (1000 - 64) / 3 + 64 = 376 px, starts 0, 312,
+    624; down: 2 tiles of (600 - 64) / 2 + 64 = 332 px, starts 0, 268. The cores split each overlap
+    at its middle: (376 + 312) / 2 = 344, (688 + 624) / 2 = 656, (332 + 268) / 2 = 300."""
+    assert axis_starts(1000, 512, 64) == [0, 312, 624]  # the last tile ends at the edge
+    assert axis_starts(600, 512, 64) == [0, 268]
     tiles = tile_grid(1000, 600, 512, 64)
     # row by row (y outer), x inner; x and y never swapped on a non-square image
     assert [(t.x0, t.y0, t.x1, t.y1) for t in tiles] == [
-        (0, 0, 512, 512),
-        (448, 0, 960, 512),
-        (488, 0, 1000, 512),
-        (0, 88, 512, 600),
-        (448, 88, 960, 600),
-        (488, 88, 1000, 600),
+        (0, 0, 376, 332),
+        (312, 0, 688, 332),
+        (624, 0, 1000, 332),
+        (0, 268, 376, 600),
+        (312, 268, 688, 600),
+        (624, 268, 1000, 600),
     ]
     assert [t.core for t in tiles] == [
-        (0.0, 0.0, 480.0, 300.0),
-        (480.0, 0.0, 724.0, 300.0),
-        (724.0, 0.0, 1000.0, 300.0),
-        (0.0, 300.0, 480.0, 600.0),
-        (480.0, 300.0, 724.0, 600.0),
-        (724.0, 300.0, 1000.0, 600.0),
+        (0.0, 0.0, 344.0, 300.0),
+        (344.0, 0.0, 656.0, 300.0),
+        (656.0, 0.0, 1000.0, 300.0),
+        (0.0, 300.0, 344.0, 600.0),
+        (344.0, 300.0, 656.0, 600.0),
+        (656.0, 300.0, 1000.0, 600.0),
     ]
-    assert {(t.width, t.height) for t in tiles} == {(512, 512)}
-    assert (tiles[4].width, tiles[4].height) == (960 - 448, 600 - 88)
+    assert {(t.width, t.height) for t in tiles} == {(376, 332)}
+    assert len(tile_grid(1000, 600, 512, 64, multiple=32)) == 6 and tile_grid(1000, 600, 512, 64, 32)[0].x1 == 384
 
 
 def test_an_image_smaller_than_a_tile_is_one_clipped_tile() -> None:
@@ -122,7 +145,7 @@ def test_tile_and_overlap_boundaries() -> None:
     assert axis_starts(66, 64, 63) == [0, 1, 2]  # a step of one pixel
     # an axis exactly one tile long is one tile; one pixel longer needs a second
     assert axis_starts(512, 512, 64) == [0]
-    assert axis_starts(513, 512, 64) == [0, 1]
+    assert axis_tiling(513, 512, 64) == ([0, 224], 289)  # two tiles of (513 - 64) / 2 + 64 px
     assert axis_starts(100, 512, 0) == [0]
     assert axis_starts(1024, 512, 0) == [0, 512]  # no overlap: tiles abut
-    assert axis_starts(1025, 512, 0) == [0, 512, 513]
+    assert axis_tiling(1025, 512, 0) == ([0, 341, 683], 342)

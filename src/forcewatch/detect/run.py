@@ -38,6 +38,10 @@ class TileSource(Protocol):
     ) -> tuple[np.ndarray, np.ndarray]: ...
 
 
+#: Tile sides are rounded up to a multiple of the networks' coarsest stride: no tile is padded.
+TILE_MULTIPLE = 32
+
+
 @dataclass
 class Timings:
     """Where the time of a detection run (or of one model's share of a scan) went, in seconds.
@@ -202,7 +206,7 @@ def detect_source(
     tw = max(1, round(source.width_px * scale))
     th = max(1, round(source.height_px * scale))
     sx, sy = source.width_px / tw, source.height_px / th  # source pixels per model pixel
-    grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px)
+    grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px, TILE_MULTIPLE)
     tiles = grid if region_px is None else tiles_meeting(grid, region_px, sx, sy)
     t.tiles_outside += len(grid) - len(tiles)
     all_boxes, all_scores, all_classes = [], [], []
