@@ -83,6 +83,15 @@ def write_scene(path: Path, side: int, compress: str) -> str:
     return source
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory (Linux VmHWM): after fork + exec, ``ru_maxrss``
+    still holds the parent's peak (the process that wrote the scene)."""
+    try:
+        return int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(path: Path, models: str) -> dict[str, object]:
     """Runs in a fresh process: ingest + scan of a site covering the whole scene."""
     from forcewatch.app.ingest import ingest
@@ -109,7 +118,7 @@ def measure(path: Path, models: str) -> dict[str, object]:
         t_scan = time.perf_counter() - t0
         detect_s = sum(t.detect_s for t in profile.values())
         store.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mb()
     mpx = side * side / 1e6
     return {
         "size_px": side,

@@ -2,6 +2,7 @@
 
     python scripts/train_aircraft.py --out runs/aircraft-v2 [--sensor-p 0.5] [--gsd-jitter 1.3]
         [--sensor-blur-p 0.5] [--iterations 5000] [--name aircraft-1m-v2]
+        [--init runs/aircraft-v2/last.ckpt --iterations 800 --lr 3e-4]   # continue from a run
 
 Reads ``../shared/data/airbus-aircraft`` (Airbus Aircraft Detection Sample, CC BY-NC-SA 4.0) with
 the split beside the bundled model (``split.json``: training images only; validation images choose
@@ -18,7 +19,7 @@ from pathlib import Path
 from forcewatch.app.datasets import read_split
 from forcewatch.train.augment import AugmentConfig
 from forcewatch.train.export import ExportInfo, export_onnx
-from forcewatch.train.loop import TrainConfig, train
+from forcewatch.train.loop import TrainConfig, load_net, train
 from forcewatch.train.readers import read_annotations
 from forcewatch.train.sensors import SensorConfig
 
@@ -41,6 +42,8 @@ def main() -> None:
     ap.add_argument(
         "--camp-negatives-p", type=float, default=0.0, help="share of crops given unlabelled SYNTHETIC camps and parks"
     )
+    ap.add_argument("--init", type=Path, default=None, help="continue from this checkpoint's weights (a fine-tune)")
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine after a short warm-up)")
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--name", default="aircraft-1m-v2")
@@ -55,9 +58,17 @@ def main() -> None:
         small_aircraft_p=args.small_aircraft_p,
         camp_negatives_p=args.camp_negatives_p,
     )
-    cfg = TrainConfig(target_gsd_m=1.0, iterations=args.iterations, width=args.width, seed=args.seed, augment=augment)
+    cfg = TrainConfig(
+        target_gsd_m=1.0,
+        iterations=args.iterations,
+        width=args.width,
+        seed=args.seed,
+        augment=augment,
+        learning_rate=args.lr,
+    )
     print(f"training on {len(train_set.images)} images, {train_set.object_count} aircraft; {augment}", flush=True)
-    ckpt = train(train_set, args.out, cfg, classes=("aircraft",))
+    init = load_net(args.init)[0] if args.init else None
+    ckpt = train(train_set, args.out, cfg, classes=("aircraft",), init_net=init)
     data_note = (
         "Airbus Aircraft Detection Sample (Pleiades ~0.5 m): the training images of split.json, with sensor "
         f"simulation (p={args.sensor_p}), GSD jitter x{args.gsd_jitter}"
@@ -67,6 +78,7 @@ def main() -> None:
             else ""
         )
         + (f", SYNTHETIC camps as hard negatives in {args.camp_negatives_p:.0%}" if args.camp_negatives_p else "")
+        + (f"; fine-tuned from {args.init.parent.name} for {args.iterations} steps" if args.init else "")
         + "; val images chose the threshold"
     )
     path = export_onnx(

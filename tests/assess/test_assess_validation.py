@@ -331,13 +331,13 @@ def test_the_workspace_estimate_uses_each_observations_own_model(workspace: Path
     with open_workspace(workspace) as store:
         result = estimate(store)
         by_model = {e.observation.model_id: e for e in result.sites if e.observation}
-        assert set(by_model) == {"aircraft-1m-v1", "vehicle-parks-v1", "vehicle-0.3m-v2"}
+        air = load_detector("aircraft")
+        assert set(by_model) == {air.model_id, "vehicle-parks-v1", "vehicle-0.3m-v2"}
         ft = by_model["vehicle-parks-v1"]
         (v,) = ft.classes
         assert v.detected == 60 and v.corrected.central == pytest.approx(60 * 0.8 / 0.9)
         assert v.validated is not None and "vehicle-parks-v1 scored on real 0.3 m imagery" in v.validated
-        air = load_detector("aircraft")
-        (a,) = by_model["aircraft-1m-v1"].classes
+        (a,) = by_model[air.model_id].classes
         assert a.corrected == corrected_count(
             15, quality_from_scores(air.model_id, air.meta.scores, "aircraft", gsd_m=0.3)
         )

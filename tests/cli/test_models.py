@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from forcewatch.cli import _register, app
-from forcewatch.detect.registry import bundled_models
+from forcewatch.detect.registry import bundled_models, load_detector
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from forcewatch.provenance import file_sha256
 
@@ -65,7 +65,7 @@ def test_site_kinds_choose_the_models(ws: Path) -> None:
     )
     _run("site", "add", "Other", "--lat", str(LAT), "--lon", str(LON), "--radius-m", "150", "-w", str(ws))
     _run("scan", "-w", str(ws))
-    assert _models_run(ws, "Field") == {"aircraft-1m-v1"}
+    assert _models_run(ws, "Field") == {load_detector("aircraft").model_id}
     assert {m.split("-")[0] for m in _models_run(ws, "Camp")} == {"vehicle", "tent"}
     assert {m.split("-")[0] for m in _models_run(ws, "Other")} == {"aircraft", "vehicle", "tent"}
     assert "nothing new to scan" in _run("scan", "-w", str(ws))

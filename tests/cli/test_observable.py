@@ -10,6 +10,7 @@ import cv2
 import pytest
 
 from forcewatch.cli import _register
+from forcewatch.detect.registry import load_detector
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from tests.cli.helpers import run_ok as _run
 
@@ -34,7 +35,12 @@ def ws(tmp_path: Path) -> Path:
 
 def test_coarse_scene_records_vehicles_and_tents_as_not_observable(ws: Path) -> None:
     out = _run("scan", "-w", str(ws))
-    assert "not observable" in out and "aircraft-1m-v1" in out and "vehicle-0.3m" in out and "tent-0.5m" in out
+    assert (
+        "not observable" in out
+        and load_detector("aircraft").model_id in out
+        and "vehicle-0.3m" in out
+        and "tent-0.5m" in out
+    )
     status = json.loads(_run("status", "-w", str(ws), "--json"))
     latest = next(r for r in status if r["site"] == "Luninets airfield")["latest"]
     assert latest["acquired"].startswith("2022-02-10")

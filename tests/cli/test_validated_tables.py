@@ -15,6 +15,7 @@ import pytest
 from forcewatch.app.workspace import open_workspace
 from forcewatch.assess.validation import INCLUDED_NOTE
 from forcewatch.cli.common import CANDIDATES_COLUMN, CANDIDATES_NOTE
+from forcewatch.detect.registry import load_detector
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from forcewatch.model import Label, StoredDetection
 from forcewatch.synth.scenes import SceneSpec, render_scene
@@ -24,6 +25,8 @@ LAT, LON = 52.25, 26.80
 SITE = "Field"
 PLACED = 26  # vehicles in the park (the vehicle model, trained on cars, finds 17 of them)
 HIDDEN = "camp event(s) from unvalidated candidates not shown (--include-unvalidated shows them)"
+
+AIRCRAFT_ID = load_detector("aircraft").model_id
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +107,7 @@ def test_observations_say_why_each_class_is_validated(ws: Path) -> None:
     for date, planes in (("2022-01-20", 3), ("2022-02-10", 4)):
         aircraft, vehicle = by_model[date, "aircraft"], by_model[date, "vehicle"]
         assert aircraft["counts"] == {"aircraft": planes} and aircraft["unvalidated_candidates"] == {}
-        assert aircraft["validated"]["aircraft"].startswith("aircraft-1m-v1 scored on real 0.5 m imagery (holdout")
+        assert aircraft["validated"]["aircraft"].startswith(f"{AIRCRAFT_ID} scored on real 0.5 m imagery (holdout")
         assert vehicle["counts"] == {} and vehicle["validated"] == {}
     assert by_model["2022-01-20", "vehicle"]["unvalidated_candidates"] == {"vehicle": 0}
     assert by_model["2022-02-10", "vehicle"]["unvalidated_candidates"]["vehicle"] >= PLACED // 2

@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 
 from forcewatch.cli import _register, app
 from forcewatch.detect.registry import bundled_models, load_detector, model_path
-from forcewatch.detect.run import detect_image, detect_source
+from forcewatch.detect.run import TILE_MULTIPLE, detect_image, detect_source
 from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.errors import GsdUnknownError, ModelError
 from forcewatch.imagery.array import ArraySource
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
+from forcewatch.imagery.tiles import tile_grid
 from tests.conftest import labelled_count, write_png
 
 
@@ -135,11 +136,12 @@ def test_tiling_finds_each_aircraft_once_across_tile_edges() -> None:
     det = load_detector()
     tile, overlap = det.meta.tile_px, det.meta.overlap_px
     gsd = det.meta.gsd_m
-    step_m = (tile - overlap) * gsd
-    # aircraft centred exactly on the first interior core boundary and on tile edges
-    xs = [step_m + overlap * gsd / 2, tile * gsd, step_m]
+    width_px = int(2.2 * tile * gsd / 0.5)
+    first, second = tile_grid(round(width_px * 0.5 / gsd), round(900 * 0.5 / gsd), tile, overlap, TILE_MULTIPLE)[:2]
+    # aircraft centred exactly on the first interior core boundary and on the tiles' edges
+    xs = [first.core[2] * gsd, first.x1 * gsd, second.x0 * gsd]
     planes = [(x, 300.0, 36.0, 45.0) for x in xs]
-    rgb, truth = render_airfield(int(2.2 * tile * gsd / 0.5), 900, 0.5, planes, seed=5)
+    rgb, truth = render_airfield(width_px, 900, 0.5, planes, seed=5)
     found = detect_source(ArraySource(rgb), 0.5, det)
     assert len(found) == len(truth)
     for t in truth:
