@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -13,22 +12,15 @@ from forcewatch.app.scan import scan_models
 from forcewatch.detect.run import Timings
 from forcewatch.imagery.synthetic import render_airfield, write_geotiff
 from tests.cli.helpers import run_ok
+from tests.cli.test_observable import two_gsd_workspace
 
 LAT, LON = 52.25, 26.80
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    """Luninets on 0.5 m imagery and on 3 m imagery (too coarse for vehicles and tents)."""
-    folder = tmp_path / "ws"
-    run_ok("init", str(folder), "--example", "ukraine-2022")
-    fine, _ = render_airfield(1440, 960, 0.5, [(150 + 90 * k, 220.0, 40.0, 25.0 * k) for k in range(6)], seed=3)
-    coarse = cv2.resize(fine, (240, 160), interpolation=cv2.INTER_AREA)
-    a = write_geotiff(fine, tmp_path / "fine.tif", LAT, LON, 0.5, "2022-01-20T09:00:00Z")
-    b = write_geotiff(coarse, tmp_path / "coarse.tif", LAT, LON, 3.0, "2022-02-10T09:00:00Z")
-    run_ok("ingest", str(a), str(b), "-w", str(folder))
-    run_ok("site", "set", "Luninets airfield", "--models", "aircraft,vehicle,tent", "-w", str(folder))
-    return folder
+    """Luninets on 0.5 m imagery and on 3 m imagery (too coarse for vehicles and tents), every model."""
+    return two_gsd_workspace(tmp_path)
 
 
 def test_profile_splits_each_models_time_into_its_stages(ws: Path) -> None:

@@ -19,7 +19,12 @@ LAT, LON = 52.25, 26.80
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    """Luninets on 0.5 m imagery (20 January) and on 3 m imagery of the same ground (10 February)."""
+    return two_gsd_workspace(tmp_path)
+
+
+def two_gsd_workspace(tmp_path: Path) -> Path:
+    """Luninets on 0.5 m imagery (20 January) and on 3 m imagery of the same ground (10 February),
+    its site running all three models."""
     _register()
     folder = tmp_path / "ws"
     _run("init", str(folder), "--example", "ukraine-2022")
