@@ -5,6 +5,8 @@ and the peak resident memory of the process (each size runs in a fresh subproces
 
     python bench/scan.py [--sizes 4096,16384] [--compress JPEG|DEFLATE] [--models aircraft|all]
 
+``--against REF --rounds 3`` also scans the same scenes with the code of git commit REF (a temporary
+worktree), interleaved, and prints each code's median run and the speed-up over REF.
 ``--models all`` runs the three bundled models (aircraft, vehicle, tent), as the default scan of a
 site of kind "other" does; each line then carries a per-model profile (``scan --profile``'s stages).
 
@@ -15,9 +17,11 @@ or a synthetic airfield when ../shared/data is absent (said in the output).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,7 +34,8 @@ import rasterio
 from affine import Affine
 from pyproj import Transformer
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "airbus-aircraft" / "train"
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data" / "airbus-aircraft" / "train"
 LAT, LON = 52.25, 26.80
 
 
@@ -113,8 +118,9 @@ def measure(path: Path, models: str) -> dict[str, object]:
         ingest(store, [path], acquired="2022-02-10T09:00:00Z", sensor="benchmark mosaic")
         t_ingest = time.perf_counter() - t0
         profile: dict[str, Timings] = {}
+        profiled = "profile" in inspect.signature(scan).parameters  # an older commit's scan has no profile
         t0 = time.perf_counter()
-        results = scan(store, dets, profile=profile)
+        results = scan(store, dets, profile=profile) if profiled else scan(store, dets)
         t_scan = time.perf_counter() - t0
         detect_s = sum(t.detect_s for t in profile.values())
         store.close()
@@ -130,10 +136,10 @@ def measure(path: Path, models: str) -> dict[str, object]:
         "km2_per_s": round(mpx * 0.25 / t_scan, 3),
         "models": [d.model_id for d in dets],
         "tiles": sum(t.tiles for t in profile.values()),
-        "detector_s": round(detect_s, 2),
+        "detector_s": round(detect_s, 2) if profiled else None,
         "read_s": round(sum(t.read_s for t in profile.values()), 2),
         "read_wait_s": round(sum(t.wait_s for t in profile.values()), 2),
-        "scan_over_detector": round(t_scan / detect_s, 3),
+        "scan_over_detector": round(t_scan / detect_s, 3) if detect_s else None,
         "profile": {m: t.to_json() for m, t in profile.items()},
         "detections": sum(len(r.detections) for r in results),
         "peak_rss_mb": round(peak_mb, 1),
@@ -145,36 +151,57 @@ def main() -> None:
     ap.add_argument("--sizes", default="4096,16384")
     ap.add_argument("--compress", default="JPEG")
     ap.add_argument("--models", default="aircraft", help="comma-separated bundled models, or 'all'")
+    ap.add_argument("--against", help="also scan with the code of this git commit (e.g. a13332d), interleaved")
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each code per size (the median is printed)")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
         print(json.dumps(measure(Path(args.measure), args.models)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        for side in (int(s) for s in args.sizes.split(",")):
-            path = Path(tmp) / f"scene_{side}.tif"
-            source = write_scene(path, side, args.compress)
-            out = subprocess.run(
-                [sys.executable, __file__, "--measure", str(path), "--models", args.models],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ},
+        codes = {"this tree": ROOT / "src"}
+        if args.against:
+            old = Path(tmp) / "against"
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.against], check=True
             )
-            doc = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
-                json.dumps(
-                    {
-                        "bench": "scan",
-                        "image": source,
-                        "compress": args.compress,
-                        "file_mb": round(path.stat().st_size / 1e6, 1),
-                        **doc,
-                    }
-                ),
-                flush=True,
-            )
-            path.unlink()
+            codes[args.against] = old / "src"
+        try:
+            for side in (int(s) for s in args.sizes.split(",")):
+                path = Path(tmp) / f"scene_{side}.tif"
+                source = write_scene(path, side, args.compress)
+                runs: dict[str, list[dict[str, object]]] = {code: [] for code in codes}
+                for _ in range(args.rounds):  # interleaved: this tree, the other commit, this tree, ...
+                    for code, src in codes.items():
+                        runs[code].append(_run_measure(path, args.models, src))
+                medians = {
+                    code: statistics.median(float(str(d["scan_s"])) for d in docs) for code, docs in runs.items()
+                }
+                for code, docs in runs.items():
+                    doc = min(docs, key=lambda d: abs(float(str(d["scan_s"])) - medians[code]))  # the median run
+                    line = {"bench": "scan", "code": code, "image": source, "compress": args.compress}
+                    line |= {"file_mb": round(path.stat().st_size / 1e6, 1), **doc}
+                    line |= {"scan_s_runs": [d["scan_s"] for d in docs]}
+                    if len(codes) > 1:
+                        line["speed_over_" + args.against] = round(medians[args.against] / medians[code], 3)
+                    print(json.dumps(line), flush=True)
+                path.unlink()
+        finally:
+            if args.against:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False)
+
+
+def _run_measure(path: Path, models: str, src: Path) -> dict[str, object]:
+    """One ingest + scan in a fresh process, with the ForceWatch code of ``src`` first on the path."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), "--models", models],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(src)},
+    )
+    doc: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return doc
 
 
 if __name__ == "__main__":
