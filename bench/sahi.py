@@ -117,16 +117,6 @@ class TimedSession:
         return self.caller_cpu_s + sum(now.get(tid, cpu) - cpu for tid, cpu in self.pool.items())
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. Linux: VmHWM, the peak of this program alone: after
-    fork + exec, ``ru_maxrss`` still holds the parent's peak (here, the one that wrote the mosaic)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return int(status.split("VmHWM:")[1].split()[0]) / 1024
-
-
 def busy_cpu_s() -> float | None:
     """CPU seconds the whole machine has spent busy since boot (None without /proc)."""
     try:
@@ -344,13 +334,23 @@ def child(tool: str, image: Path, out: Path, model: str, threads: int, postproce
 # --- the comparison ------------------------------------------------------------------------------
 
 
-def load_bench_detect() -> Any:
-    """bench/detect.py as a module (its ``make_mosaic`` writes the mosaic)."""
-    spec = importlib.util.spec_from_file_location("bench_detect", HERE / "detect.py")
+def load_bench_module(name: str) -> Any:
+    """bench/NAME.py as a module (this file's folder is off sys.path: see above)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", HERE / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_bench_detect() -> Any:
+    """bench/detect.py as a module (its ``make_mosaic`` writes the mosaic)."""
+    return load_bench_module("detect")
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory (bench/peak_memory.py: VmHWM, not ``ru_maxrss``)."""
+    return float(load_bench_module("peak_memory").peak_rss_mb())
 
 
 def resample_file(src: Path, dst: Path, gsd_m: float) -> Path:

@@ -20,7 +20,6 @@ import argparse
 import inspect
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ import cv2
 import numpy as np
 import rasterio
 from affine import Affine
+from peak_memory import peak_rss_mb  # bench/ is first on the path of a script here
 from pyproj import Transformer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,15 +86,6 @@ def write_scene(path: Path, side: int, compress: str) -> str:
                     window=rasterio.windows.Window(c * tile, r * tile, w, h),
                 )
     return source
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak resident memory (Linux VmHWM): after fork + exec, ``ru_maxrss``
-    still holds the parent's peak (the process that wrote the scene)."""
-    try:
-        return int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
-    except (OSError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure(path: Path, models: str) -> dict[str, object]:
