@@ -12,8 +12,9 @@ from affine import Affine
 from typer.testing import CliRunner
 
 from forcewatch.cli import _register, app
+from forcewatch.detect.base import INPUT_MULTIPLE
 from forcewatch.detect.registry import bundled_models, load_detector, model_path
-from forcewatch.detect.run import TILE_MULTIPLE, detect_image, detect_source
+from forcewatch.detect.run import detect_image, detect_source
 from forcewatch.detect.sizes import ground_size_m, size_class
 from forcewatch.errors import GsdUnknownError, ModelError
 from forcewatch.imagery.array import ArraySource
@@ -137,7 +138,7 @@ def test_tiling_finds_each_aircraft_once_across_tile_edges() -> None:
     tile, overlap = det.meta.tile_px, det.meta.overlap_px
     gsd = det.meta.gsd_m
     width_px = int(2.2 * tile * gsd / 0.5)
-    first, second = tile_grid(round(width_px * 0.5 / gsd), round(900 * 0.5 / gsd), tile, overlap, TILE_MULTIPLE)[:2]
+    first, second = tile_grid(round(width_px * 0.5 / gsd), round(900 * 0.5 / gsd), tile, overlap, INPUT_MULTIPLE)[:2]
     # aircraft centred exactly on the first interior core boundary and on the tiles' edges
     xs = [first.core[2] * gsd, first.x1 * gsd, second.x0 * gsd]
     planes = [(x, 300.0, 36.0, 45.0) for x in xs]

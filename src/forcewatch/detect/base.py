@@ -17,6 +17,10 @@ import numpy as np
 
 from forcewatch.detect.metadata import ModelMeta
 
+#: A network's input side must be a multiple of its coarsest stride (32): tiles are sized to it, and
+#: a backend pads any other size up to it.
+INPUT_MULTIPLE = 32
+
 
 @dataclass(frozen=True)
 class TileDetections:

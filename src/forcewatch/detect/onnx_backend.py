@@ -10,13 +10,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from forcewatch.detect.base import TileDetections
+from forcewatch.detect.base import INPUT_MULTIPLE, TileDetections
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.errors import ModelError
 from forcewatch.provenance import file_sha256
-
-#: The network's input must be a multiple of its coarsest stride.
-INPUT_MULTIPLE = 32
 
 
 def read_meta(path: Path) -> ModelMeta:

@@ -16,7 +16,7 @@ from affine import Affine
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from forcewatch.detect.base import Detector, TileDetections
+from forcewatch.detect.base import INPUT_MULTIPLE, Detector, TileDetections
 from forcewatch.detect.camps import Camp, box_footprint, find_camps
 from forcewatch.detect.merge import drop_parts, in_core, nms
 from forcewatch.detect.sizes import ground_size_m, size_class
@@ -36,10 +36,6 @@ class TileSource(Protocol):
     def read(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
     ) -> tuple[np.ndarray, np.ndarray]: ...
-
-
-#: Tile sides are rounded up to a multiple of the networks' coarsest stride: no tile is padded.
-TILE_MULTIPLE = 32
 
 
 @dataclass
@@ -206,7 +202,7 @@ def detect_source(
     tw = max(1, round(source.width_px * scale))
     th = max(1, round(source.height_px * scale))
     sx, sy = source.width_px / tw, source.height_px / th  # source pixels per model pixel
-    grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px, TILE_MULTIPLE)
+    grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px, INPUT_MULTIPLE)  # sides a multiple: no padding
     tiles = grid if region_px is None else tiles_meeting(grid, region_px, sx, sy)
     t.tiles_outside += len(grid) - len(tiles)
     all_boxes, all_scores, all_classes = [], [], []
