@@ -68,7 +68,7 @@ def quantize(
     on the hold-out it is scored on)."""
     from forcewatch.train.quantize import calibration_chips, quantize_model
 
-    if out.exists() and out.is_dir():
+    if out.is_dir():
         raise InputError(f"--out {out}: is a folder. Fix: give a file name ending in .onnx.")
     if out.suffix != ".onnx":
         raise InputError(f"--out {out}: not an .onnx file name. Fix: give a file name ending in .onnx.")

@@ -55,22 +55,26 @@ def calibration_chips(
     if not data.images:
         raise InputError("no images to calibrate on. Fix: give a dataset of real imagery at about the model's GSD.")
     rng = np.random.default_rng(seed)
-    made = 0
-    while made < count:
-        for im in data.images:
-            if made >= count:
-                return
+    # fewer images than chips: each is read and resampled once, then cropped on every pass
+    resampled: dict[int, np.ndarray] = {}
+    for k in range(count):
+        i = k % len(data.images)
+        im = data.images[i]
+        if i not in resampled:
             if im.gsd_m is None:
                 raise InputError(f"{im.image_path}: GSD unknown. Fix: give --gsd-m METRES for the dataset.")
             rgb = load_rgb(im.image_path)
             f = im.gsd_m / meta.gsd_m
             size = (max(1, round(rgb.shape[1] * f)), max(1, round(rgb.shape[0] * f)))
             rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-            h, w = rgb.shape[:2]
-            y = int(rng.integers(0, max(1, h - meta.tile_px + 1)))
-            x = int(rng.integers(0, max(1, w - meta.tile_px + 1)))
-            yield im.name, rgb[y : y + meta.tile_px, x : x + meta.tile_px]
-            made += 1
+            if count > len(data.images):
+                resampled[i] = rgb
+        else:
+            rgb = resampled[i]
+        h, w = rgb.shape[:2]
+        y = int(rng.integers(0, max(1, h - meta.tile_px + 1)))
+        x = int(rng.integers(0, max(1, w - meta.tile_px + 1)))
+        yield im.name, rgb[y : y + meta.tile_px, x : x + meta.tile_px]
 
 
 def quantize_model(src: Path, out: Path, chips: Sequence[np.ndarray]) -> ModelMeta:
