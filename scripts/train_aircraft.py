@@ -42,6 +42,12 @@ def main() -> None:
     ap.add_argument(
         "--camp-negatives-p", type=float, default=0.0, help="share of crops given unlabelled SYNTHETIC camps and parks"
     )
+    ap.add_argument(
+        "--runway-negatives-p",
+        type=float,
+        default=0.0,
+        help="share of crops given unlabelled SYNTHETIC runway dashes with vehicles beside them",
+    )
     ap.add_argument("--init", type=Path, default=None, help="continue from this checkpoint's weights (a fine-tune)")
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine after a short warm-up)")
     ap.add_argument("--width", type=int, default=32)
@@ -57,6 +63,7 @@ def main() -> None:
         sensor=SensorConfig(p=args.sensor_p),
         small_aircraft_p=args.small_aircraft_p,
         camp_negatives_p=args.camp_negatives_p,
+        runway_negatives_p=args.runway_negatives_p,
     )
     cfg = TrainConfig(
         target_gsd_m=1.0,
@@ -78,6 +85,11 @@ def main() -> None:
             else ""
         )
         + (f", SYNTHETIC camps as hard negatives in {args.camp_negatives_p:.0%}" if args.camp_negatives_p else "")
+        + (
+            f", SYNTHETIC runway dashes with vehicles as hard negatives in {args.runway_negatives_p:.0%}"
+            if args.runway_negatives_p
+            else ""
+        )
         + (f"; fine-tuned from {args.init.parent.name} for {args.iterations} steps" if args.init else "")
         + "; val images chose the threshold"
     )

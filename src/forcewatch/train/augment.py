@@ -34,6 +34,9 @@ class AugmentConfig:
     #: share of crops given SYNTHETIC tent camps and vehicle parks, unlabelled: hard negatives for a
     #: model of other classes (an aircraft model must not call a camp an aircraft)
     camp_negatives_p: float = 0.0
+    #: share of crops given a SYNTHETIC paved strip with centre-line dashes and vehicles beside them,
+    #: unlabelled: a dash between two vehicles is a cross an aircraft model must not count
+    runway_negatives_p: float = 0.0
     sensor: SensorConfig = field(
         default_factory=SensorConfig
     )  # other providers' looks: JPEG, seams, sharpening, Google Earth, PlanetScope
@@ -86,6 +89,11 @@ def sample_crop(
         crop, boxes, classes = _militarise(crop, boxes, classes, target_gsd_m * jitter, rng, cfg)
     if cfg.camp_negatives_p > 0 and rng.random() < cfg.camp_negatives_p:
         crop = _camp_negatives(crop, boxes, target_gsd_m * jitter / zoom, rng)
+    if cfg.runway_negatives_p > 0 and rng.random() < cfg.runway_negatives_p:
+        from forcewatch.synth.markings import draw_markings
+
+        avoid = [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes.reshape(-1, 4)]
+        crop = draw_markings(crop, target_gsd_m * jitter / zoom, rng, avoid_px=avoid)
     if cfg.small_aircraft_p > 0 and rng.random() < cfg.small_aircraft_p:
         crop, boxes, classes = _small_aircraft(crop, boxes, classes, target_gsd_m * jitter / zoom, rng, cfg)
 
