@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from forcewatch.model import (
     Comparison,
     Detection,
+    Geometry,
     Label,
     ModelEntry,
     Observation,
@@ -63,9 +64,23 @@ class Store(Protocol):
 
     def link(self, scene_id: int, site_id: int, overlap_share: float) -> None: ...
 
+    def sites_overlapping(self, footprint: Geometry) -> list[Site]:
+        """The sites whose area meets ``footprint`` (lon/lat), found through the store's spatial index:
+        the cost grows with the sites found, not with the sites stored."""
+        ...
+
     def scenes_of_site(self, site_id: int) -> list[Scene]: ...
 
     def pending_pairs(self, model_sha256: str, site_name: str | None = None) -> list[tuple[Scene, Site]]: ...
+
+    def has_observation(self, site_id: int, scene_id: int, model_sha256: str) -> bool:
+        """Whether that scene × site pair is already recorded with that model (by any process)."""
+        ...
+
+    def claim(self, key: str) -> AbstractContextManager[bool]:
+        """Hold ``key`` (one scene × site × model pair) while this process scans it: yields True when
+        claimed, False when another process holds it. Released on exit, and when the process dies."""
+        ...
 
     # observations and detections
     def add_observation(self, obs: Observation, detections: list[Detection]) -> Observation: ...

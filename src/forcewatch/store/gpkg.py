@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from forcewatch.model import (
 )
 from forcewatch.store import gpkg_format as fmt
 from forcewatch.store import guard
+from forcewatch.store.claims import file_claim
 from forcewatch.store.gpkg_loop import LabelsAndModels
 from forcewatch.store.gpkg_schema import MIGRATIONS
 
@@ -298,6 +299,16 @@ class GeoPackageStore(LabelsAndModels):
             (scene_id, site_id, overlap_share),
         )
 
+    def sites_overlapping(self, footprint: BaseGeometry) -> list[Site]:
+        """Sites whose area meets ``footprint``: candidates from the R-tree, then an exact test."""
+        minx, miny, maxx, maxy = footprint.bounds
+        rows = self.con.execute(
+            "SELECT s.* FROM sites s JOIN rtree_sites_geom r ON r.id = s.fid "
+            "WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ? ORDER BY s.name",
+            (maxx, minx, maxy, miny),
+        )
+        return [site for site in map(self._site, rows) if site.aoi.intersects(footprint)]
+
     def scenes_of_site(self, site_id: int) -> list[Scene]:
         rows = self.con.execute(
             "SELECT s.* FROM scenes s JOIN scene_sites l ON l.scene_id = s.fid WHERE l.site_id = ? ORDER BY s.acquired",
@@ -317,6 +328,17 @@ class GeoPackageStore(LabelsAndModels):
             args.append(site_name)
         rows = self.con.execute(sql + " ORDER BY s.acquired, t.name", args).fetchall()
         return [(self.scene_by_id(r[0]), self.site_by_id(r[1])) for r in rows]
+
+    def has_observation(self, site_id: int, scene_id: int, model_sha256: str) -> bool:
+        row = self.con.execute(
+            "SELECT 1 FROM observations WHERE site_id = ? AND scene_id = ? AND model_sha256 = ?",
+            (site_id, scene_id, model_sha256),
+        ).fetchone()
+        return row is not None
+
+    def claim(self, key: str) -> AbstractContextManager[bool]:
+        """Hold ``key`` with a lock file beside the store (released when this process ends, however)."""
+        return file_claim(self.folder, key)
 
     # ---- observations and detections
     @staticmethod

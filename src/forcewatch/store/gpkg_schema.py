@@ -228,6 +228,23 @@ def _migration_7(con: sqlite3.Connection) -> None:
         )
 
 
+def _migration_8(con: sqlite3.Connection) -> None:
+    """Indexes on ``site_id`` wherever a query serves one site (and on ``scene_id`` for the labels
+    and detections of one scene), so that its cost does not grow with the rest of the store."""
+    for table, column in (
+        ("scene_sites", "site_id"),
+        ("comparisons", "site_id"),
+        ("change_objects", "site_id"),
+        ("activity", "site_id"),
+        ("camps", "site_id"),
+        ("labels", "site_id"),
+        ("alerts", "comparison_id"),
+        ("detections", "scene_id"),
+        ("observations", "scene_id"),
+    ):
+        con.execute(f'CREATE INDEX IF NOT EXISTS "{table}_{column}" ON "{table}" ("{column}")')
+
+
 #: Schema migrations, in order; the schema version is the number applied.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
@@ -237,4 +254,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_5,
     _migration_6,
     _migration_7,
+    _migration_8,
 ]
