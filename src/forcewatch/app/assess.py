@@ -92,9 +92,10 @@ def estimate(
     only = _detector(store, model) if model is not None else None
     rules = load_doctrine(doctrine)
     sites = [store.site(site_name)] if site_name else store.sites()
-    gsd = {sc.id: sc.gsd_m for sc in store.scenes() if sc.id is not None}  # the recall of each date's own GSD
     results: list[SiteEstimate] = []
     for s in sites:
+        assert s.id is not None
+        gsd = {sc.id: sc.gsd_m for sc in store.scenes_of_site(s.id) if sc.id is not None}  # each date's own recall
         observations = reviewed_observations(store, s.id)
         if only is not None:
             observations = [o for o in observations if o.model_sha256 == only.sha256]

@@ -72,7 +72,7 @@ def ingest(
             scene = store.add_scene(scene)
             assert scene.id is not None
             linked = []
-            for site, share in overlapping_sites(scene.footprint, store.sites()):
+            for site, share in overlapping_sites(scene.footprint, store.sites_overlapping(scene.footprint)):
                 assert site.id is not None
                 store.link(scene.id, site.id, share)
                 linked.append(site.name)

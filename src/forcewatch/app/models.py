@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from forcewatch.detect.base import Detector
-from forcewatch.detect.registry import bundled_models, load_detector
+from forcewatch.detect.registry import bundled_models, load_detector, model_path
 from forcewatch.errors import InputError
 from forcewatch.model import KIND_MODELS, ModelEntry, Site
+from forcewatch.provenance import file_sha256
 from forcewatch.store.base import Store
 
 MODELS_FOLDER = "models"
@@ -30,17 +31,28 @@ def known_model_names(store: Store) -> list[str]:
     return [*bundled_models(), *(m.name for m in store.models())]
 
 
-def resolve_detector(store: Store, name: str) -> Detector:
-    """A detector by name: a workspace model (its file under the workspace), a bundled model, or a file."""
+def resolve_model(store: Store, name: str) -> str:
+    """What :func:`~forcewatch.detect.registry.load_detector` loads for a name: a workspace model's
+    file under the workspace, a bundled model's name, or a file; an unknown name is a clear error."""
     for entry in store.models():
         if entry.name == name:
-            return load_detector(str(store.folder / entry.path))
+            return str(store.folder / entry.path)
     if name in bundled_models() or Path(name).suffix:
-        return load_detector(name)
+        return name
     raise InputError(
         f"no model named {name!r}. Fix: use one of {', '.join(known_model_names(store))}, "
         "or add yours with `forcewatch model add FILE --name NAME`."
     )
+
+
+def resolve_detector(store: Store, name: str) -> Detector:
+    """A detector by name: a workspace model (its file under the workspace), a bundled model, or a file."""
+    return load_detector(resolve_model(store, name))
+
+
+def model_file_sha256(store: Store, name: str) -> str:
+    """The SHA-256 of a model's file (what observations record), without loading the model."""
+    return file_sha256(model_path(resolve_model(store, name)))
 
 
 def check_model_names(store: Store, names: Sequence[str]) -> tuple[str, ...]:

@@ -24,6 +24,7 @@ from forcewatch import __version__
 from forcewatch.detect.base import Detector
 from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.run import TileSource, Timings, detect_source
+from forcewatch.errors import InputError
 from forcewatch.geo.convert import (
     boxes_to_lonlat,
     lonlat_to_pixel_rings,
@@ -365,13 +366,74 @@ def scan_models(
     site_name: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     profile: dict[str, Timings] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> list[ScanResult]:
     """``forcewatch scan``: with model ``names`` (bundled, workspace or files), every site with those;
-    without, each site with its own models."""
+    without, each site with its own models. With ``workers`` (local worker processes) or
+    ``scheduler`` (an existing Dask cluster), the pairs run on Dask (:mod:`forcewatch.app.scan_dask`)."""
     from forcewatch.app.models import resolve_detector
 
+    if workers is not None or scheduler is not None:
+        from forcewatch.app.scan_dask import check_workers, scan_distributed
+
+        check_workers(workers, scheduler)
+        if profile is not None:
+            raise InputError(
+                "--profile with --workers/--scheduler: the profile times one process's stages. "
+                "Fix: profile a scan without --workers (or time the distributed one with bench/distributed.py)."
+            )
     detectors = [resolve_detector(store, n) for n in names] if names else None
+    if workers is not None or scheduler is not None:
+        return scan_distributed(
+            store, detectors, site_name=site_name, workers=workers, scheduler=scheduler, progress=progress
+        )
     return scan(store, detectors, site_name=site_name, progress=progress, profile=profile)
+
+
+def pair_key(detector: Detector, scene: Scene, site: Site) -> str:
+    """The name of one unit of work, claimed while it is scanned: scene × site × model file."""
+    return f"scan:{scene.id}:{site.id}:{detector.sha256}"
+
+
+def scan_one(
+    store: Store,
+    detector: Detector,
+    scene: Scene,
+    site: Site,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    timings: Timings | None = None,
+) -> ScanResult:
+    """Scan one pending pair (nothing is written): its classes not observable when the scene is too
+    coarse for the model, else detections in the site, with other models' stored detections of the
+    same scene and site as the objects a smaller detection may be part of."""
+    reason = detector.meta.not_observable_reason(scene.gsd_m)
+    if reason is not None:
+        return not_observable_result(scene, site, detector, reason)
+    assert site.id is not None and scene.id is not None
+    others = [d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != detector.model_id]
+    return scan_pair(scene, site, detector, progress=progress, timings=timings, others=others)
+
+
+def record(store: Store, res: ScanResult, timings: Timings | None = None) -> ScanResult | None:
+    """Write one scanned pair in its own transaction: its observation, its detections and a log
+    line land together or not at all. None (nothing written) when another process recorded the pair
+    first: a pair is never recorded twice."""
+    obs, site, scene = res.observation, res.site, res.scene
+    t0 = time.perf_counter()
+    with store.transaction():
+        if store.has_observation(obs.site_id, obs.scene_id, obs.model_sha256):
+            return None
+        res = replace(res, observation=store.add_observation(obs, res.detections))
+        store.log(
+            "scan",
+            f"site {site.name!r} in scene {scene.id} with {obs.model_id}: "
+            f"{res.observation.count_text()}, {res.observation.share_observed:.0%} observed",
+        )
+    if timings is not None:
+        timings.store_s += time.perf_counter() - t0
+    return res
 
 
 def scan(
@@ -383,40 +445,27 @@ def scan(
     profile: dict[str, Timings] | None = None,
 ) -> list[ScanResult]:
     """Scan every scene × site pair not yet scanned with each model (``detectors``, else each site's
-    own models), in one transaction: an interrupted or failed scan leaves the store as it was, and
-    re-running it is harmless. A scene coarser than a model can see in is not read for it: its
-    classes are recorded as not observable.
+    own models). Each pair is claimed while it is scanned and committed on its own: a scan killed at
+    any moment keeps every finished pair, and running it again scans only what is left. A pair
+    claimed by another process (another scan on the same store) is left to it. A scene coarser than
+    a model can see in is not read for it: its classes are recorded as not observable.
 
     ``progress(label, done, total)`` is called with label "scenes" after each pair and with the
     pair's label (site @ date (class)) after each tile. ``profile`` (model id → :class:`Timings`)
     collects where each model's time went: read, pre-process, inference, decode, merge, place, store."""
     work = pending_work(store, detectors, site_name)
     results = []
-    with store.transaction():
-        for i, (detector, scene, site) in enumerate(work):
-            label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
-            timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
-            reason = detector.meta.not_observable_reason(scene.gsd_m)
-            if reason is not None:
-                res = not_observable_result(scene, site, detector, reason)
-            else:
+    for i, (detector, scene, site) in enumerate(work):
+        label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
+        timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
+        with store.claim(pair_key(detector, scene, site)) as mine:
+            assert site.id is not None and scene.id is not None
+            if mine and not store.has_observation(site.id, scene.id, detector.sha256):
                 tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-                others = [
-                    d.detection
-                    for d in store.detections(site.id, scene.id)
-                    if d.detection.model_id != detector.model_id
-                ]
-                res = scan_pair(scene, site, detector, progress=tile_progress, timings=timings, others=others)
-            t0 = time.perf_counter()
-            res = replace(res, observation=store.add_observation(res.observation, res.detections))
-            if timings is not None:
-                timings.store_s += time.perf_counter() - t0
-            store.log(
-                "scan",
-                f"site {site.name!r} in scene {scene.id} with {detector.model_id}: "
-                f"{res.observation.count_text()}, {res.observation.share_observed:.0%} observed",
-            )
-            results.append(res)
-            if progress:
-                progress("scenes", i + 1, len(work))
+                res = scan_one(store, detector, scene, site, progress=tile_progress, timings=timings)
+                done = record(store, res, timings)
+                if done is not None:
+                    results.append(done)
+        if progress:
+            progress("scenes", i + 1, len(work))
     return results

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from forcewatch.app.validation import reviewed_observations
 from forcewatch.assess.validation import INCLUDED_NOTE, REVIEWED, findings
+from forcewatch.errors import ForceWatchError
 from forcewatch.geo.distance import Distance, distance_to, reference_line
 from forcewatch.model import Observation, Site, merge_by_scene
 from forcewatch.store.base import Store
@@ -92,6 +93,8 @@ class SiteStatus:
     observations: int
     latest: Observation | None
     distance: Distance | None = None
+    #: scene × site × model pairs not yet scanned with the site's models (None: a model file is missing)
+    pending: int | None = 0
 
     def to_json(self, include_unvalidated: bool = False) -> dict[str, object]:
         o = self.latest
@@ -112,21 +115,36 @@ class SiteStatus:
             "lon": self.site.lon,
             "scenes": self.scenes,
             "observations": self.observations,
+            "pending_pairs": self.pending,
             "distance": None if self.distance is None else self.distance.to_json(),
             "latest": latest,
         }
 
 
-def status(store: Store, distance_to_line: str | None = None) -> list[SiteStatus]:
-    """One row per site; with ``distance_to_line`` (a border or line file), its distance too."""
+def status(store: Store, distance_to_line: str | None = None, site_name: str | None = None) -> list[SiteStatus]:
+    """One row per site (only ``site_name``'s when given: its cost does not grow with the other
+    sites); with ``distance_to_line`` (a border or line file), its distance too."""
     line = reference_line(distance_to_line) if distance_to_line is not None else None
     out = []
-    for site in store.sites():
+    for site in [store.site(site_name)] if site_name is not None else store.sites():
         assert site.id is not None
         obs = merge_by_scene(reviewed_observations(store, site.id))
         dist = distance_to(site.aoi, line) if line is not None else None
-        out.append(SiteStatus(site, len(store.scenes_of_site(site.id)), len(obs), obs[-1] if obs else None, dist))
+        scenes = len(store.scenes_of_site(site.id))
+        out.append(SiteStatus(site, scenes, len(obs), obs[-1] if obs else None, dist, pending_pairs(store, site)))
     return out
+
+
+def pending_pairs(store: Store, site: Site) -> int | None:
+    """How many scene × site × model pairs of ``site`` a scan has still to do, with the site's own
+    models (found by their files' hashes, without loading them); None when a model's file is gone."""
+    from forcewatch.app.models import model_file_sha256, site_model_names
+
+    try:
+        hashes = {model_file_sha256(store, name) for name in site_model_names(site)}
+    except (ForceWatchError, OSError):
+        return None
+    return sum(len(store.pending_pairs(sha, site.name)) for sha in hashes)
 
 
 def site_observations(store: Store, site_name: str) -> tuple[Site, list[Observation]]:
