@@ -118,17 +118,42 @@ PROFILE_COLUMNS = (
 )
 
 
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="Run the pairs on a local Dask cluster of this many worker processes (one thread each).",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run the pairs on an existing Dask cluster (tcp://HOST:PORT); its workers must read the imagery.",
+    ),
+]
+
+
 def scan_cmd(
-    site: SiteOpt = None, model: ModelsOpt = None, profile: ProfileOpt = False, workspace: WorkspaceOpt = None
+    site: SiteOpt = None,
+    model: ModelsOpt = None,
+    profile: ProfileOpt = False,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    workspace: WorkspaceOpt = None,
 ) -> None:
-    """Scan every scene × site pair not yet scanned with each model. A model that cannot see at a
-    scene's GSD (vehicles on 3 m imagery) records its classes as not observable, never as zero."""
+    """Scan every scene × site pair not yet scanned with each model, each pair committed on its own:
+    a scan stopped at any moment keeps what it finished, and running it again does the rest. A model
+    that cannot see at a scene's GSD (vehicles on 3 m imagery) records its classes as not observable,
+    never as zero."""
     from forcewatch.app.scan import scan_models
     from forcewatch.app.workspace import open_workspace
 
     timings: dict[str, Timings] | None = {} if profile else None
     with open_workspace(workspace) as store, scan_progress() as update:
-        results = scan_models(store, model, site_name=site, progress=update, profile=timings)
+        results = scan_models(
+            store, model, site_name=site, progress=update, profile=timings, workers=workers, scheduler=scheduler
+        )
     names = ", ".join(model) if model else "each site's models"
     if not results:
         console.print(f"nothing new to scan with {names}: every scene × site pair is done.")

@@ -1,0 +1,206 @@
+"""Scans spread over a Dask cluster: ``forcewatch scan --workers N`` (a local cluster of N worker
+processes) or ``--scheduler tcp://HOST:PORT`` (an existing one).
+
+The unit of work is one scene × site × model pair. The client (this process) claims each pair in
+the store, sends it to a worker with what the worker needs (the model's file, the scene, the site,
+and the detections other models already stored there), and records each result as it returns, in
+its own transaction, with progress. Workers read the scene's windows and detect; they never touch
+the store. A worker that dies loses only the pair it held, which the scheduler runs again elsewhere.
+
+The models of one scene × site run one after the other, larger objects first (as in a local scan),
+so that a smaller detection that is part of a larger one (a "vehicle" on an aircraft's wing) is
+dropped the same way: different pairs run at once, never two models of one scene and site.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from forcewatch.app.scan import ScanResult, not_observable_result, pair_key, pending_work, record, scan_pair
+from forcewatch.detect.base import Detector
+from forcewatch.detect.registry import bundled_models
+from forcewatch.errors import ModelError
+from forcewatch.model import Detection, Scene, Site
+from forcewatch.store.base import Store
+
+#: Pairs sent ahead per worker thread, so that a worker that finishes one starts the next at once.
+AHEAD_PER_THREAD = 2
+
+#: Worker-process cache: (model file, threads) → detector.
+_WORKER_DETECTORS: dict[tuple[str, int], Detector] = {}
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """How a worker finds a model: a bundled model by name (its install may lie elsewhere), else the
+    file's path (on shared storage for a cluster of several machines), checked by its hash."""
+
+    ref: str
+    sha256: str
+    threads: int
+
+    @staticmethod
+    def of(detector: Detector, threads: int) -> ModelRef:
+        bundled = {p.resolve(): name for name, p in bundled_models().items()}
+        return ModelRef(bundled.get(detector.path.resolve(), str(detector.path.resolve())), detector.sha256, threads)
+
+
+def worker_detector(model: ModelRef) -> Detector:
+    """The detector a worker process runs (loaded once per process), with ``model.threads`` threads."""
+    key = (model.ref, model.threads)
+    detector = _WORKER_DETECTORS.get(key)
+    if detector is None:
+        from forcewatch.detect.onnx_backend import OnnxDetector
+        from forcewatch.detect.registry import model_path
+
+        detector = OnnxDetector(model_path(model.ref), threads=model.threads)
+        _WORKER_DETECTORS[key] = detector
+    if detector.sha256 != model.sha256:
+        raise ModelError(
+            f"{model.ref}: the worker's model file is not the client's (sha256 {detector.sha256[:12]}… against "
+            f"{model.sha256[:12]}…). Fix: install the same ForceWatch version on every worker, and put "
+            "workspace models on storage every worker reads at the same path."
+        )
+    return detector
+
+
+def run_pair(model: ModelRef, scene: Scene, site: Site, others: list[Detection]) -> ScanResult:
+    """On a worker: scan one pair (reads the scene's windows, detects; writes nothing)."""
+    detector = worker_detector(model)
+    reason = detector.meta.not_observable_reason(scene.gsd_m)
+    if reason is not None:
+        return not_observable_result(scene, site, detector, reason)
+    return scan_pair(scene, site, detector, others=others)
+
+
+@dataclass
+class _Group:
+    """The pending pairs of one scene × site, larger objects' models first."""
+
+    pairs: deque[tuple[Detector, Scene, Site]] = field(default_factory=deque)
+
+
+def _groups(work: Sequence[tuple[Detector, Scene, Site]]) -> list[_Group]:
+    groups: dict[tuple[int | None, int | None], _Group] = {}
+    for det, scene, site in work:  # pending_work's order: by date and site, larger objects first
+        groups.setdefault((scene.id, site.id), _Group()).pairs.append((det, scene, site))
+    return list(groups.values())
+
+
+@contextlib.contextmanager
+def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
+    """A client of the cluster at ``scheduler``, else of a local cluster of ``workers`` processes
+    (closed on exit)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def scan_distributed(
+    store: Store,
+    detectors: Detector | Sequence[Detector] | None = None,
+    *,
+    site_name: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    threads_per_worker: int = 1,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[ScanResult]:
+    """What :func:`forcewatch.app.scan.scan` does, on a Dask cluster: ``workers`` local worker
+    processes, or the cluster at ``scheduler``. Each pair is claimed, sent, and recorded in its own
+    transaction as it returns; a scan killed at any moment keeps every recorded pair. A pair that
+    fails on a worker stops the scan with its error (the pairs recorded before it stay)."""
+    from distributed import as_completed
+
+    work = pending_work(store, detectors, site_name)
+    if not work:
+        return []
+    groups = deque(_groups(work))
+    results: list[ScanResult] = []
+    done = 0
+    with _client(workers, scheduler) as client:
+        threads = sum(client.nthreads().values()) or 1
+        flying: dict[Any, tuple[_Group, contextlib.ExitStack[bool | None]]] = {}
+        running = as_completed()
+
+        def send(group: _Group) -> bool:
+            """Send the group's next pair that is still to do; False when none is left."""
+            nonlocal done
+            while group.pairs:
+                det, scene, site = group.pairs.popleft()
+                assert scene.id is not None and site.id is not None
+                stack = contextlib.ExitStack()
+                mine = stack.enter_context(store.claim(pair_key(det, scene, site)))
+                if not mine or store.has_observation(site.id, scene.id, det.sha256):
+                    stack.close()  # another process holds it or has recorded it
+                    done += 1
+                    continue
+                others = [
+                    d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != det.model_id
+                ]
+                fut = client.submit(
+                    run_pair, ModelRef.of(det, threads_per_worker), scene, site, others, pure=False, retries=1
+                )
+                flying[fut] = (group, stack)
+                running.add(fut)
+                return True
+            return False
+
+        def fill() -> None:
+            while groups and len(flying) < AHEAD_PER_THREAD * threads:
+                group = groups.popleft()
+                send(group)
+
+        try:
+            fill()
+            for fut in running:
+                group, stack = flying.pop(fut)
+                with stack:
+                    recorded = record(store, fut.result())  # a pair that failed raises its error here
+                if recorded is not None:
+                    results.append(recorded)
+                done += 1
+                if progress:
+                    progress("scenes", done, len(work))
+                if group.pairs:
+                    send(group)  # the same scene × site's next model, now that this one is stored
+                fill()
+        finally:
+            for _group, stack in flying.values():  # a failed pair stopped the scan: release the others
+                stack.close()
+    if progress:
+        progress("scenes", len(work), len(work))
+    return results
+
+
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """``--workers`` and ``--scheduler`` exclude each other; ``--workers`` is at least 1."""
+    from forcewatch.errors import InputError
+
+    if workers is not None and scheduler is not None:
+        raise InputError(
+            "--workers and --scheduler both given. Fix: --workers N starts a local cluster; "
+            "--scheduler tcp://HOST:PORT uses an existing one: give one of them."
+        )
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: must be at least 1. Fix: give the number of worker processes.")
+    if scheduler is not None and "://" not in scheduler:
+        raise InputError(
+            f"--scheduler {scheduler!r}: not a scheduler address. Fix: give tcp://HOST:PORT "
+            "(what `dask scheduler` prints)."
+        )
+
