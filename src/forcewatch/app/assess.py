@@ -11,7 +11,7 @@ from pathlib import Path
 
 from forcewatch.app.compare import detector_for
 from forcewatch.app.validation import reviewed_observations
-from forcewatch.app.workspace import open_workspace, resolve
+from forcewatch.app.workspace import is_workspace, open_workspace, resolve
 from forcewatch.assess.alerts import INCLUDED_SUFFIX, NewAlert, SiteEvidence, alerts_to_raise
 from forcewatch.assess.claims import CheckedDistance, ClaimsFound, check_distance, find_claims, places_as_sites
 from forcewatch.assess.claims_observed import WITHIN_KM, ObservedCount, comparable, compare_count, nearest_site
@@ -24,7 +24,6 @@ from forcewatch.detect.registry import load_detector
 from forcewatch.errors import InputError
 from forcewatch.geo.distance import distance_to, reference_line
 from forcewatch.store.base import Store
-from forcewatch.store.gpkg import STORE_NAME
 
 RULES_NAME = "alerts.yaml"
 
@@ -203,15 +202,15 @@ def claims(
     article: Path, add_sites: bool = False, workspace: Path | None = None, article_date: str | None = None
 ) -> ClaimsResult:
     """Find the place-and-distance and equipment statements of the text file ``article``, measure
-    the distances, and, when a workspace is given or found (``forcewatch.gpkg`` in the folder
-    :func:`~forcewatch.app.workspace.resolve` names), with ``add_sites`` watch the places there and
+    the distances, and, when a workspace is given or found (a GeoPackage or PostGIS workspace in the
+    folder :func:`~forcewatch.app.workspace.resolve` names), with ``add_sites`` watch the places there and
     compare each claimed count with what was observed on or before ``article_date`` (YYYY-MM-DD;
     default: the latest date the text names)."""
     found = find_claims(read_article(article))
     checked = [check_distance(c) for c in found.distances]
     day = _date(article_date) or found.article_date
     folder = resolve(workspace)
-    if not (add_sites or workspace is not None or (folder / STORE_NAME).is_file()):
+    if not (add_sites or workspace is not None or is_workspace(folder)):
         return ClaimsResult(article, found, checked, article_date=day)
     with open_workspace(workspace) as store:
         added = add_claim_sites(store, found) if add_sites else []

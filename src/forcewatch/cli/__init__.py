@@ -54,6 +54,7 @@ def _register() -> None:
         models,
         report,
         sites,
+        store,
         synth,
         train,
         workspace,
@@ -72,6 +73,7 @@ def _register() -> None:
     demo.register(app)
     models.register(app)
     labels.register(app)
+    store.register(app)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

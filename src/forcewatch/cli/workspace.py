@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,17 +21,29 @@ from forcewatch.cli.options import (
 if TYPE_CHECKING:
     from forcewatch.app.status import SiteStatus
 
+# declared here (not in cli/options.py): only `init` takes it
+StoreUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Keep the workspace in a PostgreSQL + PostGIS database: postgresql://USER@HOST:PORT/DATABASE "
+        "(password in PGPASSWORD or ~/.pgpass; default: $FORCEWATCH_STORE, else forcewatch.gpkg in FOLDER).",
+    ),
+]
+
 
 def init_cmd(
     folder: InitFolderArg,
     example: ExampleOpt = None,
+    store: StoreUrlOpt = None,
 ) -> None:
-    """Create a workspace (a GeoPackage store), optionally with example sites."""
-    from forcewatch.app.workspace import create_workspace
+    """Create a workspace (a GeoPackage store, or a PostGIS one with --store), optionally with example sites."""
+    from forcewatch.app.workspace import STORE_NAME, create_workspace
 
-    ready = create_workspace(folder, example)
+    ready = create_workspace(folder, example, store)
     added = f", {ready.added} added from {example}" if example else ""
-    console.print(f"workspace {folder} ready ({ready.sites} sites{added})")
+    where = "" if ready.store == STORE_NAME else f" on {ready.store}"
+    console.print(f"workspace {folder} ready{where} ({ready.sites} sites{added})", highlight=False)
 
 
 def status_table(rows: list[SiteStatus], include_unvalidated: bool = False) -> Table:
