@@ -125,3 +125,22 @@ def test_a_scan_that_fails_on_one_scene_keeps_the_pairs_finished_before(tmp_path
     with open_workspace(ws) as store, pytest.raises(Exception, match=f"ws-{DATES - 1}.tif"):
         scan(store, [aircraft])
     assert len(_rows(ws)) == DATES - 1
+
+
+def test_status_counts_the_pairs_a_scan_has_still_to_do(tmp_path: Path) -> None:
+    import json
+
+    ws = _workspace(tmp_path, "ws")
+    site = "Luninets airfield"
+    before = json.loads(_run("status", "--site", site, "--json", "-w", str(ws)))
+    assert [r["site"] for r in before] == [site]  # --site: that site alone
+    from forcewatch.app.models import site_model_names
+
+    with open_workspace(ws) as store:
+        runs = len(site_model_names(store.site(site)))  # the models its kind runs
+    assert before[0]["pending_pairs"] == DATES * runs
+    table = _run("status", "--site", site, "-w", str(ws))
+    assert "pending" in table and str(DATES * runs) in table
+    _run("scan", "--site", site, "-w", str(ws))
+    after = json.loads(_run("status", "--site", site, "--json", "-w", str(ws)))
+    assert after[0]["pending_pairs"] == 0 and after[0]["observations"] == DATES  # one per date, models merged

@@ -15,6 +15,7 @@ from forcewatch.cli.options import (
     InitFolderArg,
     JsonOpt,
     SiteArg,
+    SiteOpt,
     WorkspaceOpt,
 )
 
@@ -53,8 +54,8 @@ def status_table(rows: list[SiteStatus], include_unvalidated: bool = False) -> T
 
     with_distance = any(r.distance is not None for r in rows)
     counts_cols = ("counts (incl. unvalidated)",) if include_unvalidated else ("findings", CANDIDATES_COLUMN)
-    numbers = ("observed", "scenes", "obs.", "km to line")
-    columns = ("site", "kind", "latest", *counts_cols, *numbers[:3], *(numbers[3:] if with_distance else ()))
+    numbers = ("observed", "scenes", "obs.", "pending", "km to line")
+    columns = ("site", "kind", "latest", *counts_cols, *numbers[:4], *(numbers[4:] if with_distance else ()))
     table = new_table("ForceWatch status", columns, right=numbers)
     for r in rows:
         o = r.latest
@@ -69,14 +70,20 @@ def status_table(rows: list[SiteStatus], include_unvalidated: bool = False) -> T
             f"{o.share_observed:.0%}" if o else "-",
             str(r.scenes),
             str(r.observations),
+            "?" if r.pending is None else str(r.pending),
             *([f"{r.distance.distance_km:.1f}" if r.distance else "-"] if with_distance else []),
         )
+    captions = ["pending: scene × site × model pairs a `forcewatch scan` has still to do"]
+    if any(r.pending is None for r in rows):
+        captions.append("?: a model the site runs has no file (`forcewatch model list`)")
     if with_distance:
-        table.caption = f"distances to the {next(r.distance.line for r in rows if r.distance)}"
+        captions.append(f"distances to the {next(r.distance.line for r in rows if r.distance)}")
+    table.caption = "; ".join(captions)
     return table
 
 
 def status_cmd(
+    site: SiteOpt = None,
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
     distance_to: DistanceToOpt = None,
@@ -87,7 +94,7 @@ def status_cmd(
     from forcewatch.app.workspace import open_workspace
 
     with open_workspace(workspace) as store:
-        rows = status(store, distance_to)
+        rows = status(store, distance_to, site_name=site)
     if as_json:
         print_json([r.to_json(include_unvalidated) for r in rows])
         return
