@@ -1,5 +1,6 @@
-"""The brief, rendered in a real headless Chromium: every image loads, the headline numbers appear,
-and a screenshot is left in test-artifacts/ for a person to look at."""
+"""The brief, rendered in a real headless Chromium: every image of the main file and of a site's
+own page loads, the headline numbers appear, and screenshots are left in test-artifacts/ for a
+person to look at."""
 
 from __future__ import annotations
 
@@ -49,16 +50,38 @@ def test_headline_sentence() -> None:
     )
 
 
+#: A site over the first three aircraft of the scenes (pixels 180 to 660 of 1,200, 0.5 m): the
+#: same on both dates, so the watchlist brief gives it its own page.
+APRON = ["Apron west", "--lat=52.249775", "--lon=26.798679", "--radius-m=120", "--kind=airfield"]
+
+
+def _dom(chromium: str, page: Path, profile: Path) -> str:
+    return subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+
+
+def _images_loaded(dom: str) -> tuple[int, int]:
+    loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom)
+    assert loaded is not None, "the page's load handler did not run"
+    return int(loaded.group(1)), int(loaded.group(2))
+
+
 def test_brief_renders_in_chromium(tmp_path: Path) -> None:
     chromium = _chromium()
     _register()
     runner = CliRunner()
     ws = tmp_path / "ws"
     assert runner.invoke(app, ["init", str(ws), "--example", "ukraine-2022"]).exit_code == 0
+    assert runner.invoke(app, ["site", "add", *APRON, "-w", str(ws)]).exit_code == 0
     paths = []
     for i, when in enumerate(("2022-01-20T09:00:00Z", "2022-02-10T09:00:00Z")):
         rgb, _ = render_airfield(
-            1200, 700, 0.5, [(120 + k * 90, 200, 34.0, 30.0 * k) for k in range(3 + 3 * i)], seed=i
+            1200, 700, 0.5, [(120 + k * 90, 200, 34.0, 30.0 * k) for k in range(3 + 3 * i)], seed=0
         )
         paths.append(str(write_geotiff(rgb, tmp_path / f"l{i}.tif", 52.25, 26.80, 0.5, when)))
     for args in (["ingest", *paths], ["scan", "--model", "aircraft"]):
@@ -71,35 +94,38 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
     assert not re.search(r"""(?:src|href)=["']https?:""", html)  # self-contained: nothing from the network
 
     common = [chromium, *FLAGS]
-    dom = subprocess.run(
-        [*common, f"--user-data-dir={tmp_path / 'c1'}", "--dump-dom", brief.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    loaded = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom)
-    assert loaded is not None, "the page's load handler did not run"
-    assert loaded.group(1) == loaded.group(2) and int(loaded.group(2)) == 4  # map, two chips, timeline
+    dom = _dom(chromium, brief, tmp_path / "c1")
+    assert _images_loaded(dom) == (4, 4)  # map, Luninets' two chips and timeline (the site that changed)
     assert "6 aircraft at Luninets airfield (52.25 N, 26.80 E) on 10 February 2022" in dom
     assert "+3 aircraft since 20 January 2022" in dom
     assert "from the land border of Ukraine" in dom
     assert 'id="validated-only"' in dom and 'class="candidates"' not in dom  # aircraft only: no candidates
+    assert dom.count('<section class="site"') == 1 and 'src="data:image/jpeg;base64,' in dom
+    link = re.search(r'<a href="(brief-sites/apron-west-\d+\.html)">Apron west</a>', dom)
+    assert link is not None  # no change there: a row, and its own page
 
-    shot = tmp_path / "brief.png"
-    subprocess.run(
-        [
-            *common,
-            f"--user-data-dir={tmp_path / 'c2'}",
-            "--window-size=1100,2400",
-            f"--screenshot={shot}",
-            brief.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    assert shot.stat().st_size > 50_000
+    page = tmp_path / link.group(1)
+    page_dom = _dom(chromium, page, tmp_path / "c3")
+    assert _images_loaded(page_dom) == (3, 3)  # its two chips and timeline
+    assert "3 aircraft at Apron west" in page_dom and "+0 aircraft since 20 January 2022" in page_dom
+    assert '<a href="../brief.html">' in page_dom and "Luninets" not in page_dom
+
+    shots = {}
+    for name, html in (("brief.png", brief), ("brief-site-page.png", page)):
+        shot = shots[name] = tmp_path / name
+        subprocess.run(
+            [
+                *common,
+                f"--user-data-dir={tmp_path / ('c2' + name)}",
+                "--window-size=1100,2400",
+                f"--screenshot={shot}",
+                html.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        assert shot.stat().st_size > 50_000
     pdf = tmp_path / "brief.pdf"
     res = runner.invoke(app, ["report", "--out", str(pdf), "--format", "pdf", "-w", str(ws)])
     assert res.exit_code == 0, res.output
@@ -107,4 +133,5 @@ def test_brief_renders_in_chromium(tmp_path: Path) -> None:
 
     artifacts = REPO / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
-    shutil.copy(shot, artifacts / "brief.png")
+    for name, shot in shots.items():
+        shutil.copy(shot, artifacts / name)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from forcewatch.model import StoredActivity
-from forcewatch.report.brief import build_brief
+from forcewatch.report.brief import build_brief, data_uri
 from forcewatch.report.brief_plan import (
     BriefData,
     SiteData,
@@ -23,7 +23,7 @@ from forcewatch.report.brief_plan import (
     map_points,
     plan_site,
 )
-from forcewatch.report.chips import ACTIVITY_COLOUR, CAMP_COLOUR, STATUS_COLOURS, chip_png
+from forcewatch.report.chips import ACTIVITY_COLOUR, CAMP_COLOUR, STATUS_COLOURS, chip_image, chip_jpeg
 from forcewatch.report.dates import DateStatus, date_status, observations_between
 from tests.report.brief_values import REVIEWED_TENTS, SCORED, compared, observation
 from tests.report.brief_values import two_dates as two_dates_data
@@ -132,19 +132,13 @@ def _near(img: np.ndarray, x: float, y: float, colour: tuple[int, int, int]) -> 
     return bool((patch == colour).all(axis=1).any())
 
 
-def _decode(png: bytes) -> np.ndarray:
-    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    assert img is not None
-    return np.asarray(img)
-
-
 def test_chip_drawn_over_the_pixels_the_reader_gives(two_dates: SiteData) -> None:
     outline = scene(2, D2).footprint.buffer(-0.004)  # scene pixels 400 to 600
     data = replace(compared(two_dates, REVIEWED_TENTS), camps=[replace(camp(D2), polygon=outline)])
     plan = plan_site(data, {1: scene(1, D1), 2: scene(2, D2)}, LINE)
     chip = plan.dates[1].chip
     reader = GreyReader()
-    img = _decode(chip_png(chip, reader))
+    img = chip_image(chip, reader)
     w = chip.window
     assert reader.calls == [(2, w.box_px, w.width_px, w.height_px)]
     assert img.shape == (w.height_px, w.width_px, 3)
@@ -153,8 +147,19 @@ def test_chip_drawn_over_the_pixels_the_reader_gives(two_dates: SiteData) -> Non
     assert _near(img, 500 - w.x0, 300 - w.y0, STATUS_COLOURS["departed"])  # drawn where it was
     assert _near(img, 400 - w.x0, 400 - w.y0, CAMP_COLOUR)
     assert (img[5, 5] == 128).all()  # the reader's grey elsewhere
-    img = _decode(chip_png(replace(chip, activity=[outline], camps=[]), GreyReader()))
+    img = chip_image(replace(chip, activity=[outline], camps=[]), GreyReader())
     assert _near(img, 400 - w.x0, 400 - w.y0, ACTIVITY_COLOUR)
+
+
+def test_chips_are_jpeg_close_to_the_drawing(two_dates: SiteData) -> None:
+    chip = plan_site(two_dates, {1: scene(1, D1), 2: scene(2, D2)}, LINE).dates[1].chip
+    jpeg = chip_jpeg(chip, GreyReader())
+    assert jpeg[:3] == b"\xff\xd8\xff" and data_uri(jpeg).startswith("data:image/jpeg;base64,/9j/")
+    img = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    drawn = chip_image(chip, GreyReader())
+    assert img.shape == drawn.shape == (chip.window.height_px, chip.window.width_px, 3)
+    assert np.abs(img.astype(np.int16) - drawn).mean() < 2.0  # quality 85: the boxes survive
+    assert data_uri(b"\x89PNG\r\n\x1a\n").startswith("data:image/png;base64,")  # the charts stay PNG
 
 
 def test_build_brief_renders_the_sections_without_files(two_dates: SiteData) -> None:
@@ -172,6 +177,8 @@ def test_build_brief_renders_the_sections_without_files(two_dates: SiteData) -> 
     html = build_brief(data, reader, generated=dt.datetime(2022, 2, 11, 8, 0, tzinfo=dt.UTC))
     assert "Generated 2022-02-11 08:00 UTC" in html
     assert html.count('class="chip"') == 2 and [c[0] for c in reader.calls] == [1, 2]
+    assert html.count('class="chip" src="data:image/jpeg;base64,') == 2
+    assert 'id="sites"' not in html  # the brief of values: every site's section, no table
     assert "2 aircraft at Luninets airfield (52.25 N, 26.80 E) on 10 February 2022" in html
     assert "Yelsk: no observation yet." in html
     assert "tent camp new: 12 tents, 0 vehicles on 1.50 ha" in html

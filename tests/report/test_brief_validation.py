@@ -12,11 +12,10 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
-from forcewatch.app.report import gather_brief
+from forcewatch.app.report import BriefQuery, gather_site, model_notes
 from forcewatch.app.workspace import init
 from forcewatch.assess.validation import INCLUDED_NOTE
 from forcewatch.model import Label, StoredDetection
@@ -30,7 +29,7 @@ from forcewatch.report.brief_plan import (
     measured_on,
     plan_site,
 )
-from forcewatch.report.chips import STATUS_COLOURS, chip_png
+from forcewatch.report.chips import STATUS_COLOURS, chip_image
 from forcewatch.report.dates import comparison_between, date_status
 from tests.report.brief_values import (
     D1,
@@ -67,12 +66,6 @@ def with_vehicles() -> SiteData:
     return replace(base, observations=[o1, o2], detections=[*base.detections, *vehicles])
 
 
-def _decode(png: bytes) -> np.ndarray:
-    img = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
-    assert img is not None
-    return np.asarray(img)
-
-
 def _drawn(img: np.ndarray, x: float, y: float) -> bool:
     """Whether anything but the reader's grey lies within 2 px of (x, y)."""
     xi, yi = round(x), round(y)
@@ -93,7 +86,7 @@ def test_headline_captions_boxes_and_map_show_findings_only() -> None:
         "Unvalidated candidates (vehicle) are not drawn: see below"
     )
     assert [what for _, what in second.chip.boxes] == ["stayed", "arrived", "departed"]  # no vehicle box
-    img = _decode(chip_png(second.chip, GreyReader()))
+    img = chip_image(second.chip, GreyReader())
     w = second.chip.window
     for x0, y0, x1, y1 in VEHICLES_D2:
         assert w.x0 <= x0 < x1 <= w.x1 and w.y0 <= y0 < y1 <= w.y1
@@ -118,7 +111,7 @@ def test_candidates_are_set_apart_with_why_and_how_to_review() -> None:
     assert chip is not None and chip.scene.id == 2  # the latest date's candidates, on their own small chip
     assert [what for _, what in chip.boxes] == [CANDIDATE] * 3
     assert max(chip.window.width_px, chip.window.height_px) <= CANDIDATE_CHIP_SIDE_PX
-    img = _decode(chip_png(chip, GreyReader()))
+    img = chip_image(chip, GreyReader())
     w = chip.window
     for x0, y0, _, _ in VEHICLES_D2:
         x, y = round((x0 - w.x0) * w.scale), round((y0 - w.y0) * w.scale)
@@ -208,7 +201,7 @@ def test_ground_not_shown_before_is_not_observed_before_never_arrived() -> None:
     second = plan.dates[1]
     assert "aircraft: 0 arrived, 1 departed, 1 stayed, 1 not observed before" in second.caption
     assert "arrived" not in [what for _, what in second.chip.boxes]
-    img = _decode(chip_png(second.chip, GreyReader()))
+    img = chip_image(second.chip, GreyReader())
     w = second.chip.window
     x, y = round((600 - w.x0) * w.scale), round((500 - w.y0) * w.scale)
     patch = img[max(0, y - 2) : y + 3, max(0, x - 2) : x + 3].reshape(-1, 3)
@@ -275,14 +268,14 @@ def test_gather_brief_reads_comparisons_and_never_draws_rejected_detections(tmp_
             store.add_labels(
                 [Label(sc.id, "vehicle", "rejected", rejected.detection.polygon, "ana", D2, st.id, rejected.id)]
             )
-        data = gather_brief(store)
-        assert data.workspace == tmp_path / "ws"
+        site_data, scenes = gather_site(store, st, BriefQuery())
+        notes = model_notes(store)
     assert len(ids) == 3
-    (site_data,) = data.sites
     assert sorted(d.id for d in site_data.detections) == sorted(set(ids) - {rejected.id})
-    assert site_data.comparisons == [] and site_data.changed == []
-    assert "KIT AIS" in data.model_notes[VEHICLE_MODEL]  # why the bundled vehicle model validates nothing
-    plan = plan_site(site_data, data.scenes, LINE, model_notes=data.model_notes)
+    assert site_data.comparisons == [] and site_data.changed == [] and site_data.alerts is None  # no alerts.yaml
+    assert list(scenes) == [sc.id]
+    assert "KIT AIS" in notes[VEHICLE_MODEL]  # why the bundled vehicle model validates nothing
+    plan = plan_site(site_data, scenes, LINE, model_notes=notes)
     assert plan.candidates.chip is not None
     assert sorted(b for b, _ in plan.candidates.chip.boxes) == [VEHICLES_D2[0], VEHICLES_D2[2]]
     assert plan.headline.startswith("No validated count at Luninets airfield")

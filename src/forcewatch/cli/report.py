@@ -1,4 +1,5 @@
-"""``forcewatch report`` (the brief as one self-contained HTML file) and ``export``."""
+"""``forcewatch report`` (the brief: self-contained HTML, with per-site pages beside it for a
+watchlist) and ``export``."""
 
 from __future__ import annotations
 
@@ -14,12 +15,18 @@ from forcewatch.cli.options import (
     IncludeUnvalidatedOpt,
     LineOpt,
     ModelOpt,
-    OutFileOpt,
     SiteOpt,
     WorkspaceOpt,
 )
 
 # options of these commands only
+BriefOutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="File to write (brief.html; per-site pages go to brief-sites/ beside it), or a folder (brief.html in it).",
+    ),
+]
 BriefFormatOpt = Annotated[str, typer.Option("--format", help="html | pdf (printed by a headless Chromium)")]
 ExportFormatOpt = Annotated[str, typer.Option("--format", help="geojson | gpkg | kml | csv")]
 ExportOutOpt = Annotated[Path, typer.Option("--out", help="File (gpkg, kml) or folder (geojson, csv).")]
@@ -32,7 +39,7 @@ ForceOpt = Annotated[
 
 
 def report_cmd(
-    out: OutFileOpt,
+    out: BriefOutOpt,
     site: SiteOpt = None,
     date_from: DateFromOpt = None,
     date_to: DateToOpt = None,
@@ -42,8 +49,9 @@ def report_cmd(
     include_unvalidated: IncludeUnvalidatedOpt = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Write the brief: overview map, headlines, annotated chips, timelines, estimates, provenance.
-    Findings are validated counts; unvalidated candidates are listed apart under each site."""
+    """Write the brief: overview map, a table of every site (findings, change, alerts), then headlines,
+    annotated chips, timelines and estimates of the sites with change or alerts (the others on their
+    own pages), provenance. Findings are validated counts; unvalidated candidates are listed apart."""
     from forcewatch.app.report import write_brief
     from forcewatch.app.workspace import open_workspace
     from forcewatch.assess.validation import INCLUDED_NOTE
@@ -61,6 +69,8 @@ def report_cmd(
             include_unvalidated=include_unvalidated,
         )
     console.print(f"wrote {result.path} ({result.size_bytes / 1e6:.1f} MB, self-contained)")
+    if result.pages is not None:
+        console.print(f"wrote {result.page_count} site page(s) in {result.pages} ({result.pages_bytes / 1e6:.1f} MB)")
     if include_unvalidated:
         console.print(f"the brief {INCLUDED_NOTE}")
 

@@ -1,8 +1,9 @@
-"""The brief's pure steps: from values read out of the store (:class:`BriefData`) to what each site
-section says and shows (:class:`SitePlan`): the headline, per date the status of each object since
-the previous date, the notes under the chip and the chip's window in scene pixels, the site's
-unvalidated candidates set apart, and the overview map's points. Nothing here opens a file;
-:mod:`forcewatch.report.brief` draws and renders the plan.
+"""The brief's pure steps: from values read out of the store (:class:`SiteData`, one site at a
+time) to what each site section says and shows (:class:`SitePlan`): the headline, per date the
+status of each object since the previous date, the notes under the chip and the chip's window in
+scene pixels, what changed since the previous date, the site's unvalidated candidates set apart;
+and from a plan, the site's row in the watchlist table (:class:`SiteRow`) and its point on the
+overview map. Nothing here opens a file; :mod:`forcewatch.report.brief` draws and renders the plan.
 
 Findings are validated counts only (``Observation.validated``): the headline, the captions, the
 boxes on the chips, the timeline, the estimate and the map show them. Unvalidated candidates are
@@ -75,6 +76,7 @@ class SiteData:
     estimate: SiteEstimate | None = None  # of the latest observation by the brief's model, if any
     comparisons: list[StoredComparison] = field(default_factory=list)  # its stored comparisons
     changed: list[StoredChangedObject] = field(default_factory=list)  # their changed objects
+    alerts: list[str] | None = None  # what the workspace's alert rules raise on its comparisons (None: no rules)
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ class DatePlan:
     candidates: str = ""
     candidate_detections: list[StoredDetection] = field(default_factory=list)
     left_out: list[StoredCamp] = field(default_factory=list)
+    change: list[str] = field(default_factory=list)  # what changed since the previous date (findings)
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,37 @@ class SitePlan:
     estimate: SiteEstimate | None
     candidates: CandidatesPlan = field(default_factory=CandidatesPlan)
     included: bool = False  # unvalidated candidates counted as findings
+    alerts: list[str] | None = None  # the alerts the workspace's rules raise on it (None: no rules)
+
+    @property
+    def change(self) -> list[str]:
+        """What changed at the site since the date before its latest (findings only); empty if nothing."""
+        return self.dates[-1].change if self.dates else []
+
+    @property
+    def flagged(self) -> bool:
+        """Whether the site changed since its previous date or has alerts: a watchlist brief details it."""
+        return bool(self.change or self.alerts)
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    """A site's row in the watchlist brief's table: its latest date and findings, what changed since
+    the date before, its alerts, its distance to the line, its unvalidated candidates, and where its
+    detail is (``link``: an anchor in the main file, its own page, or "" for none)."""
+
+    site: Site
+    latest: str
+    findings: str
+    change: list[str]
+    alerts: list[str] | None
+    distance: Distance | None
+    candidates: str = ""
+    link: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.change or self.alerts)
 
 
 # ---- the steps
@@ -328,6 +362,33 @@ def chip_caption(scene: Scene, n_detections: int, window: ChipWindow) -> str:
     )
 
 
+def change_since(
+    since: DateStatus,
+    observation: Observation,
+    earlier: Observation | None,
+    activity: Sequence[Geometry] = (),
+    camps: Sequence[StoredCamp] = (),
+    include_unvalidated: bool = False,
+) -> list[str]:
+    """What changed since the previous date, in findings only: counts that went up or down
+    ("+3 aircraft"), objects that arrived or departed ("aircraft: 3 arrived, 0 departed"), new-activity
+    areas and camp events (``camps``: those that are findings). Empty on the first date, and when
+    nothing changed (objects not observed, or not observed before, are not a change)."""
+    if earlier is None:
+        return []
+    inc = include_unvalidated
+    now, before = (findings(o.counts, o.validated, inc) for o in (observation, earlier))
+    out = [f"{now[c] - before[c]:+d} {c}" for c in sorted(now) if c in before and now[c] != before[c]]
+    out += [
+        f"{c}: {s.get('arrived', 0)} arrived, {s.get('departed', 0)} departed"
+        for c, s in sorted(since.changes.items())
+        if is_finding(c, since.validated, inc) and (s.get("arrived") or s.get("departed"))
+    ]
+    if activity:
+        out.append(f"{len(activity)} new-activity area(s)")
+    return out + [f"{k.kind} {k.status}" for k in camps if k.status != "unchanged"]
+
+
 def plan_date(
     site: Site,
     scene: Scene,
@@ -338,10 +399,11 @@ def plan_date(
     camps: list[StoredCamp],
     left_out: Sequence[StoredCamp] = (),
     include_unvalidated: bool = False,
+    earlier: Observation | None = None,
 ) -> DatePlan:
-    """The chip and caption of one date, given what happened since the previous date: the boxes of
-    its findings only (unvalidated candidates are set apart), the camp events that are findings
-    (``camps``; ``left_out`` are not)."""
+    """The chip and caption of one date, given what happened since the previous date (``earlier``:
+    its observation): the boxes of its findings only (unvalidated candidates are set apart), the
+    camp events that are findings (``camps``; ``left_out`` are not), and what changed."""
     o, inc = observation, include_unvalidated
     shown = [d for d in detections if is_finding(d.detection.class_name, o.validated, inc)]
     gone = gone_boxes(scene, [g for g in since.gone if is_finding(g.class_name, since.validated, inc)])
@@ -354,7 +416,10 @@ def plan_date(
     if o.candidate_counts and not inc:
         caption += f". {CANDIDATES.capitalize()} ({', '.join(sorted(o.candidate_counts))}) are not drawn: see below"
     candidates = [d for d in detections if d.detection.class_name not in o.validated]
-    return DatePlan(o, scene, chip, caption, date_counts(o, inc), candidate_text(o, since), candidates, list(left_out))
+    change = change_since(since, o, earlier, activity, camps, inc)
+    return DatePlan(
+        o, scene, chip, caption, date_counts(o, inc), candidate_text(o, since), candidates, list(left_out), change
+    )
 
 
 def measured_on(scores: Mapping[str, object]) -> str:
@@ -480,7 +545,8 @@ def plan_site(
         camps = [k for k, ok in zip(today, found, strict=True) if ok]
         left_out = [k for k, ok in zip(today, found, strict=True) if not ok]
         scene = scenes[o.scene_id]
-        dates.append(plan_date(site, scene, o, mine, since, activity_on(o, data.activity), camps, left_out, inc))
+        activity = activity_on(o, data.activity)
+        dates.append(plan_date(site, scene, o, mine, since, activity, camps, left_out, inc, earlier))
         previous, earlier = since.following, o
     estimate, left = estimate_findings(data.estimate if obs else None, inc)
     return SitePlan(
@@ -493,20 +559,28 @@ def plan_site(
         estimate,
         plan_candidates(site, dates, left, model_notes, inc),
         inc,
+        data.alerts,
     )
+
+
+def site_row(plan: SitePlan, link: str = "") -> SiteRow:
+    """A site's row in the watchlist table; ``link``: where its detail is."""
+    last = plan.observations[-1] if plan.observations else None
+    if last is None:
+        return SiteRow(plan.site, "", "no observation yet", [], plan.alerts, plan.distance, "", link)
+    candidates = "" if plan.included else ", ".join(f"{n} {c}" for c, n in sorted(last.candidate_counts.items()))
+    found = date_counts(last, plan.included)
+    return SiteRow(plan.site, last.acquired, found, plan.change, plan.alerts, plan.distance, candidates, link)
+
+
+def map_point(row: SiteRow) -> tuple[str, float, float, str]:
+    """A site's point on the overview map: (name, lat, lon, latest findings)."""
+    return (row.site.name, row.site.lat or 0.0, row.site.lon or 0.0, row.findings if row.latest else "no data")
 
 
 def map_points(plans: list[SitePlan]) -> list[tuple[str, float, float, str]]:
     """The overview map's points: (name, lat, lon, latest findings) per site."""
-    return [
-        (
-            p.site.name,
-            p.site.lat or 0.0,
-            p.site.lon or 0.0,
-            date_counts(p.observations[-1], p.included) if p.observations else "no data",
-        )
-        for p in plans
-    ]
+    return [map_point(site_row(p)) for p in plans]
 
 
 def scenes_shown(plans: list[SitePlan]) -> list[Scene]:

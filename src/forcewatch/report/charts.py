@@ -233,12 +233,17 @@ def _label_sites(ax: plt.Axes, points: Sequence[tuple[str, float, float, str]], 
         )
 
 
-def overview_figure(points: Sequence[tuple[str, float, float, str]], margin_deg: float = 2.0) -> plt.Figure:
+def overview_figure(
+    points: Sequence[tuple[str, float, float, str]],
+    margin_deg: float = 2.0,
+    unnamed: Sequence[tuple[float, float]] = (),
+) -> plt.Figure:
     """The overview map as a matplotlib figure: sites (name, lat, lon, label) over the bundled
     country borders, equirectangular at the map's mean latitude, for any set of sites (across
-    continents, or both sides of the antimeridian: longitudes are unwrapped), labels apart."""
-    lats = [p[1] for p in points] or [50.0]
-    lons = unwrap_lons([p[2] for p in points]) or [30.0]
+    continents, or both sides of the antimeridian: longitudes are unwrapped), labels apart;
+    ``unnamed`` sites (lat, lon) as small dots without a label (a watchlist of hundreds)."""
+    lats = [p[1] for p in points] + [lat for lat, _ in unnamed] or [50.0]
+    lons = unwrap_lons([p[2] for p in points] + [lon for _, lon in unnamed]) or [30.0]
     box = (
         min(lons) - margin_deg,
         max(-90.0, min(lats) - margin_deg),
@@ -252,8 +257,10 @@ def overview_figure(points: Sequence[tuple[str, float, float, str]], margin_deg:
     mean_lat = max(-80.0, min(80.0, sum(lats) / len(lats)))
     ax.set_aspect(1 / math.cos(math.radians(mean_lat)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{180.0 - (180.0 - x) % 360.0:g}"))
+    if unnamed:
+        ax.plot(lons[len(points) :], lats[len(points) :], "o", color="#555", markersize=3, gid="site-dot")
     if points:
-        _label_sites(ax, points, lons)
+        _label_sites(ax, points, lons[: len(points)])
     ax.set_facecolor("#dfe9f3")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
@@ -261,9 +268,13 @@ def overview_figure(points: Sequence[tuple[str, float, float, str]], margin_deg:
     return fig
 
 
-def overview_map(points: Sequence[tuple[str, float, float, str]], margin_deg: float = 2.0) -> bytes:
+def overview_map(
+    points: Sequence[tuple[str, float, float, str]],
+    margin_deg: float = 2.0,
+    unnamed: Sequence[tuple[float, float]] = (),
+) -> bytes:
     """The overview map (:func:`overview_figure`) as PNG bytes."""
-    return _png(overview_figure(points, margin_deg))
+    return _png(overview_figure(points, margin_deg, unnamed))
 
 
 def counts_timeline(
