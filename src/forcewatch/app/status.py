@@ -126,25 +126,34 @@ def status(store: Store, distance_to_line: str | None = None, site_name: str | N
     sites); with ``distance_to_line`` (a border or line file), its distance too."""
     line = reference_line(distance_to_line) if distance_to_line is not None else None
     out = []
+    hashes: dict[str, str | None] = {}  # model name → its file's SHA-256 (hashed once per call)
     for site in [store.site(site_name)] if site_name is not None else store.sites():
         assert site.id is not None
         obs = merge_by_scene(reviewed_observations(store, site.id))
         dist = distance_to(site.aoi, line) if line is not None else None
         scenes = len(store.scenes_of_site(site.id))
-        out.append(SiteStatus(site, scenes, len(obs), obs[-1] if obs else None, dist, pending_pairs(store, site)))
+        pending = pending_pairs(store, site, hashes)
+        out.append(SiteStatus(site, scenes, len(obs), obs[-1] if obs else None, dist, pending))
     return out
 
 
-def pending_pairs(store: Store, site: Site) -> int | None:
+def pending_pairs(store: Store, site: Site, hashes: dict[str, str | None] | None = None) -> int | None:
     """How many scene × site × model pairs of ``site`` a scan has still to do, with the site's own
-    models (found by their files' hashes, without loading them); None when a model's file is gone."""
+    models (found by their files' hashes, without loading them; ``hashes`` caches them by model name
+    across calls); None when a model's file is gone."""
     from forcewatch.app.models import model_file_sha256, site_model_names
 
-    try:
-        hashes = {model_file_sha256(store, name) for name in site_model_names(site)}
-    except (ForceWatchError, OSError):
+    cache = {} if hashes is None else hashes
+    for name in site_model_names(site):
+        if name not in cache:
+            try:
+                cache[name] = model_file_sha256(store, name)
+            except (ForceWatchError, OSError):
+                cache[name] = None
+    shas = {cache[name] for name in site_model_names(site)}
+    if None in shas:
         return None
-    return sum(len(store.pending_pairs(sha, site.name)) for sha in hashes)
+    return sum(len(store.pending_pairs(sha, site.name)) for sha in shas if sha is not None)
 
 
 def site_observations(store: Store, site_name: str) -> tuple[Site, list[Observation]]:
