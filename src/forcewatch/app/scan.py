@@ -21,6 +21,8 @@ from affine import Affine
 from shapely.geometry import Polygon
 
 from forcewatch import __version__
+from forcewatch.app.scan_queue import PairQueue
+from forcewatch.app.scan_queue import pair_key as pair_key  # re-exported: a pair's claim name
 from forcewatch.detect.base import Detector
 from forcewatch.detect.merge import drop_parts
 from forcewatch.detect.run import TileSource, Timings, detect_source
@@ -391,11 +393,6 @@ def scan_models(
     return scan(store, detectors, site_name=site_name, progress=progress, profile=profile)
 
 
-def pair_key(detector: Detector, scene: Scene, site: Site) -> str:
-    """The name of one unit of work, claimed while it is scanned: scene × site × model file."""
-    return f"scan:{scene.id}:{site.id}:{detector.sha256}"
-
-
 def scan_one(
     store: Store,
     detector: Detector,
@@ -436,6 +433,10 @@ def record(store: Store, res: ScanResult, timings: Timings | None = None) -> Sca
     return res
 
 
+#: How long a scan waits before looking again when every pair left waits for another process.
+WAIT_S = 0.25
+
+
 def scan(
     store: Store,
     detectors: Detector | Sequence[Detector] | None = None,
@@ -446,26 +447,33 @@ def scan(
 ) -> list[ScanResult]:
     """Scan every scene × site pair not yet scanned with each model (``detectors``, else each site's
     own models). Each pair is claimed while it is scanned and committed on its own: a scan killed at
-    any moment keeps every finished pair, and running it again scans only what is left. A pair
-    claimed by another process (another scan on the same store) is left to it. A scene coarser than
-    a model can see in is not read for it: its classes are recorded as not observable.
+    any moment keeps every finished pair, and running it again scans only what is left. Several
+    scans may run on one store at once: a pair claimed by another process is left to it, and the
+    models of one scene × site run larger objects first whichever process runs them
+    (:class:`~forcewatch.app.scan_queue.PairQueue`). A scene coarser than a model can see in is not
+    read for it: its classes are recorded as not observable.
 
     ``progress(label, done, total)`` is called with label "scenes" after each pair and with the
     pair's label (site @ date (class)) after each tile. ``profile`` (model id → :class:`Timings`)
     collects where each model's time went: read, pre-process, inference, decode, merge, place, store."""
-    work = pending_work(store, detectors, site_name)
+    queue = PairQueue(store, pending_work(store, detectors, site_name))
     results = []
-    for i, (detector, scene, site) in enumerate(work):
+    while queue:
+        claimed = queue.take()
+        if claimed is None:  # what is left waits for pairs other processes hold
+            time.sleep(WAIT_S)
+            continue
+        detector, scene, site = claimed.pair
         label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
         timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
-        with store.claim(pair_key(detector, scene, site)) as mine:
-            assert site.id is not None and scene.id is not None
-            if mine and not store.has_observation(site.id, scene.id, detector.sha256):
-                tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-                res = scan_one(store, detector, scene, site, progress=tile_progress, timings=timings)
-                done = record(store, res, timings)
-                if done is not None:
-                    results.append(done)
+        try:
+            tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+            res = scan_one(store, detector, scene, site, progress=tile_progress, timings=timings)
+            done = record(store, res, timings)
+        finally:
+            queue.finish(claimed)
+        if done is not None:
+            results.append(done)
         if progress:
-            progress("scenes", i + 1, len(work))
+            progress("scenes", queue.left, queue.total)
     return results

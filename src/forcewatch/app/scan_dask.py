@@ -15,12 +15,13 @@ dropped the same way: different pairs run at once, never two models of one scene
 from __future__ import annotations
 
 import contextlib
-from collections import deque
+import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from forcewatch.app.scan import ScanResult, not_observable_result, pair_key, pending_work, record, scan_pair
+from forcewatch.app.scan import WAIT_S, ScanResult, not_observable_result, pending_work, record, scan_pair
+from forcewatch.app.scan_queue import Claimed, PairQueue
 from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import bundled_models
 from forcewatch.errors import ModelError
@@ -77,20 +78,6 @@ def run_pair(model: ModelRef, scene: Scene, site: Site, others: list[Detection])
     return scan_pair(scene, site, detector, others=others)
 
 
-@dataclass
-class _Group:
-    """The pending pairs of one scene × site, larger objects' models first."""
-
-    pairs: deque[tuple[Detector, Scene, Site]] = field(default_factory=deque)
-
-
-def _groups(work: Sequence[tuple[Detector, Scene, Site]]) -> list[_Group]:
-    groups: dict[tuple[int | None, int | None], _Group] = {}
-    for det, scene, site in work:  # pending_work's order: by date and site, larger objects first
-        groups.setdefault((scene.id, site.id), _Group()).pairs.append((det, scene, site))
-    return list(groups.values())
-
-
 @contextlib.contextmanager
 def _client(workers: int | None, scheduler: str | None) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, else of a local cluster of ``workers`` processes
@@ -126,64 +113,52 @@ def scan_distributed(
     fails on a worker stops the scan with its error (the pairs recorded before it stay)."""
     from distributed import as_completed
 
-    work = pending_work(store, detectors, site_name)
-    if not work:
+    queue = PairQueue(store, pending_work(store, detectors, site_name))
+    if not queue:
         return []
-    groups = deque(_groups(work))
     results: list[ScanResult] = []
-    done = 0
     with _client(workers, scheduler) as client:
-        threads = sum(client.nthreads().values()) or 1
-        flying: dict[Any, tuple[_Group, contextlib.ExitStack[bool | None]]] = {}
+        ahead = AHEAD_PER_THREAD * (sum(client.nthreads().values()) or 1)
+        flying: dict[Any, Claimed] = {}
         running = as_completed()
 
-        def send(group: _Group) -> bool:
-            """Send the group's next pair that is still to do; False when none is left."""
-            nonlocal done
-            while group.pairs:
-                det, scene, site = group.pairs.popleft()
+        def fill() -> None:
+            """Send ready pairs until ``ahead`` are in flight (a scene × site's smaller-object models
+            wait in the queue until its larger ones are recorded)."""
+            while len(flying) < ahead:
+                claimed = queue.take()
+                if claimed is None:
+                    return
+                det, scene, site = claimed.pair
                 assert scene.id is not None and site.id is not None
-                stack = contextlib.ExitStack()
-                mine = stack.enter_context(store.claim(pair_key(det, scene, site)))
-                if not mine or store.has_observation(site.id, scene.id, det.sha256):
-                    stack.close()  # another process holds it or has recorded it
-                    done += 1
-                    continue
                 others = [
                     d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != det.model_id
                 ]
                 fut = client.submit(
                     run_pair, ModelRef.of(det, threads_per_worker), scene, site, others, pure=False, retries=1
                 )
-                flying[fut] = (group, stack)
+                flying[fut] = claimed
                 running.add(fut)
-                return True
-            return False
-
-        def fill() -> None:
-            while groups and len(flying) < AHEAD_PER_THREAD * threads:
-                group = groups.popleft()
-                send(group)
 
         try:
-            fill()
-            for fut in running:
-                group, stack = flying.pop(fut)
-                with stack:
+            while queue:
+                fill()
+                if not flying:  # what is left waits for pairs other processes hold
+                    time.sleep(WAIT_S)
+                    continue
+                fut = next(running)
+                claimed = flying.pop(fut)
+                try:
                     recorded = record(store, fut.result())  # a pair that failed raises its error here
+                finally:
+                    queue.finish(claimed)
                 if recorded is not None:
                     results.append(recorded)
-                done += 1
                 if progress:
-                    progress("scenes", done, len(work))
-                if group.pairs:
-                    send(group)  # the same scene × site's next model, now that this one is stored
-                fill()
+                    progress("scenes", queue.left, queue.total)
         finally:
-            for _group, stack in flying.values():  # a failed pair stopped the scan: release the others
-                stack.close()
-    if progress:
-        progress("scenes", len(work), len(work))
+            for claimed in flying.values():  # a failed pair stopped the scan: release the others
+                claimed.release()
     return results
 
 
@@ -203,4 +178,3 @@ def check_workers(workers: int | None, scheduler: str | None) -> None:
             f"--scheduler {scheduler!r}: not a scheduler address. Fix: give tcp://HOST:PORT "
             "(what `dask scheduler` prints)."
         )
-
