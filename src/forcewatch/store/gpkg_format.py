@@ -205,9 +205,24 @@ def create_attribute_table(con: sqlite3.Connection, table: str, columns_sql: str
 
 
 def touch_contents(con: sqlite3.Connection, table: str) -> None:
-    """Refresh a feature table's extent and last_change in gpkg_contents."""
-    row = con.execute(f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_geom"').fetchone()
+    """Refresh a feature table's extent and last_change in gpkg_contents.
+
+    The extent only grows (the spec's extent is informative, not necessarily the minimum): each
+    side asks the R-tree for boxes beyond it, which it answers without reading the rest, so a write
+    costs the same however many rows the table holds. An empty extent is computed whole."""
+    rtree = f'"rtree_{table}_geom"'
+    cur = con.execute("SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?", (table,)).fetchone()
+    if cur is None or None in cur:
+        extent = con.execute(f"SELECT min(minx), min(miny), max(maxx), max(maxy) FROM {rtree}").fetchone()
+    else:
+        beyond = (
+            con.execute(f"SELECT min(minx) FROM {rtree} WHERE minx < ?", (cur[0],)).fetchone()[0],
+            con.execute(f"SELECT min(miny) FROM {rtree} WHERE miny < ?", (cur[1],)).fetchone()[0],
+            con.execute(f"SELECT max(maxx) FROM {rtree} WHERE maxx > ?", (cur[2],)).fetchone()[0],
+            con.execute(f"SELECT max(maxy) FROM {rtree} WHERE maxy > ?", (cur[3],)).fetchone()[0],
+        )
+        extent = tuple(old if new is None else new for old, new in zip(cur, beyond, strict=True))
     con.execute(
         "UPDATE gpkg_contents SET last_change = ?, min_x = ?, min_y = ?, max_x = ?, max_y = ? WHERE table_name = ?",
-        (_now(), *row, table),
+        (_now(), *extent, table),
     )
