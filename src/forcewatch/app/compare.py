@@ -174,7 +174,7 @@ class LookAgainInScenes:
             if not todo:
                 continue
             scene = self.scenes[date]
-            with RasterReader(Path(scene.path)) as reader:
+            with RasterReader(scene.path) as reader:
                 for (_, sha256, scanned_with), idx in todo.items():
                     detector = self._detector(sha256)
                     assert detector is not None

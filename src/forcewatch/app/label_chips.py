@@ -26,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from forcewatch.errors import InputError
 from forcewatch.geo.convert import geometry_pixel_bounds, lonlat_to_pixel_rings
+from forcewatch.imagery.remote import is_url
 from forcewatch.model import BoxPx, Label, Scene, Site
 from forcewatch.store.base import Store
 from forcewatch.train.annotations import AnnotationSet, ImageLabels, ObjectLabel, box_iou, merge_duplicates
@@ -131,7 +132,10 @@ def _overlaps_any(box: BoxPx, others: Sequence[BoxPx]) -> bool:
 # ---- the workspace ------------------------------------------------------------------------------
 
 
-def _scene_file(store: Store, scene: Scene) -> Path:
+def _scene_file(store: Store, scene: Scene) -> Path | str:
+    """Where the scene's image opens: a URL as it is, a file path (relative ones under the workspace)."""
+    if is_url(scene.path):
+        return scene.path
     path = Path(scene.path)
     return path if path.is_absolute() else store.folder / path
 
@@ -142,7 +146,7 @@ def _label_text(lab: Label) -> str:
     return f"label {lab.id} ({lab.class_name}, {lab.status}{who}{src})"
 
 
-def _checked_scene(store: Store, scene: Scene | None, lab: Label) -> tuple[Scene, Path]:
+def _checked_scene(store: Store, scene: Scene | None, lab: Label) -> tuple[Scene, Path | str]:
     """The label's scene and its file, which must still be the file that was ingested."""
     from forcewatch.provenance import file_sha256
 
@@ -152,6 +156,8 @@ def _checked_scene(store: Store, scene: Scene | None, lab: Label) -> tuple[Scene
             "image again and review its detections again, or leave its site out with --site."
         )
     path = _scene_file(store, scene)
+    if isinstance(path, str):  # a remote image: read where it lives (its fingerprint was checked on ingest)
+        return scene, path
     where = f"{_label_text(lab)} is on scene {scene.id} ({Path(scene.path).name}, {scene.acquired[:10]})"
     if not path.is_file():
         raise InputError(
@@ -246,7 +252,7 @@ class _SceneChips:
 def _scene_chips(
     store: Store,
     scene: Scene,
-    path: Path,
+    path: Path | str,
     labels: list[Label],
     area: BaseGeometry,
     classes: Sequence[str],
@@ -300,7 +306,7 @@ def _scene_chips(
     return _SceneChips(images, blanked, merged)
 
 
-def _synthetic(scene: Scene, path: Path) -> str | None:
+def _synthetic(scene: Scene, path: Path | str) -> str | None:
     from forcewatch.imagery.raster import RasterReader
 
     with RasterReader(path) as reader:

@@ -83,7 +83,7 @@ class BriefQuery:
 
 def read_scene_window(scene: Scene, window_px: BoxPx, out_width: int, out_height: int) -> np.ndarray:
     """The pixels of a window of a scene's file, resampled to ``out_width`` × ``out_height`` (RGB uint8)."""
-    with RasterReader(Path(scene.path)) as reader:
+    with RasterReader(scene.path) as reader:
         rgb, _ = reader.read(window_px, out_width, out_height)
     return rgb
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -277,7 +276,7 @@ def scan_pair(
     found: list[Detection] = []
     mosaic: CoarseMosaic | None = None
     if window is not None:
-        with RasterReader(Path(scene.path)) as reader:
+        with RasterReader(scene.path) as reader:
             found, mosaic = detect_window(
                 reader,
                 window,

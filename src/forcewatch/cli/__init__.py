@@ -53,6 +53,7 @@ def _register() -> None:
         labels,
         models,
         report,
+        scenes,
         sites,
         store,
         synth,
@@ -74,6 +75,7 @@ def _register() -> None:
     models.register(app)
     labels.register(app)
     store.register(app)
+    scenes.register(app)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,7 +16,6 @@ from forcewatch.cli.options import (
     GcpsOpt,
     GcpToleranceOpt,
     ImageGsdOpt,
-    ImagesArg,
     ModelsOpt,
     RotationOpt,
     SensorOpt,
@@ -26,6 +26,32 @@ from forcewatch.errors import InputError
 
 if TYPE_CHECKING:
     from forcewatch.detect.run import Timings
+
+# ingest's own arguments and options (a URL must not pass through a Path: it would lose a slash)
+SourcesArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Images: files, folders, quoted glob patterns ('imagery/*.tif'), http(s) URLs of cloud-optimised "
+        "GeoTIFFs (read where they are, by range requests), STAC Item JSON files.",
+        show_default=False,
+    ),
+]
+SidecarOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sidecar",
+        help="CSV with a header path,acquired,sensor giving files' dates and sensors (paths relative to the CSV). "
+        "A folder's own imagery.csv is read without it. With no images named, its rows are the images.",
+    ),
+]
+CopyOpt = Annotated[
+    bool,
+    typer.Option(
+        "--copy",
+        help="Keep a copy of each image in the workspace's imagery/ folder (a URL is downloaded): the workspace "
+        "folder then holds all it needs, and can be moved.",
+    ),
+]
 
 
 def _centre(text: str | None) -> tuple[float, float] | None:
@@ -39,9 +65,11 @@ def _centre(text: str | None) -> tuple[float, float] | None:
 
 
 def ingest_cmd(
-    paths: ImagesArg,
+    paths: SourcesArg = None,
     acquired: AcquiredOpt = None,
     sensor: SensorOpt = None,
+    sidecar: SidecarOpt = None,
+    copy: CopyOpt = False,
     center: CenterOpt = None,
     gsd_m: ImageGsdOpt = None,
     rotation_deg: RotationOpt = 0.0,
@@ -50,29 +78,42 @@ def ingest_cmd(
     gcp_tolerance_m: GcpToleranceOpt = 10.0,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Ingest imagery; each scene is linked to the sites it overlaps. Re-ingesting is harmless."""
-    from forcewatch.app.ingest import Registration, ingest
+    """Ingest imagery (files, folders, glob patterns, COG URLs); each scene is linked to the sites it
+    overlaps. Re-ingesting is harmless: a known image is skipped (and, given another --acquired, the
+    command that corrects its date is shown)."""
+    from forcewatch.app.ingest import DATE_DIFFERS, Registration, expand, ingest
     from forcewatch.app.workspace import open_workspace
 
     reg = Registration(_centre(center), gsd_m, rotation_deg, crs, gcps, gcp_tolerance_m)
+    sources = expand(paths or [], sidecar)
     with open_workspace(workspace) as store, progress_bar("ingesting") as update:
         results = ingest(
-            store, paths, acquired=acquired, sensor=sensor, registration=reg, progress=lambda i, n: update(i, n, {})
+            store,
+            sources,
+            acquired=acquired,
+            sensor=sensor,
+            registration=reg,
+            copy=copy,
+            progress=lambda i, n: update(i, n, {}),
         )
-    table = new_table("Ingest", ("file", "status", "acquired", "GSD m", "georef", "sites"))
+    table = new_table("Ingest", ("file", "status", "scene", "acquired", "GSD m", "georef", "sites"))
     for r in results:
         s = r.scene
         table.add_row(
-            r.path.name,
+            r.name,
             r.status,
+            str(s.id) if s else "",
             s.acquired if s else "",
             f"{s.gsd_m:.2f}" if s else "",
             s.georef if s else "",
-            r.message,
+            r.message if r.status != DATE_DIFFERS else f"date differs: see below (scene {s.id if s else ''})",
         )
         if s and s.properties and "gcp_residuals_m" in s.properties:
-            console.print(f"{r.path.name}: GCP residuals (m): {s.properties['gcp_residuals_m']}")
+            console.print(f"{r.name}: GCP residuals (m): {s.properties['gcp_residuals_m']}")
     console.print(table)
+    for r in results:
+        if r.status == DATE_DIFFERS:
+            console.print(f"{r.name}: {r.message}", highlight=False, markup=False)
 
 
 ProfileOpt = Annotated[

@@ -9,7 +9,6 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -73,7 +72,7 @@ def read_on_grid(scene: Scene, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
     and the display scaling of non-8-bit imagery are those of :class:`RasterReader`. A grid cell is
     valid where the warper found valid source pixels (nodata, mask band, alpha band and the scene's
     edges are all honoured: the VRT's alpha band says so); invalid cells are 0."""
-    with RasterReader(Path(scene.path)) as reader:
+    with RasterReader(scene.path) as reader:
         return reader.read_on_grid(grid.crs, grid.transform, grid.width, grid.height)
 
 

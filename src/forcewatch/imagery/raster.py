@@ -2,12 +2,15 @@
 
 GeoTIFF/COG in any CRS (metres per pixel from the transform; geodesic metres for geographic
 CRSs), 1–N bands, uint8/uint16/float (percentile display scaling), nodata and alpha masks, and
-plain JPEG/PNG (no georeferencing: the user gives the GSD).
+plain JPEG/PNG (no georeferencing: the user gives the GSD). A source is a local path, or an http(s)
+URL of a cloud-optimised GeoTIFF read by range requests (:mod:`forcewatch.imagery.remote`).
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +24,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from forcewatch.errors import GsdUnknownError, ImageryError
+from forcewatch.imagery import remote
 from forcewatch.imagery.georef import check_gsd_m, gsd_from_transform, transform_tuple
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
@@ -33,7 +37,7 @@ GDAL_CACHE_BYTES = 64 * 2**20
 class RasterInfo:
     """What ForceWatch needs to know about an image before reading it."""
 
-    path: Path
+    path: Path | str  # a local path, or the URL of a remote image
     width_px: int
     height_px: int
     band_count: int
@@ -47,7 +51,15 @@ class RasterInfo:
         return self.crs_wkt is not None
 
 
-def _open(path: Path) -> rasterio.io.DatasetReader:
+def _open(path: Path | str) -> rasterio.io.DatasetReader:
+    if remote.is_url(path):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                return rasterio.open(remote.gdal_path(path))
+        except RasterioIOError as exc:
+            raise remote.gdal_error(str(path), exc) from None
+    path = Path(path)
     if not path.is_file():
         raise ImageryError(f"{path}: no such image file. Fix: check the path.")
     try:
@@ -68,7 +80,7 @@ def gsd_of(ds: rasterio.io.DatasetReader) -> float | None:
     return gsd_from_transform(CRS.from_wkt(ds.crs.to_wkt()), ds.transform, ds.width, ds.height)
 
 
-def _info_of(path: Path, ds: rasterio.io.DatasetReader) -> RasterInfo:
+def _info_of(path: Path | str, ds: rasterio.io.DatasetReader) -> RasterInfo:
     return RasterInfo(
         path=path,
         width_px=ds.width,
@@ -81,9 +93,9 @@ def _info_of(path: Path, ds: rasterio.io.DatasetReader) -> RasterInfo:
     )
 
 
-def raster_info(path: Path) -> RasterInfo:
-    """Size, bands, CRS, transform and GSD of an image file."""
-    with _open(path) as ds:
+def raster_info(path: Path | str) -> RasterInfo:
+    """Size, bands, CRS, transform and GSD of an image file (or remote image), from its header."""
+    with rasterio.Env(**(remote.gdal_options(str(path)) if remote.is_url(path) else {})), _open(path) as ds:
         return _info_of(path, ds)
 
 
@@ -126,12 +138,16 @@ def _has_data(data: np.ndarray) -> np.ndarray:
 class RasterReader:
     """Reads windows of one image as uint8 RGB plus a validity mask, resampled on read.
 
-    Memory is bounded by the requested output size, never by the image size.
+    Memory is bounded by the requested output size, never by the image size. ``path`` is a local
+    file or the http(s) URL of a cloud-optimised GeoTIFF: GDAL's settings for reading it by ranges
+    (:func:`forcewatch.imagery.remote.gdal_options`) hold while the reader is open.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = path
-        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES)
+        self.remote = remote.is_url(path)
+        options = remote.gdal_options(str(path)) if self.remote else {}
+        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, **options)
         self._env.__enter__()
         try:
             self._ds = _open(path)
@@ -168,12 +184,32 @@ class RasterReader:
         flags = self._ds.mask_flag_enums[self._bands[0] - 1]
         return self._alpha is not None or self._ds.nodata is not None or MaskFlags.all_valid not in flags
 
+    def _sampled(self) -> bool:
+        """Whether whole-image looks (verify, display scaling) sample blocks instead: a remote
+        image without overviews, where a decimated read would fetch every tile."""
+        return self.remote and not self._ds.overviews(1)
+
+    def _sample_windows(self, per_side: int = 4) -> list[Window]:
+        """Up to ``per_side``² blocks spread over the image, the last block (at the end of the file) first."""
+        rows = {round(i * (self.height_px - 1) / max(1, per_side - 1)) for i in range(per_side)}
+        cols = {round(i * (self.width_px - 1) / max(1, per_side - 1)) for i in range(per_side)}
+        bh, bw = self._ds.block_shapes[0]
+        starts = sorted({(r // bh * bh, c // bw * bw) for r in rows for c in cols}, reverse=True)
+        return [Window(c, r, min(bw, self.width_px - c), min(bh, self.height_px - r)) for r, c in starts]
+
     def verify(self, side_px: int = 256) -> None:
-        """Decode the whole image at low resolution: a truncated or corrupt file fails here."""
+        """Decode the whole image at low resolution: a truncated or corrupt file fails here. A
+        remote image without overviews: the blocks of :meth:`_sample_windows` (the last one too)."""
         f = max(1.0, max(self.width_px, self.height_px) / side_px)
         try:
-            self._ds.read(1, out_shape=(max(1, round(self.height_px / f)), max(1, round(self.width_px / f))))
+            if self._sampled():
+                for win in self._sample_windows():
+                    self._ds.read(1, window=win)
+            else:
+                self._ds.read(1, out_shape=(max(1, round(self.height_px / f)), max(1, round(self.width_px / f))))
         except RasterioIOError as exc:
+            if self.remote:
+                raise remote.gdal_error(str(self.path), exc) from None
             raise ImageryError(
                 f"{self.path}: cannot be read as an image: the pixel data is corrupt or truncated ({exc}). "
                 "Fix: re-download or re-export the file."
@@ -199,10 +235,14 @@ class RasterReader:
     def _display_scaling(self) -> tuple[np.ndarray, np.ndarray] | None:
         if self._ds.dtypes[0] == "uint8":
             return None
-        side = 1024
-        f = max(1.0, max(self._ds.width, self._ds.height) / side)
-        shape = (max(1, round(self._ds.height / f)), max(1, round(self._ds.width / f)))
-        data = self._ds.read(self._bands, out_shape=(3, *shape), masked=True, resampling=Resampling.nearest)
+        if self._sampled():
+            parts = [self._ds.read(self._bands, window=w, masked=True) for w in self._sample_windows()]
+            data = np.ma.concatenate([p.reshape(3, -1) for p in parts], axis=1)
+        else:
+            side = 1024
+            f = max(1.0, max(self._ds.width, self._ds.height) / side)
+            shape = (max(1, round(self._ds.height / f)), max(1, round(self._ds.width / f)))
+            data = self._ds.read(self._bands, out_shape=(3, *shape), masked=True, resampling=Resampling.nearest)
         lo = np.zeros(3, dtype=np.float64)
         hi = np.ones(3, dtype=np.float64)
         for b in range(3):
@@ -234,7 +274,8 @@ class RasterReader:
             dtype="float32",
         ) as vrt:
             alpha = vrt.colorinterp.index(ColorInterp.alpha) + 1
-            data = vrt.read([*self._bands, alpha])  # one read: each block is warped once, all bands together
+            with self._remote_errors():
+                data = vrt.read([*self._bands, alpha])  # one read: each block is warped once, all bands together
         valid = data[3] > 0
         data = data[:3]
         if not self.has_mask:
@@ -253,8 +294,24 @@ class RasterReader:
         """Read source pixels ``(x0, y0, x1, y1)`` into ``out_height × out_width``.
 
         Returns (uint8 array H×W×3, bool mask H×W of valid pixels). Downsampling averages,
-        upsampling is bilinear.
+        upsampling is bilinear. A remote image that stops answering raises an error naming its URL.
         """
+        with self._remote_errors():
+            return self._read(window_px, out_width, out_height)
+
+    @contextmanager
+    def _remote_errors(self) -> Iterator[None]:
+        """GDAL's failures to read a remote image as errors naming its URL and the fix."""
+        try:
+            yield
+        except RasterioIOError as exc:
+            if not self.remote:
+                raise
+            raise remote.gdal_error(str(self.path), exc) from None
+
+    def _read(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         x0, y0, x1, y1 = window_px
         win = Window(x0, y0, x1 - x0, y1 - y0)
         down = (x1 - x0) > out_width

@@ -2,6 +2,8 @@
 
 Accepts GeoTIFF/COG (embedded georeferencing), a local STAC Item JSON whose asset is such a file,
 and plain JPEG/PNG registered by the user (centre + GSD [+ rotation], world file + CRS, or GCPs).
+A GeoTIFF/COG (or a STAC item's asset) may be an http(s) URL: it is read where it lives, by range
+requests, and its hash is a fingerprint (:data:`forcewatch.imagery.remote.FINGERPRINT_NOTE`).
 """
 
 from __future__ import annotations
@@ -9,17 +11,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from pyproj import CRS
 
 from forcewatch.errors import ImageryError, InputError
 from forcewatch.imagery import georef as gr
+from forcewatch.imagery import remote
 from forcewatch.imagery.raster import RasterReader
 from forcewatch.model import Scene
 from forcewatch.provenance import file_sha256
 
 STAC_ASSET_KEYS = ("visual", "image", "data", "analytic", "pan")
+#: STAC item properties a scene records, under its own names.
+STAC_FIELDS = (
+    ("view:off_nadir", "off_nadir_deg"),
+    ("eo:cloud_cover", "cloud_cover_pct"),
+    ("gsd", "gsd_m"),
+    ("platform", "platform"),
+    ("constellation", "constellation"),
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +87,7 @@ def _tiff_time(tags: dict[str, str]) -> str | None:
     return None
 
 
-def _read_stac(path: Path) -> tuple[Path, dict[str, object]]:
+def _read_stac(path: Path) -> tuple[Path | str, dict[str, object]]:
     try:
         import pystac
     except ImportError:
@@ -94,45 +106,51 @@ def _read_stac(path: Path) -> tuple[Path, dict[str, object]]:
         raise InputError(
             f"{path}: the STAC item has no image asset (looked for {', '.join(STAC_ASSET_KEYS)} or a GeoTIFF)."
         )
-    href = Path(assets[key].get_absolute_href() or assets[key].href)
-    if not href.is_file():
+    raw = assets[key].get_absolute_href() or assets[key].href
+    href: Path | str = raw if remote.is_url(raw) else Path(raw)
+    if isinstance(href, Path) and not href.is_file():
         raise InputError(
             f"{path}: its asset {key!r} points to {href}, which does not exist. "
             "Fix: put the file there or correct the href."
         )
     props = item.properties
     extras: dict[str, object] = {"stac_item": str(path), "stac_id": item.id}
-    for src, dst in (
-        ("view:off_nadir", "off_nadir_deg"),
-        ("eo:cloud_cover", "cloud_cover_pct"),
-        ("gsd", "gsd_m"),
-        ("platform", "platform"),
-        ("constellation", "constellation"),
-    ):
-        if src in props:
-            extras[dst] = props[src]
+    extras.update({dst: props[src] for src, dst in STAC_FIELDS if src in props})
     if item.datetime is not None:
         extras["acquired"] = item.datetime.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return href, extras
 
 
+def _suffix(image: Path | str) -> str:
+    return (image if isinstance(image, Path) else PurePosixPath(urlsplit(image).path)).suffix.lower()
+
+
 def describe(
-    path: Path,
+    path: Path | str,
     *,
     acquired: str | None = None,
     sensor: str | None = None,
     registration: Registration | None = None,
     sha256: str | None = None,
 ) -> Scene:
-    """A :class:`Scene` (without id) for ``path``; errors say what is missing and how to give it.
+    """A :class:`Scene` (without id) for ``path`` (a local file or an http(s) URL); errors say what
+    is missing and how to give it.
 
-    ``sha256`` is the file's hash when the caller has already computed it (it is not read twice)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such file. Fix: check the path.")
+    ``sha256`` is the file's hash (a remote image's fingerprint) when the caller has already
+    computed it (it is not read twice)."""
     extras: dict[str, object] = {}
-    image = path
-    if path.suffix.lower() == ".json":
-        image, extras = _read_stac(path)
+    image: Path | str = path
+    if not remote.is_url(path):
+        path = image = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: no such file. Fix: check the path.")
+        if path.suffix.lower() == ".json":
+            image, extras = _read_stac(path)
+    if remote.is_url(image):
+        digest = sha256 if sha256 and image == path else remote.probe(image).sha256
+        extras["sha256_of"] = remote.FINGERPRINT_NOTE
+    else:
+        digest = sha256 if sha256 and image == path else file_sha256(Path(image))
     reg = registration or Registration()
     with RasterReader(image) as reader:
         reader.verify()
@@ -146,7 +164,7 @@ def describe(
             crs.to_wkt(),
             info.transform,
             gr.gsd_from_transform(crs, aff, w, h),
-            "stac" if extras else "embedded",
+            "stac" if "stac_id" in extras else "embedded",
         )
     elif reg.gcps is not None:
         geo = gr.from_gcps(gr.read_gcps(reg.gcps), reg.gcp_tolerance_m, str(reg.gcps))
@@ -158,9 +176,9 @@ def describe(
 
         check_lat_lon(gr_lat, gr_lon, "--center: ")
         geo = gr.from_centre(gr_lat, gr_lon, reg.gsd_m, w, h, reg.rotation_deg)
-    elif (wf := gr.find_world_file(image)) is not None:
+    elif isinstance(image, Path) and (wf := gr.find_world_file(image)) is not None:
         geo = gr.from_world_file(wf, reg.crs, w, h)
-    elif info.crs_wkt is None and image.suffix.lower() in (".tif", ".tiff"):
+    elif info.crs_wkt is None and _suffix(image) in (".tif", ".tiff"):
         raise ImageryError(
             f"{image}: this GeoTIFF has no CRS, so it cannot be placed on the map. Fix: assign one (gdal_edit.py "
             "-a_srs EPSG:XXXX), or register it with --center LAT,LON --gsd-m G, a world file and --crs, or --gcps FILE."
@@ -174,15 +192,15 @@ def describe(
     if not when:
         raise InputError(
             f"{path}: no acquisition time in the file. Fix: give it with --acquired 2022-02-10T09:05:00Z "
-            "(or use a STAC item with a datetime)."
+            "(or use a STAC item with a datetime, or a CSV sidecar with path,acquired,sensor)."
         )
     if "gsd_m" in extras and geo.method == "stac":
         extras["stac_gsd_m"] = extras.pop("gsd_m")
     if geo.residuals_m:
         extras["gcp_residuals_m"] = [round(r, 2) for r in geo.residuals_m]
     return Scene(
-        path=str(image.resolve()),
-        sha256=sha256 if sha256 and image == path else file_sha256(image),
+        path=image if isinstance(image, str) else str(image.resolve()),
+        sha256=digest,
         acquired=parse_time(str(when), str(path)),
         sensor=sensor or str(extras.get("constellation") or extras.get("platform") or tags.get("SENSOR") or "unknown"),
         crs_wkt=geo.crs_wkt,

@@ -53,14 +53,36 @@ class Store(Protocol):
 
     def site_by_id(self, fid: int) -> Site: ...
 
-    # scenes
-    def scene_by_id(self, fid: int) -> Scene: ...
+    # scenes: a scene read back has a path that opens from here (the absolute path of a file stored
+    # relative to the workspace folder, or its URL); one added inside the folder is stored relative to it
+    def scene_by_id(self, fid: int) -> Scene:
+        """The scene with that id; an error naming the fix when there is none."""
+        ...
 
     def scene_by_sha(self, sha256: str) -> Scene | None: ...
 
     def add_scene(self, scene: Scene) -> Scene: ...
 
     def scenes(self) -> list[Scene]: ...
+
+    def scene_counts(self, scene_id: int | None = None) -> dict[int, dict[str, int]]:
+        """Every scene (or that one) → how many sites, observations, detections, comparisons and
+        labels depend on it (keys :data:`forcewatch.store.scene_edits.DEPENDENTS`; 0 where none)."""
+        ...
+
+    def remove_scene(self, scene_id: int) -> dict[str, int]:
+        """Remove a scene with its links, observations, detections, comparisons (and their changed
+        objects, activity, camps, alerts) and labels; returns the counts removed."""
+        ...
+
+    def set_scene_date(self, scene_id: int, acquired: str) -> int:
+        """Set a scene's acquisition time (ISO 8601 UTC) and its observations' and detections';
+        removes its comparisons (their order of dates may turn round) and returns how many."""
+        ...
+
+    def relocate_scene(self, scene_id: int, path: str) -> Scene:
+        """Record where a scene's image now is (absolute path or URL)."""
+        ...
 
     def link(self, scene_id: int, site_id: int, overlap_share: float) -> None: ...
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ from forcewatch.store import guard
 from forcewatch.store.claims import file_claim
 from forcewatch.store.gpkg_loop import LabelsAndModels
 from forcewatch.store.gpkg_schema import MIGRATIONS
+from forcewatch.store.scene_edits import SceneEdits
+from forcewatch.store.scene_paths import openable_path, stored_path
 
 STORE_NAME = "forcewatch.gpkg"
 
@@ -65,11 +67,12 @@ def open_store(path: Path, *, create: bool = False) -> GeoPackageStore:
     return GeoPackageStore(path, create=create)
 
 
-class GeoPackageStore(LabelsAndModels):
+class GeoPackageStore(LabelsAndModels, SceneEdits):
     """The :class:`~forcewatch.store.base.Store` on a GeoPackage file."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
         self.path = path
+        self._root = path.parent.resolve()  # scene paths inside the folder are stored relative to it
         fresh = not path.exists()
         if not fresh:
             guard.check_file(path)
@@ -173,6 +176,17 @@ class GeoPackageStore(LabelsAndModels):
         if not self._depth:
             raise RuntimeError("store writes must happen inside store.transaction()")
 
+    _P = "?"  # the SQL placeholder (for the shared SQL of SceneEdits)
+
+    def _run(self, query: str, args: Sequence[object] = ()) -> tuple[list[tuple[Any, ...]], int]:
+        cur = self.con.execute(query, tuple(args))
+        return ([tuple(r) for r in cur.fetchall()] if cur.description else []), cur.rowcount
+
+    def _scenes_edited(self) -> None:
+        """Record the change (gpkg_contents: last_change, extent) of the layers a scene edit touches."""
+        for layer in ("scenes", "observations", "detections", "change_objects", "activity", "camps", "labels"):
+            fmt.touch_contents(self.con, layer)
+
     # ---- sites
     @staticmethod
     def _site(row: sqlite3.Row) -> Site:
@@ -239,11 +253,10 @@ class GeoPackageStore(LabelsAndModels):
         return site
 
     # ---- scenes
-    @staticmethod
-    def _scene(row: sqlite3.Row) -> Scene:
+    def _scene(self, row: sqlite3.Row) -> Scene:
         t = json.loads(row["transform"])
         return Scene(
-            row["path"],
+            openable_path(row["path"], self._root),
             row["sha256"],
             row["acquired"],
             row["sensor"],
@@ -263,7 +276,12 @@ class GeoPackageStore(LabelsAndModels):
         return None if row is None else self._scene(row)
 
     def scene_by_id(self, fid: int) -> Scene:
-        return self._scene(self.con.execute("SELECT * FROM scenes WHERE fid = ?", (fid,)).fetchone())
+        row = self.con.execute("SELECT * FROM scenes WHERE fid = ?", (fid,)).fetchone()
+        if row is None:
+            raise InputError(
+                f"no scene with id {fid} in {self.path}. Fix: use an id that `forcewatch scene list` shows."
+            )
+        return self._scene(row)
 
     def add_scene(self, scene: Scene) -> Scene:
         self._require_tx()
@@ -272,7 +290,7 @@ class GeoPackageStore(LabelsAndModels):
             "gsd_m, georef, properties, ingested) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 fmt.encode(scene.footprint),
-                scene.path,
+                stored_path(scene.path, self._root),
                 scene.sha256,
                 scene.acquired,
                 scene.sensor,

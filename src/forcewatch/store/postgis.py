@@ -10,11 +10,13 @@ releases when the claiming process's connection closes, however it ends.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from psycopg import sql
 
@@ -24,6 +26,8 @@ from forcewatch.store import postgis_connect as pg
 from forcewatch.store.postgis_results import ResultsAndLoop, where_equal
 from forcewatch.store.postgis_rows import detection_row, from_row, observation_row, scene_row, site_row
 from forcewatch.store.postgis_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_TABLE
+from forcewatch.store.scene_edits import SceneEdits
+from forcewatch.store.scene_paths import openable_path, stored_path
 
 
 def open_postgis(url: str, folder: Path | None = None, *, create: bool = False) -> PostGISStore:
@@ -38,12 +42,14 @@ def lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8, person=b"fw-claim").digest(), "big", signed=True)
 
 
-class PostGISStore(ResultsAndLoop):
+class PostGISStore(ResultsAndLoop, SceneEdits):
     """The :class:`~forcewatch.store.base.Store` on a PostgreSQL + PostGIS database."""
 
     def __init__(self, url: str, folder: Path | None = None, *, create: bool = False) -> None:
         self.url = pg.redact(url)  # for messages: never the password
         self._folder = folder
+        #: scene paths inside the workspace folder are stored relative to it (none: stored as given)
+        self._root = folder.resolve() if folder is not None else None
         self._depth = 0
         self._held: set[int] = set()  # advisory locks this store holds (claims)
         self._release_after_tx: list[int] = []
@@ -213,23 +219,36 @@ class PostGISStore(ResultsAndLoop):
         return [from_row(Site, r) for r in rows]
 
     # ---- scenes
+    def _scene(self, row: dict[str, object]) -> Scene:
+        scene = from_row(Scene, row)
+        return dataclasses.replace(scene, path=openable_path(scene.path, self._root))
+
     def scene_by_sha(self, sha256: str) -> Scene | None:
         row = self.con.execute("SELECT * FROM scenes WHERE sha256 = %s", (sha256,)).fetchone()
-        return None if row is None else from_row(Scene, row)
+        return None if row is None else self._scene(row)
 
     def scene_by_id(self, fid: int) -> Scene:
         row = self.con.execute("SELECT * FROM scenes WHERE fid = %s", (fid,)).fetchone()
         if row is None:
-            raise InputError(f"no scene with id {fid} in {self.url}. Fix: use one of `forcewatch scenes`.")
-        return from_row(Scene, row)
+            raise InputError(
+                f"no scene with id {fid} in {self.url}. Fix: use an id that `forcewatch scene list` shows."
+            )
+        return self._scene(row)
 
     def add_scene(self, scene: Scene) -> Scene:
         self._require_tx()
-        row = self._insert("scenes", [scene_row(scene, pg.now())], "*")[0]
-        return from_row(Scene, row)
+        stored = dataclasses.replace(scene, path=stored_path(scene.path, self._root))
+        row = self._insert("scenes", [scene_row(stored, pg.now())], "*")[0]
+        return self._scene(row)
 
     def scenes(self) -> list[Scene]:
-        return [from_row(Scene, r) for r in self._rows("SELECT * FROM scenes ORDER BY acquired, fid")]
+        return [self._scene(r) for r in self._rows("SELECT * FROM scenes ORDER BY acquired, fid")]
+
+    _P = "%s"  # the SQL placeholder (for the shared SQL of SceneEdits)
+
+    def _run(self, query: str, args: Sequence[object] = ()) -> tuple[list[tuple[Any, ...]], int]:
+        cur = self.con.execute(query, tuple(args))
+        return ([tuple(r.values()) for r in cur.fetchall()] if cur.description else []), cur.rowcount
 
     def link(self, scene_id: int, site_id: int, overlap_share: float) -> None:
         self._require_tx()
@@ -245,7 +264,7 @@ class PostGISStore(ResultsAndLoop):
             "ORDER BY s.acquired, s.fid",
             (site_id,),
         )
-        return [from_row(Scene, r) for r in rows]
+        return [self._scene(r) for r in rows]
 
     def pending_pairs(self, model_sha256: str, site_name: str | None = None) -> list[tuple[Scene, Site]]:
         """Scene × site pairs not yet recorded with that model, by date then site name."""
@@ -259,7 +278,7 @@ class PostGISStore(ResultsAndLoop):
         pairs = [(r["scene_id"], r["site_id"]) for r in self._rows(query, args)]
         scene_ids, site_ids = sorted({a for a, _ in pairs}), sorted({b for _, b in pairs})
         scenes = {
-            r["fid"]: from_row(Scene, r) for r in self._rows("SELECT * FROM scenes WHERE fid = ANY(%s)", (scene_ids,))
+            r["fid"]: self._scene(r) for r in self._rows("SELECT * FROM scenes WHERE fid = ANY(%s)", (scene_ids,))
         }
         sites = {
             r["fid"]: from_row(Site, r) for r in self._rows("SELECT * FROM sites WHERE fid = ANY(%s)", (site_ids,))

@@ -84,4 +84,3 @@ def draw_markings(
         heading = angle + rng.normal(0, 8) + (180 if rng.random() < 0.5 else 0)
         draw_vehicle(layers, kind, float(at[0]), float(at[1]), heading, colours, sun, rng)
     return np.clip(layers.composite(crop) + 0.5, 0, 255).astype(np.uint8)
-
