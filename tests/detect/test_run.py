@@ -192,3 +192,30 @@ def test_the_vehicle_model_counts_cars_on_a_held_out_munich_image(runner: CliRun
     assert doc["model"] == "vehicle-0.3m-v2" and all(d["class"] == "vehicle" for d in doc["detections"])
     assert abs(len(doc["detections"]) - truth) <= max(3, 0.15 * truth), (len(doc["detections"]), truth)
     assert all(d["size_class"] in ("car-size", "truck/armour-size", "long") for d in doc["detections"])
+
+
+class _ThreadRecordingSource(ArraySource):
+    """An in-memory source that notes which thread reads each tile."""
+
+    def __init__(self, rgb: np.ndarray) -> None:
+        super().__init__(rgb)
+        self.threads: set[int] = set()
+
+    def read(self, window_px, out_width, out_height):  # type: ignore[no-untyped-def]
+        import threading
+
+        self.threads.add(threading.get_ident())
+        return super().read(window_px, out_width, out_height)
+
+
+def test_reading_each_tile_in_turn_finds_the_same_objects_in_one_thread() -> None:
+    import threading
+
+    rgb, _ = render_airfield(2600, 1400, 0.5, [(150 + 110 * k, 300, 34.0, 25.0 * k) for k in range(9)], seed=5)
+    det = load_detector("aircraft")
+    ahead, inline = _ThreadRecordingSource(rgb), _ThreadRecordingSource(rgb)
+    a = detect_source(ahead, 0.5, det)
+    b = detect_source(inline, 0.5, det, read_ahead=False)
+    assert [(d.box_px, d.score) for d in a] == [(d.box_px, d.score) for d in b] and len(a) >= 8
+    assert inline.threads == {threading.get_ident()}  # every read in the calling thread
+    assert threading.get_ident() not in ahead.threads  # read ahead: in a background thread

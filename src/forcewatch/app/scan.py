@@ -171,6 +171,7 @@ def detect_window(
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
     region_px: Geometry | None = None,
+    read_ahead: bool = True,
 ) -> tuple[list[Detection], CoarseMosaic]:
     """Detections in a window of ``source`` (pixels of ``gsd_m`` metres; boxes in the window's
     pixels), and the coarse mosaic of the window assembled from the tiles the detector read.
@@ -187,6 +188,7 @@ def detect_window(
         timings=timings,
         on_tile=mosaic.add,
         region_px=region_px,
+        read_ahead=read_ahead,
     )
     return found, mosaic
 
@@ -266,10 +268,12 @@ def scan_pair(
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
     others: Sequence[Detection] = (),
+    read_ahead: bool = True,
 ) -> ScanResult:
     """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the
     site. ``others`` (other models' detections in this scene, scene pixels) can contain a detection
-    of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing)."""
+    of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing).
+    ``read_ahead``: see :func:`~forcewatch.detect.run.detect_source`."""
     meta = detector.meta
     aoi = site.aoi
     window = site_window(scene, aoi, margin_px=meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m)
@@ -286,6 +290,7 @@ def scan_pair(
                 progress=progress,
                 timings=timings,
                 region_px=site_region_px(scene, aoi, window),
+                read_ahead=read_ahead,
             )
     t0 = time.perf_counter()
     kept = in_site(place_detections(found, scene, window), aoi) if window is not None else []

@@ -75,7 +75,8 @@ def run_pair(model: ModelRef, scene: Scene, site: Site, others: list[Detection])
     reason = detector.meta.not_observable_reason(scene.gsd_m)
     if reason is not None:
         return not_observable_result(scene, site, detector, reason)
-    return scan_pair(scene, site, detector, others=others)
+    # a worker of one thread reads each tile in turn: one core, beside the other workers
+    return scan_pair(scene, site, detector, others=others, read_ahead=model.threads > 1)
 
 
 @contextlib.contextmanager

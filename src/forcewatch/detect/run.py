@@ -185,6 +185,7 @@ def detect_source(
     timings: Timings | None = None,
     on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None = None,
     region_px: BaseGeometry | None = None,
+    read_ahead: bool = True,
 ) -> list[Detection]:
     """Detections in pixels of ``source`` (whose pixels are ``gsd_m`` metres).
 
@@ -194,7 +195,9 @@ def detect_source(
     coordinates in model pixels), so callers can summarise the pixels without reading them again.
     With ``region_px`` (a geometry in the source's pixels), a tile whose core does not meet it is
     not read: no detection centred in the region can come from it. A tile without one valid pixel
-    is not run through the detector.
+    is not run through the detector. With ``read_ahead`` the next tile is read in a background
+    thread while the network runs; without, each tile is read in turn (one thread in all: a Dask
+    worker of one thread, beside others on the same cores).
     """
     meta = detector.meta
     t = timings or Timings()
@@ -213,14 +216,14 @@ def detect_source(
         rgb, valid = source.read((tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height)
         return rgb, valid, time.perf_counter() - t0
 
-    # the next tile is read (decompressed, resampled) while the network runs on this one
+    # with read_ahead, the next tile is read (decompressed, resampled) while the network runs on this one
     if tiles:
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(read, 0)
+            pending = pool.submit(read, 0) if read_ahead else None
             for i, tile in enumerate(tiles):
                 t1 = time.perf_counter()
-                rgb, valid, read_s = pending.result()
-                if i + 1 < len(tiles):
+                rgb, valid, read_s = pending.result() if pending is not None else read(i)
+                if pending is not None and i + 1 < len(tiles):
                     pending = pool.submit(read, i + 1)
                 t.read_s += read_s
                 t.wait_s += time.perf_counter() - t1
