@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,6 +99,12 @@ def test_scene_list_remove_set_date_and_relocate(ws: Path, tmp_path: Path) -> No
     assert "would remove scene 2 (b.tif, 2022-02-10T09:00:00Z) with 1 site, 0 observations" in out
     assert "Nothing changed" in out and "forcewatch scene remove 2 --yes" in out
     assert len(_scenes(ws)) == 2
+    entry = subprocess.run(  # the installed entry point exits 1 too (not only the test runner)
+        [sys.executable, "-c", "from forcewatch.cli import main; main()", "scene", "remove", "2", "-w", str(ws)],
+        capture_output=True,
+        text=True,
+    )
+    assert entry.returncode == 1 and "Nothing changed" in entry.stdout
 
     out = run("scene", "set-date", "1", "2022-03-01T10:00", "-w", str(ws)).output
     assert "scene 1 (a.tif, 2022-03-01T10:00:00Z): acquired 2022-03-01T10:00:00Z (was 2022-01-20T09:00:00Z)" in out

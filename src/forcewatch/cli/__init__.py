@@ -97,7 +97,7 @@ def main() -> None:
     command line prints the usage and exits 2 (as click does): never a traceback."""
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here
     except ForceWatchError as exc:
         from rich.console import Console
 
@@ -111,3 +111,5 @@ def main() -> None:
     except _usage_error_types() as exc:
         exc.show()  # type: ignore[attr-defined]
         sys.exit(getattr(exc, "exit_code", 2))
+    if isinstance(code, int) and code:
+        sys.exit(code)
