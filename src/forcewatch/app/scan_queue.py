@@ -61,6 +61,9 @@ class PairQueue:
         self.pending: dict[int, Pair] = dict(enumerate(work))  # in order
         self.taken: set[int] = set()  # handed out, not yet finished
         self.left = 0  # pairs recorded (here or elsewhere) or left to other processes
+        self.places: dict[tuple[int | None, int | None], list[int]] = {}  # scene × site → its pairs
+        for index, (_det, scene, site) in enumerate(work):
+            self.places.setdefault((scene.id, site.id), []).append(index)
 
     def __bool__(self) -> bool:
         return bool(self.pending)
@@ -69,13 +72,8 @@ class PairQueue:
         """The pending pairs of the same scene × site whose model sees larger (else smaller) objects."""
         det, scene, site = pair
         see = det.meta.sees_to_gsd_m
-        return [
-            p
-            for p in self.pending.values()
-            if p[1].id == scene.id
-            and p[2].id == site.id
-            and (p[0].meta.sees_to_gsd_m > see if larger else p[0].meta.sees_to_gsd_m < see)
-        ]
+        others = (self.pending[i] for i in self.places[scene.id, site.id] if i in self.pending)
+        return [p for p in others if (p[0].meta.sees_to_gsd_m > see if larger else p[0].meta.sees_to_gsd_m < see)]
 
     def _drop(self, index: int) -> None:
         del self.pending[index]
