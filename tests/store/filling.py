@@ -20,7 +20,7 @@ from forcewatch.model import (
     Scene,
     Site,
 )
-from forcewatch.store.base import Store
+from forcewatch.store.base import Store, User
 
 TRANSFORM = (0.5, 0.0, 500000.0, 0.0, -0.5, 5790000.0)
 
@@ -157,6 +157,7 @@ def fill(store: Store) -> dict[str, Any]:
                 "2026-11-30T12:00:00Z",
             )
         )
+        store.add_user(User("olga", "analyst", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "2026-11-30T13:00:00Z"))
         store.log("test", "filled")
     return {"sites": (a, b), "scenes": (s1, s2), "comparison": cid}
 
@@ -182,6 +183,7 @@ def read_all(store: Store) -> dict[str, Any]:
         "alerts": [_no_time(a) for a in store.pending_alerts()],
         "labels": store.labels(),
         "models": store.models(),
+        "users": store.users(),
         "pending": store.pending_pairs("vehicle-0.3m-v2-sha"),
     }
     for site in sites:

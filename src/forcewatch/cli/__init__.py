@@ -54,10 +54,12 @@ def _register() -> None:
         models,
         report,
         scenes,
+        serve,
         sites,
         store,
         synth,
         train,
+        users,
         workspace,
     )
 
@@ -76,6 +78,8 @@ def _register() -> None:
     labels.register(app)
     store.register(app)
     scenes.register(app)
+    users.register(app)
+    serve.register(app)
 
 
 def _usage_error_types() -> tuple[type[Exception], ...]:

@@ -5,11 +5,13 @@ WKB and rows live only inside ``store/``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from forcewatch.errors import InputError
 from forcewatch.model import (
     Comparison,
     Detection,
@@ -27,7 +29,21 @@ from forcewatch.model import (
     StoredDetection,
 )
 
-__all__ = ["Store", "StoredDetection"]
+__all__ = ["ROLES", "Store", "StoredDetection", "User"]
+
+#: Dashboard roles, least to most allowed: viewers read, analysts also review and label, admins all.
+ROLES = ("viewer", "analyst", "admin")
+
+
+@dataclass(frozen=True)
+class User:
+    """A dashboard account: its password only as an argon2 hash (never in clear)."""
+
+    name: str
+    role: str  # one of ROLES
+    password_hash: str
+    created: str  # ISO 8601 UTC
+    id: int | None = None
 
 
 class Store(Protocol):
@@ -143,3 +159,72 @@ class Store(Protocol):
     def model(self, name: str) -> ModelEntry: ...
 
     def remove_model(self, name: str) -> ModelEntry: ...
+
+    # ---- dashboard accounts
+    def add_user(self, user: User) -> User:
+        """Store an account (an InputError if the name is taken)."""
+        ...
+
+    def users(self) -> list[User]:
+        """The accounts, by name."""
+        ...
+
+    def user(self, name: str) -> User | None:
+        """The account named ``name``; None when there is none."""
+        ...
+
+    def remove_user(self, name: str) -> User:
+        """Remove an account (an InputError if there is none)."""
+        ...
+
+
+class UserRows:
+    """The ``users`` table, by the same SQL in both backends: needs ``_P`` (the SQL placeholder),
+    ``_run`` and ``_require_tx`` from the store. Mixed into the GeoPackage and PostGIS stores."""
+
+    _P: str
+    _COLUMNS = "name, role, password_hash, created, id"
+
+    def _require_tx(self) -> None: ...
+
+    def _run(self, query: str, args: Sequence[object] = ()) -> tuple[list[tuple[Any, ...]], int]:
+        raise NotImplementedError  # the store's own
+
+    def add_user(self, user: User) -> User:
+        """Store an account (an InputError if the name is taken, or the role unknown)."""
+        self._require_tx()
+        if user.role not in ROLES:
+            raise InputError(f"role {user.role!r} is not one of {', '.join(ROLES)}. Fix: pass --role {ROLES[0]}.")
+        if self.user(user.name) is not None:
+            raise InputError(
+                f"a user named {user.name!r} is already in the workspace. Fix: choose another name, or "
+                f"`forcewatch user remove {user.name}` first."
+            )
+        p = self._P
+        self._run(
+            f"INSERT INTO users (name, role, password_hash, created) VALUES ({p}, {p}, {p}, {p})",
+            (user.name, user.role, user.password_hash, user.created),
+        )
+        stored = self.user(user.name)
+        assert stored is not None
+        return stored
+
+    def users(self) -> list[User]:
+        """The accounts, by name."""
+        rows, _ = self._run(f"SELECT {self._COLUMNS} FROM users ORDER BY name")
+        return [User(*r) for r in rows]
+
+    def user(self, name: str) -> User | None:
+        """The account named ``name``; None when there is none."""
+        rows, _ = self._run(f"SELECT {self._COLUMNS} FROM users WHERE name = {self._P}", (name,))
+        return User(*rows[0]) if rows else None
+
+    def remove_user(self, name: str) -> User:
+        """Remove an account (an InputError if there is none)."""
+        self._require_tx()
+        user = self.user(name)
+        if user is None:
+            known = ", ".join(u.name for u in self.users()) or "none yet"
+            raise InputError(f"no user named {name!r}. Fix: use one of: {known} (`forcewatch user list`).")
+        self._run(f"DELETE FROM users WHERE name = {self._P}", (name,))
+        return user

@@ -31,9 +31,10 @@ TABLES = (
     "labels",
     "models",
     "forcewatch_log",
+    "users",
 )
 #: Tables whose key is ``id`` (the others': ``fid``).
-ID_KEYED = {"comparisons", "alerts", "models", "forcewatch_log"}
+ID_KEYED = {"comparisons", "alerts", "models", "forcewatch_log", "users"}
 #: Tables each store keeps for itself: never copied (the destination has its own schema version).
 OWN_TABLES = {"forcewatch_schema", "spatial_ref_sys"}
 _BATCH = 1000

@@ -34,6 +34,7 @@ from forcewatch.model import (
 )
 from forcewatch.store import gpkg_format as fmt
 from forcewatch.store import guard
+from forcewatch.store.base import UserRows
 from forcewatch.store.claims import file_claim
 from forcewatch.store.gpkg_loop import LabelsAndModels
 from forcewatch.store.gpkg_schema import MIGRATIONS
@@ -67,7 +68,7 @@ def open_store(path: Path, *, create: bool = False) -> GeoPackageStore:
     return GeoPackageStore(path, create=create)
 
 
-class GeoPackageStore(LabelsAndModels, SceneEdits):
+class GeoPackageStore(LabelsAndModels, SceneEdits, UserRows):
     """The :class:`~forcewatch.store.base.Store` on a GeoPackage file."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:

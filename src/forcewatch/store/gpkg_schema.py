@@ -245,6 +245,20 @@ def _migration_8(con: sqlite3.Connection) -> None:
         con.execute(f'CREATE INDEX IF NOT EXISTS "{table}_{column}" ON "{table}" ("{column}")')
 
 
+def _migration_9(con: sqlite3.Connection) -> None:
+    """Dashboard accounts: name, role and an argon2 hash of the password (never the password)."""
+    if _columns(con, "users"):  # re-run on a store that has it (see migration 5's test)
+        return
+    fmt.create_attribute_table(
+        con,
+        "users",
+        "id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, "
+        "role TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')), password_hash TEXT NOT NULL, "
+        "created TEXT NOT NULL",
+        "Dashboard accounts (forcewatch user add): roles and argon2 password hashes",
+    )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_1,
@@ -255,4 +269,5 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _migration_6,
     _migration_7,
     _migration_8,
+    _migration_9,
 ]

@@ -23,6 +23,7 @@ from psycopg import sql
 from forcewatch.errors import InputError, StoreError
 from forcewatch.model import Detection, Geometry, Observation, Scene, Site, StoredDetection
 from forcewatch.store import postgis_connect as pg
+from forcewatch.store.base import UserRows
 from forcewatch.store.postgis_results import ResultsAndLoop, where_equal
 from forcewatch.store.postgis_rows import detection_row, from_row, observation_row, scene_row, site_row
 from forcewatch.store.postgis_schema import MIGRATION_LOCK, MIGRATIONS, SCHEMA_TABLE
@@ -42,7 +43,7 @@ def lock_id(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8, person=b"fw-claim").digest(), "big", signed=True)
 
 
-class PostGISStore(ResultsAndLoop, SceneEdits):
+class PostGISStore(ResultsAndLoop, SceneEdits, UserRows):
     """The :class:`~forcewatch.store.base.Store` on a PostgreSQL + PostGIS database."""
 
     def __init__(self, url: str, folder: Path | None = None, *, create: bool = False) -> None:

@@ -131,5 +131,14 @@ def _name(*parts: str) -> sql.Identifier:
     return sql.Identifier("_".join(parts))
 
 
+def _migration_2(con: psycopg.Connection[Any]) -> None:
+    """Dashboard accounts (GeoPackage version 9): name, role and an argon2 hash of the password."""
+    con.execute(
+        f"CREATE TABLE users (id {_ID}, name {_KEY} UNIQUE, "
+        "role text NOT NULL CHECK (role IN ('viewer', 'analyst', 'admin')), password_hash text NOT NULL, "
+        "created text NOT NULL)"
+    )
+
+
 #: Schema migrations, in order; the schema version is the number applied.
-MIGRATIONS: list[Callable[[psycopg.Connection[Any]], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[psycopg.Connection[Any]], None]] = [_migration_1, _migration_2]
