@@ -78,7 +78,9 @@ class GeoPackageStore(LabelsAndModels, SceneEdits, UserRows):
         if not fresh:
             guard.check_file(path)
         self._lock_timeout_s = guard.lock_timeout_s()
-        self.con = sqlite3.connect(path, isolation_level=None, timeout=self._lock_timeout_s)
+        self.con = sqlite3.connect(  # one request of `serve` may open, use and close it in different threads
+            path, isolation_level=None, timeout=self._lock_timeout_s, check_same_thread=False
+        )
         try:
             self._open(fresh)
         except sqlite3.DatabaseError as exc:
