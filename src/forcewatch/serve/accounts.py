@@ -19,7 +19,7 @@ def _hasher() -> Any:
     try:
         from argon2 import PasswordHasher
     except ImportError:
-        raise MissingExtraError("argon2-cffi", "web", "dashboard accounts") from None
+        raise MissingExtraError("argon2-cffi", None, "dashboard accounts") from None
     return PasswordHasher()
 
 

@@ -13,7 +13,7 @@ def run(workspace: Path | None, host: str = "127.0.0.1", port: int = 8000) -> No
     try:
         import uvicorn
     except ImportError:
-        raise MissingExtraError("uvicorn", "web", "forcewatch serve") from None
+        raise MissingExtraError("uvicorn", None, "forcewatch serve") from None
     from forcewatch.serve.app import create_app
 
     uvicorn.run(create_app(resolve(workspace)), host=host, port=port, log_level="info", server_header=False)
