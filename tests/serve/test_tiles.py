@@ -87,3 +87,15 @@ def test_a_scene_whose_file_is_gone_answers_422_naming_the_fix(client: Client, w
     x, y = _tile_of(26.80, 52.25, 15)
     done = client("vera").get(f"/api/scenes/{gone.id}/tiles/15/{x}/{y}.png")
     assert done.status_code == 422 and "forcewatch scene relocate" in done.json()["detail"]
+
+
+def test_a_tile_across_the_scene_edge_is_transparent_beyond_it(client: Client, workspace: Path) -> None:
+    scene_id = _scene_with_a_file(workspace)  # its file sets no nodata value
+    anna = client("anna")
+    z = 15
+    x, y = _tile_of(26.79, 52.25, z)  # the tile holding the scene's west edge
+    rgba = np.asarray(Image.open(io.BytesIO(anna.get(f"/api/scenes/{scene_id}/tiles/{z}/{x}/{y}.png").content)))
+    alpha = rgba[..., 3]
+    assert (alpha == 255).mean() > 0.05 and (alpha == 0).mean() > 0.05  # the scene, then nothing (not black)
+    west = alpha[:, :8]  # the tile's west columns lie beyond the edge
+    assert west.max() == 0

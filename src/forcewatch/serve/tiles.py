@@ -110,11 +110,12 @@ def render_tile(scene: Scene, z: int, x: int, y: int) -> bytes:
             width=TILE_PX,
             height=TILE_PX,
             resampling=Resampling.bilinear,
+            add_alpha=True,  # beyond the scene (and on its nodata): alpha 0, even where the file sets no nodata
         ) as vrt,
     ):
-        bands = [1, 2, 3] if vrt.count >= 3 else [1, 1, 1]
+        bands = [1, 2, 3] if src.count >= 3 else [1, 1, 1]
         data = vrt.read(bands)
-        valid = vrt.read_masks(1) > 0
+        valid = (vrt.read(vrt.count) > 0) & (vrt.read_masks(1) > 0)
     rgb = _to_byte(data, valid)
     alpha = np.where(valid, 255, 0).astype(np.uint8)
     return _png(np.dstack([rgb[0], rgb[1], rgb[2], alpha]))
