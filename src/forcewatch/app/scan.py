@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import cv2
 import numpy as np
@@ -20,7 +21,7 @@ from affine import Affine
 from shapely.geometry import Polygon
 
 from forcewatch import __version__
-from forcewatch.app.scan_queue import PairQueue
+from forcewatch.app.scan_queue import Claimed, PairQueue
 from forcewatch.app.scan_queue import pair_key as pair_key  # re-exported: a pair's claim name
 from forcewatch.detect.base import Detector
 from forcewatch.detect.merge import drop_parts
@@ -437,6 +438,21 @@ def record(store: Store, res: ScanResult, timings: Timings | None = None) -> Sca
     return res
 
 
+def record_claimed(
+    store: Store,
+    queue: PairQueue,
+    claimed: Claimed,
+    result: Callable[[], ScanResult],
+    timings: Timings | None = None,
+) -> ScanResult | None:
+    """Record a claimed pair's result (``result()`` scans it, or fetches it from a worker, and may
+    raise), then release the pair and count it done, whatever happened."""
+    try:
+        return record(store, result(), timings)
+    finally:
+        queue.finish(claimed)
+
+
 #: How long a scan waits before looking again when every pair left waits for another process.
 WAIT_S = 0.25
 
@@ -470,12 +486,14 @@ def scan(
         detector, scene, site = claimed.pair
         label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
         timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
-        try:
-            tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-            res = scan_one(store, detector, scene, site, progress=tile_progress, timings=timings)
-            done = record(store, res, timings)
-        finally:
-            queue.finish(claimed)
+        tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+        done = record_claimed(
+            store,
+            queue,
+            claimed,
+            partial(scan_one, store, detector, scene, site, progress=tile_progress, timings=timings),
+            timings,
+        )
         if done is not None:
             results.append(done)
         if progress:

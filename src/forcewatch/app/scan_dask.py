@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forcewatch.app.scan import WAIT_S, ScanResult, not_observable_result, pending_work, record, scan_pair
+from forcewatch.app.scan import WAIT_S, ScanResult, not_observable_result, pending_work, record_claimed, scan_pair
 from forcewatch.app.scan_queue import Claimed, PairQueue
 from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import bundled_models
@@ -148,11 +148,7 @@ def scan_distributed(
                     time.sleep(WAIT_S)
                     continue
                 fut = next(running)
-                claimed = flying.pop(fut)
-                try:
-                    recorded = record(store, fut.result())  # a pair that failed raises its error here
-                finally:
-                    queue.finish(claimed)
+                recorded = record_claimed(store, queue, flying.pop(fut), fut.result)  # a failed pair raises here
                 if recorded is not None:
                     results.append(recorded)
                 if progress:
