@@ -414,8 +414,15 @@ def scan_one(
     if reason is not None:
         return not_observable_result(scene, site, detector, reason)
     assert site.id is not None and scene.id is not None
-    others = [d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != detector.model_id]
+    others = other_models_detections(store, detector, scene, site)
     return scan_pair(scene, site, detector, progress=progress, timings=timings, others=others)
+
+
+def other_models_detections(store: Store, detector: Detector, scene: Scene, site: Site) -> list[Detection]:
+    """The detections other models stored for this scene and site: those a smaller detection of
+    ``detector`` may be part of (:func:`scan_pair`'s ``others``)."""
+    assert site.id is not None and scene.id is not None
+    return [d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != detector.model_id]
 
 
 def record(store: Store, res: ScanResult, timings: Timings | None = None) -> ScanResult | None:

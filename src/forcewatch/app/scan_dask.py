@@ -20,7 +20,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from forcewatch.app.scan import WAIT_S, ScanResult, not_observable_result, pending_work, record_claimed, scan_pair
+from forcewatch.app.scan import (
+    WAIT_S,
+    ScanResult,
+    not_observable_result,
+    other_models_detections,
+    pending_work,
+    record_claimed,
+    scan_pair,
+)
 from forcewatch.app.scan_queue import Claimed, PairQueue
 from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import bundled_models
@@ -121,6 +129,7 @@ def scan_distributed(
     with _client(workers, scheduler) as client:
         ahead = AHEAD_PER_THREAD * (sum(client.nthreads().values()) or 1)
         flying: dict[Any, Claimed] = {}
+        refs: dict[str, ModelRef] = {}  # model file hash → how workers find it (worked out once per model)
         running = as_completed()
 
         def fill() -> None:
@@ -131,13 +140,10 @@ def scan_distributed(
                 if claimed is None:
                     return
                 det, scene, site = claimed.pair
-                assert scene.id is not None and site.id is not None
-                others = [
-                    d.detection for d in store.detections(site.id, scene.id) if d.detection.model_id != det.model_id
-                ]
-                fut = client.submit(
-                    run_pair, ModelRef.of(det, threads_per_worker), scene, site, others, pure=False, retries=1
-                )
+                if det.sha256 not in refs:
+                    refs[det.sha256] = ModelRef.of(det, threads_per_worker)
+                others = other_models_detections(store, det, scene, site)
+                fut = client.submit(run_pair, refs[det.sha256], scene, site, others, pure=False, retries=1)
                 flying[fut] = claimed
                 running.add(fut)
 
