@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -13,7 +14,13 @@ import pytest
 
 from forcewatch.detect import registry
 from forcewatch.detect.base import Detector
-from forcewatch.detect.registry import bundled_models, clear_detector_cache, file_stamp, load_detector
+from forcewatch.detect.registry import (
+    bundled_models,
+    clear_detector_cache,
+    file_stamp,
+    load_detector,
+    model_file_sha256,
+)
 from forcewatch.errors import ModelError
 
 SUFFIX = ".fwtest"
@@ -25,14 +32,15 @@ class FakeLoader:
 
     loads: list[Path] = field(default_factory=list)
 
-    def __call__(self, path: Path) -> Detector:
+    def __call__(self, path: Path, threads: int | None) -> Detector:
         self.loads.append(path)
-        return _Loaded(path.read_text())  # type: ignore[return-value]
+        return _Loaded(path.read_text(), threads)  # type: ignore[return-value]
 
 
 @dataclass(eq=False)
 class _Loaded:
     text: str
+    threads: int | None = None
 
 
 @pytest.fixture
@@ -87,6 +95,25 @@ def test_a_file_replaced_by_a_rename_is_loaded_again(tmp_path: Path, loader: Fak
     os.replace(new, model)
     assert file_stamp(model) is not None and _text(load_detector(str(model))) == "bbbb"
     assert len(loader.loads) == 2 and len(registry._LOADED) == 1  # the old one is not kept
+
+
+def test_each_thread_count_is_its_own_detector(tmp_path: Path, loader: FakeLoader) -> None:
+    model = tmp_path / f"m{SUFFIX}"
+    model.write_text("first")
+    one, every = load_detector(str(model), threads=1), load_detector(str(model))
+    assert one is not every and len(loader.loads) == 2
+    assert isinstance(one, _Loaded) and one.threads == 1 and isinstance(every, _Loaded) and every.threads is None
+    assert load_detector(str(model), threads=1) is one and len(loader.loads) == 2
+
+
+def test_a_model_file_is_hashed_again_only_when_it_changes(tmp_path: Path, loader: FakeLoader) -> None:
+    model = tmp_path / f"m{SUFFIX}"
+    model.write_text("first")
+    assert model_file_sha256(str(model)) == hashlib.sha256(b"first").hexdigest()
+    model.write_text("second, longer")
+    assert model_file_sha256(model) == hashlib.sha256(b"second, longer").hexdigest()
+    with pytest.raises(ModelError, match="no such model file"):
+        model_file_sha256(tmp_path / f"none{SUFFIX}")
 
 
 def test_a_missing_file_is_the_backend_s_error(tmp_path: Path) -> None:

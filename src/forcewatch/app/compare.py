@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from forcewatch.change.hysteresis import EARLIER, LATER, LOW_SCORE_SHARE, Candid
 from forcewatch.change.tracks import Track, build_tracks
 from forcewatch.detect.base import Detector
 from forcewatch.detect.metadata import ModelMeta
-from forcewatch.detect.registry import bundled_models, load_detector
+from forcewatch.detect.registry import bundled_models, load_detector, model_file_sha256
 from forcewatch.geo.convert import geometry_pixel_bounds, pixels_to_lonlat
 from forcewatch.imagery.coreg import common_grid, read_on_grid
 from forcewatch.imagery.raster import RasterReader
@@ -47,7 +46,6 @@ from forcewatch.model import (
     member_ids,
     merge_by_scene,
 )
-from forcewatch.provenance import file_sha256
 from forcewatch.sites import read_polygons
 from forcewatch.store.base import Store
 
@@ -61,16 +59,11 @@ MIN_LOOK_PX = 256
 GROUP_PX = 512
 
 
-@cache
-def _bundled_sha256(path: Path) -> str:
-    return file_sha256(path)
-
-
 def detector_for(store: Store, model_sha256: str) -> Detector | None:
     """The detector whose model file has this SHA-256: a bundled model or one of the workspace's;
     None when neither is (a model file since removed or replaced)."""
-    for name, path in bundled_models().items():
-        if _bundled_sha256(path) == model_sha256:
+    for name in bundled_models():
+        if model_file_sha256(name) == model_sha256:
             return load_detector(name)
     for entry in store.models():
         path = store.folder / entry.path

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from forcewatch.detect import registry
 from forcewatch.detect.base import Detector
-from forcewatch.detect.registry import bundled_models, load_detector, model_path
+from forcewatch.detect.registry import bundled_models, load_detector
 from forcewatch.errors import InputError
 from forcewatch.model import KIND_MODELS, ModelEntry, Site
-from forcewatch.provenance import file_sha256
 from forcewatch.store.base import Store
 
 MODELS_FOLDER = "models"
@@ -52,7 +52,7 @@ def resolve_detector(store: Store, name: str) -> Detector:
 
 def model_file_sha256(store: Store, name: str) -> str:
     """The SHA-256 of a model's file (what observations record), without loading the model."""
-    return file_sha256(model_path(resolve_model(store, name)))
+    return registry.model_file_sha256(resolve_model(store, name))
 
 
 def check_model_names(store: Store, names: Sequence[str]) -> tuple[str, ...]:

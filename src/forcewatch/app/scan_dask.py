@@ -31,16 +31,13 @@ from forcewatch.app.scan import (
 )
 from forcewatch.app.scan_queue import Claimed, PairQueue
 from forcewatch.detect.base import Detector
-from forcewatch.detect.registry import bundled_models
+from forcewatch.detect.registry import bundled_models, load_detector
 from forcewatch.errors import ModelError
 from forcewatch.model import Detection, Scene, Site
 from forcewatch.store.base import Store
 
 #: Pairs sent ahead per worker thread, so that a worker that finishes one starts the next at once.
 AHEAD_PER_THREAD = 2
-
-#: Worker-process cache: (model file, threads) → detector.
-_WORKER_DETECTORS: dict[tuple[str, int], Detector] = {}
 
 
 @dataclass(frozen=True)
@@ -59,15 +56,8 @@ class ModelRef:
 
 
 def worker_detector(model: ModelRef) -> Detector:
-    """The detector a worker process runs (loaded once per process), with ``model.threads`` threads."""
-    key = (model.ref, model.threads)
-    detector = _WORKER_DETECTORS.get(key)
-    if detector is None:
-        from forcewatch.detect.onnx_backend import OnnxDetector
-        from forcewatch.detect.registry import model_path
-
-        detector = OnnxDetector(model_path(model.ref), threads=model.threads)
-        _WORKER_DETECTORS[key] = detector
+    """The detector a worker process runs (loaded once per process and file), with ``model.threads`` threads."""
+    detector = load_detector(model.ref, threads=model.threads)
     if detector.sha256 != model.sha256:
         raise ModelError(
             f"{model.ref}: the worker's model file is not the client's (sha256 {detector.sha256[:12]}… against "

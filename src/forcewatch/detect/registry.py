@@ -13,25 +13,29 @@ from forcewatch.errors import ModelError
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = "aircraft"
 
-#: file suffix → a function that loads a detector from such a file
-_BACKENDS: dict[str, Callable[[Path], Detector]] = {}
+#: A backend: loads a detector from a model file, running on this many threads (None: every core).
+Backend = Callable[[Path, int | None], Detector]
+#: file suffix → the backend that loads such files
+_BACKENDS: dict[str, Backend] = {}
 
 #: What identifies a model file's content without reading it: modification time (ns), size, inode.
 FileStamp = tuple[int, int, int]
-#: resolved path → (the file's stamp when loaded, the backend that loaded it, the detector)
-_LOADED: dict[Path, tuple[FileStamp, Callable[[Path], Detector], Detector]] = {}
+#: (resolved path, threads) → (the file's stamp when loaded, the backend that loaded it, the detector)
+_LOADED: dict[tuple[Path, int | None], tuple[FileStamp, Backend, Detector]] = {}
+#: resolved path → (the file's stamp when hashed, its SHA-256)
+_HASHED: dict[Path, tuple[FileStamp, str]] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def register_backend(suffix: str, load: Callable[[Path], Detector]) -> None:
-    """Make model files ending in ``suffix`` (e.g. ``.onnx``) loadable by ``load``."""
+def register_backend(suffix: str, load: Backend) -> None:
+    """Make model files ending in ``suffix`` (e.g. ``.onnx``) loadable by ``load(path, threads)``."""
     _BACKENDS[suffix.lower()] = load
 
 
-def _onnx(path: Path) -> Detector:
+def _onnx(path: Path, threads: int | None) -> Detector:
     from forcewatch.detect.onnx_backend import OnnxDetector
 
-    return OnnxDetector(path)
+    return OnnxDetector(path, threads=threads)
 
 
 register_backend(".onnx", _onnx)
@@ -73,9 +77,30 @@ def file_stamp(path: Path) -> FileStamp | None:
     return st.st_mtime_ns, st.st_size, st.st_ino
 
 
-def load_detector(name_or_path: str | None = None) -> Detector:
-    """A ready detector, loaded by the backend of its file's suffix. Cached per process, per file
-    (its resolved path) as it is now: a model file replaced since it was loaded is loaded again."""
+def model_file_sha256(name_or_path: str | Path | None) -> str:
+    """The SHA-256 of a model's file (what observations record), without loading the model. Cached
+    per process and file as it is now: a file replaced since it was hashed is hashed again."""
+    from forcewatch.provenance import file_sha256
+
+    path = model_path(name_or_path)
+    stamp = file_stamp(path)
+    if stamp is None:
+        raise ModelError(f"{path}: no such model file. Fix: check --model, or omit it for the bundled model.")
+    key = path.resolve()
+    with _LOADED_LOCK:
+        cached = _HASHED.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    digest = file_sha256(path)
+    with _LOADED_LOCK:
+        _HASHED[key] = (stamp, digest)
+    return digest
+
+
+def load_detector(name_or_path: str | None = None, threads: int | None = None) -> Detector:
+    """A ready detector, loaded by the backend of its file's suffix, running on ``threads`` threads
+    (None: every core). Cached per process, per file (its resolved path) as it is now and thread
+    count: a model file replaced since it was loaded is loaded again."""
     path = model_path(name_or_path)
     load = _BACKENDS.get(path.suffix.lower())
     if load is None:
@@ -85,13 +110,13 @@ def load_detector(name_or_path: str | None = None) -> Detector:
         )
     stamp = file_stamp(path)
     if stamp is None:
-        return load(path)  # no file: the backend says so, and how to fix it
-    key = path.resolve()
+        return load(path, threads)  # no file: the backend says so, and how to fix it
+    key = (path.resolve(), threads)
     with _LOADED_LOCK:
         cached = _LOADED.get(key)
         if cached is not None and cached[0] == stamp and cached[1] is load:
             return cached[2]
-        detector = load(path)
+        detector = load(path, threads)
         _LOADED[key] = (stamp, load, detector)  # replaces what an older file of this path loaded
         return detector
 
@@ -100,6 +125,7 @@ def clear_detector_cache() -> None:
     """Forget every loaded detector (the next :func:`load_detector` loads its file again)."""
     with _LOADED_LOCK:
         _LOADED.clear()
+        _HASHED.clear()
 
 
 def load_detectors(names: list[str] | None) -> list[Detector]:
