@@ -10,6 +10,7 @@ from pathlib import Path
 
 from forcewatch.app.datasets import dataset_label, read_dataset, read_split
 from forcewatch.app.evaluate import native_gsd_m, synthetic_note
+from forcewatch.detect import registry
 from forcewatch.errors import InputError
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.crossval import MAX_FOLDS, Fold, HoldoutPlan, init_does_better
@@ -66,6 +67,7 @@ class TrainRequest:
     sites: tuple[str, ...] = ()
     date: str | None = None
     cv_folds: int | None = None  # held-out score: None chooses, 0 none, k ≥ 2 k-fold cross-validation
+    teacher: str | None = None  # distil: also learn this model's heat-maps (a bundled name or an .onnx)
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,15 @@ def train_model(
     choose the threshold on the validation images (or the training ones) and export ``OUT/model.onnx``
     with its metadata."""
     _check_sources(req)
+    if req.init is not None and req.teacher is not None:
+        raise InputError("--teacher distils into a new net trained from scratch. Fix: drop --init or --teacher.")
     if req.init is not None:
         return finetune_model(req, on_start=on_start, progress=progress)
     if req.minutes is not None:
         raise InputError("--minutes is the time budget of a fine-tune. Fix: give --init MODEL, or use --iterations.")
     if req.cv_folds is not None:
         raise InputError("--cv-folds measures a fine-tune's held-out score. Fix: give --init MODEL, or drop it.")
+    teacher = "" if req.teacher is None else str(registry.model_path(req.teacher))
     from forcewatch.train.augment import AugmentConfig
     from forcewatch.train.export import ExportInfo, export_onnx
     from forcewatch.train.loop import train
@@ -118,6 +123,7 @@ def train_model(
         crop_px=req.crop_px,
         seed=req.seed,
         augment=AugmentConfig(military_p=req.military),
+        teacher=teacher,
     )
     ckpt = train(train_set, req.out, cfg, classes=data_set.classes, resume=req.resume, progress=progress)
     model_path = export_onnx(

@@ -139,5 +139,6 @@ TrainTargetGsdOpt = Annotated[float | None, _opt("--target-gsd-m", help="The mod
 TrainIterationsOpt = Annotated[int | None, _opt("--iterations", help="Optimiser steps (default 3000; with --init 1500, or fewer when --minutes runs out).")]
 TrainWidthOpt = Annotated[int | None, _opt("--width", help="Network width (channels at stride 4); smaller is faster (default 32; with --init, the init model's).")]
 TrainMaxObjectOpt = Annotated[float | None, _opt("--max-object-m", help="Largest object in metres: sets the tile overlap (default 120; with --init, the init model's overlap).")]
+TeacherOpt = Annotated[str | None, _opt("--teacher", help="Distil: the new net also learns this model's heat-maps (a bundled name or a ForceWatch .onnx of the same classes and GSD), e.g. a narrower, faster copy of it.")]
 TrainNameOpt = Annotated[str | None, _opt("--name", help="Model id written into the ONNX metadata (default: detector; with --init, INIT-ft-DATA).")]
 # fmt: on

@@ -49,6 +49,8 @@ class TrainConfig:
     mean: tuple[float, float, float] = MEAN
     std: tuple[float, float, float] = STD
     init: str = ""  # the weights it starts from, e.g. "vehicle-0.3m-v2 sha256 …" ("": random)
+    teacher: str = ""  # an ONNX model whose heat-maps the net also learns (distillation; "": none)
+    teacher_weight: float = 1.0  # the weight of that term beside the labels' losses
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,46 @@ def focal_loss(pred_logits, target):  # type: ignore[no-untyped-def]
     return -(pos_loss.sum() + neg_loss.sum()) / n
 
 
+def distill_loss(pred_logits, teacher_heat):  # type: ignore[no-untyped-def]
+    """How far a student's heat-map is from a teacher's (probabilities): binary cross-entropy with the
+    teacher's soft targets, each cell weighted by the square of their difference (the easy background
+    both agree on counts for nothing, as in the focal loss), summed; the caller divides by the objects."""
+    torch = _torch()
+    p = torch.sigmoid(pred_logits)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(pred_logits, teacher_heat, reduction="none")
+    return ((p - teacher_heat).detach() ** 2 * bce).sum()
+
+
+def teacher_session(config: TrainConfig, num_classes: int) -> Any:
+    """An ONNX Runtime session of ``config.teacher``, checked to see what the net will learn: the
+    same classes, GSD and input normalisation (None when there is no teacher)."""
+    if not config.teacher:
+        return None
+    import onnxruntime as ort
+
+    from forcewatch.detect.onnx_backend import read_meta
+
+    meta = read_meta(Path(config.teacher))
+    differs = [
+        f"{what} {theirs} (the run: {ours})"
+        for what, theirs, ours in (
+            ("classes", len(meta.classes), num_classes),
+            ("GSD", meta.gsd_m, config.target_gsd_m),
+            ("mean", tuple(meta.mean), tuple(config.mean)),
+            ("std", tuple(meta.std), tuple(config.std)),
+        )
+        if theirs != ours
+    ]
+    if differs:
+        raise InputError(
+            f"{config.teacher}: the teacher model has {'; '.join(differs)}. Fix: distil from a model of the "
+            "same classes and GSD (--target-gsd-m), or train without --teacher."
+        )
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = config.threads
+    return ort.InferenceSession(config.teacher, opts, providers=["CPUExecutionProvider"])
+
+
 def _set_train_mode(net: Any, freeze_bn: bool) -> None:
     torch = _torch()
     net.train()
@@ -167,6 +209,7 @@ def train(
     sources = load_sources(data, classes)
     draw_source = source_sampler(sources, config.empty_share, rng)
     net = init_net if init_net is not None else CentreNet(len(classes), config.width)
+    teacher = teacher_session(config, len(classes))
     opt = torch.optim.AdamW(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     start, elapsed_before = 0, 0.0
     ckpt_path = out_dir / "last.ckpt"
@@ -236,6 +279,12 @@ def train(
         l_size = (torch.abs(size_p - size_t) * mask_t).sum() / n
         l_off = (torch.abs(off_p - off_t) * mask_t).sum() / n
         loss = l_heat + l_size + l_off
+        terms = [("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off)]
+        if teacher is not None:
+            heat_teacher = torch.from_numpy(teacher.run(["heat"], {"image": x.numpy()})[0])
+            l_kd = config.teacher_weight * distill_loss(heat_p, heat_teacher) / n
+            loss = loss + l_kd
+            terms = [("loss", loss), *terms[1:], ("distil", l_kd)]
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
@@ -248,9 +297,7 @@ def train(
         if budget_s is not None:
             left_s = max(0.0, min(left_s, budget_s - elapsed))
             total = min(total, it + 1 + int(left_s / step_s))
-        stats = {
-            k: float(v.detach()) for k, v in (("loss", loss), ("heat", l_heat), ("size", l_size), ("offset", l_off))
-        }
+        stats = {k: float(v.detach()) for k, v in terms}
         stats["eta_min"] = left_s / 60
         if (it + 1) % 10 == 0:
             log.write(json.dumps({"iteration": it + 1, "elapsed_s": round(elapsed, 1), **stats}) + "\n")
