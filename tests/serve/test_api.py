@@ -13,15 +13,28 @@ from tests.store.filling import read_all
 READS = [
     "/api/me",
     "/api/sites",
+    "/api/sites?line=UKR",
     "/api/sites/{site}",
     "/api/sites/{site}/detections",
+    "/api/sites/{site}/overlays",
+    "/api/sites/{site}/overlays?scene={scene}",
+    "/api/sites/{site}/labels",
     "/api/alerts",
     "/api/borders",
+    "/api/border-line?line=BLR",
+    "/api/basemaps",
+    "/api/models",
+    "/api/train",
     "/api/scenes/{scene}/labels",
+    "/api/scenes/{scene}/labels?geojson=true",
 ]
+#: Reads that write the brief (these scenes' images do not exist here: see test_brief_download.py).
+BRIEFS = ["/api/brief", "/api/sites/{site}/brief"]
 WRITES = [
     ("/api/detections/{detection}/review", {"verdict": "accept"}),
     ("/api/scenes/{scene}/labels", {"class": "aircraft", "box": [26.8, 52.25, 26.8003, 52.2503]}),
+    ("/api/train", {"site": 1, "init": "aircraft", "minutes": 1}),
+    ("/api/train/stop", {}),
 ]
 PAGES = ["/", "/sites/{site}"]
 
@@ -42,7 +55,7 @@ def _dump(workspace: Path) -> object:
 def test_without_a_session_the_api_answers_401_and_pages_redirect(client: Client, workspace: Path) -> None:
     ids = _ids(workspace)
     anon = client(None)
-    for path in READS:
+    for path in READS + BRIEFS:
         assert anon.get(path.format(**ids)).status_code == 401, path
     for path, body in WRITES:
         assert anon.post(path.format(**ids), json=body).status_code == 401, path
@@ -76,6 +89,7 @@ def test_a_viewers_write_answers_403_and_changes_nothing(client: Client, workspa
         done = vera.post(path.format(**ids), json=body)
         assert done.status_code == 403 and "viewer cannot" in done.json()["detail"], path
     assert _dump(workspace) == before
+    assert not (workspace / "runs").exists()  # no training run was started
 
 
 def test_a_write_without_the_csrf_token_answers_403(client: Client, workspace: Path) -> None:
@@ -89,6 +103,7 @@ def test_a_write_without_the_csrf_token_answers_403(client: Client, workspace: P
         assert wrong.status_code == 403, path
     assert anna.post("/logout", follow_redirects=False).status_code == 403
     assert _dump(workspace) == before
+    assert not (workspace / "runs").exists()
 
 
 @pytest.mark.parametrize(
@@ -109,13 +124,22 @@ def test_path_traversal_and_non_ids_on_every_path_parameter_give_404(client: Cli
     anna = client("anna")
     for key in ids:
         tried = {**ids, key: bad}
-        for path in READS + PAGES:
+        for path in READS + BRIEFS + PAGES:
             if "{" + key + "}" in path:
                 assert anna.get(path.format(**tried)).status_code == 404, path.format(**tried)
         for path, body in WRITES:
             if "{" + key + "}" in path:
                 assert anna.post(path.format(**tried), json=body).status_code == 404, path.format(**tried)
     assert anna.get(f"/api/sites/{ids['site']}/detections?scene={bad}").status_code == 404
+    assert anna.get(f"/api/sites/{ids['site']}/overlays?scene={bad}").status_code == 404
+    for tile in (
+        f"{bad}/0/0/0.png",
+        f"0/{bad}/0/0.png",
+        f"0/0/{bad}/0.png",
+        f"0/0/0/{bad}.png",
+        f"{bad}/archive.pmtiles",
+    ):
+        assert anna.get(f"/api/basemaps/{tile}").status_code == 404, tile
 
 
 def test_unknown_ids_give_404(client: Client, workspace: Path) -> None:
@@ -125,6 +149,10 @@ def test_unknown_ids_give_404(client: Client, workspace: Path) -> None:
     assert anna.post("/api/detections/999999/review", json={"verdict": "accept"}).status_code == 404
     body = {"class": "aircraft", "box": [26.8, 52.25, 26.8003, 52.2503]}
     assert anna.post("/api/scenes/999999/labels", json=body).status_code == 404
+    for path in ("/api/sites/999999/overlays", "/api/sites/999999/labels", "/api/sites/999999/brief"):
+        assert anna.get(path).status_code == 404, path
+    assert anna.get("/api/basemaps/0/archive.pmtiles").status_code == 404  # none configured
+    assert anna.get("/api/basemaps/0/1/2/3.png").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -139,6 +167,17 @@ def test_unknown_ids_give_404(client: Client, workspace: Path) -> None:
         ("/api/scenes/{scene}/labels", b'{"class": "aircraft", "box": [26.9, 52.25, 26.8, 52.26]}'),
         ("/api/scenes/{scene}/labels", b'{"box": [26.8, 52.25, 26.8003, 52.2503]}'),
         ("/api/scenes/{scene}/labels", b'{"class": "aircraft", "box": [26.8, 52.25, 26.8003'),
+        ("/api/scenes/{scene}/labels", b'{"class": "submarine", "box": [26.8, 52.25, 26.8003, 52.2503]}'),
+        ("/api/train", b"{not json"),
+        ("/api/train", b'{"site": 1}'),
+        ("/api/train", b'{"site": "one", "init": "aircraft"}'),
+        ("/api/train", b'{"site": 1, "init": "aircraft", "minutes": -1}'),
+        ("/api/train", b'{"site": 1, "init": "aircraft", "minutes": NaN}'),
+        ("/api/train", b'{"site": 1, "init": "aircraft", "cv_folds": 1}'),
+        ("/api/train", b'{"site": 1, "init": "aircraft", "out": "/tmp/x"}'),
+        ("/api/train", b'{"site": 1, "init": "../../etc/passwd"}'),
+        ("/api/train", b'{"site": 999999, "init": "aircraft"}'),
+        ("/api/train", b'{"site": 1, "init": "aircraft"'),
     ],
 )
 def test_malformed_json_answers_422_and_the_store_is_unchanged(
@@ -151,6 +190,7 @@ def test_malformed_json_answers_422_and_the_store_is_unchanged(
     assert done.status_code == 422, done.text
     assert "Traceback" not in done.text
     assert _dump(workspace) == before
+    assert not (workspace / "runs").exists()  # no training run was started
 
 
 def test_an_analysts_review_and_drawn_box_are_stored_as_labels_with_who(client: Client, workspace: Path) -> None:

@@ -4,11 +4,11 @@ Every path parameter is an integer id (anything else: 404); without a session th
 and pages redirect to the login; errors are plain pages without a traceback."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,14 +18,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from forcewatch.app.workspace import open_folder, store_url
 from forcewatch.errors import InputError
-from forcewatch.serve import data, tiles
+from forcewatch.serve import briefs, data, routes, tiles
 from forcewatch.serve.accounts import check_password
-from forcewatch.serve.security import COOKIE, LoginLimit, Session, Sessions, csrf_ok
-from forcewatch.store.base import Store, User
+from forcewatch.serve.basemaps import Basemap
+from forcewatch.serve.deps import WRITERS, Checked, NotSignedIn, StoreDep, Who, Writer, parse_id, site_or_404
+from forcewatch.serve.security import COOKIE, LoginLimit, Session, Sessions
+from forcewatch.store.base import User
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("forcewatch.serve")
-WRITERS = ("analyst", "admin")
 
 
 class Review(BaseModel):
@@ -39,19 +40,9 @@ class DrawnLabel(BaseModel):
     box: tuple[float, float, float, float]  # min lon, min lat, max lon, max lat
 
 
-class NotSignedIn(Exception):
-    pass
-
-
-def parse_id(value: str) -> int:
-    """A path parameter as an id: digits only (a file path, '..' or anything else is 404)."""
-    if not value.isdigit() or len(value) > 18:
-        raise HTTPException(404, "not found")
-    return int(value)
-
-
-def create_app(workspace_folder: Path) -> FastAPI:
-    """The dashboard over the workspace in ``workspace_folder`` (GeoPackage or PostGIS)."""
+def create_app(workspace_folder: Path, basemaps: Sequence[Basemap] = ()) -> FastAPI:
+    """The dashboard over the workspace in ``workspace_folder`` (GeoPackage or PostGIS), with
+    ``basemaps`` (``forcewatch serve --basemap``) beside the bundled borders."""
     folder = workspace_folder.resolve()
     url = store_url(folder)
     open_folder(folder, url).close()  # fail now (with a "Fix:") if it is not a workspace
@@ -60,43 +51,8 @@ def create_app(workspace_folder: Path) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
     app = FastAPI(title="ForceWatch", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sessions, app.state.login_limit = sessions, limit
+    app.state.folder, app.state.store_url, app.state.basemaps = folder, url, tuple(basemaps)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-
-    def get_store() -> Iterator[Store]:
-        store = open_folder(folder, url)
-        try:
-            yield store
-        finally:
-            store.close()
-
-    StoreDep = Annotated[Store, Depends(get_store)]
-
-    def signed_in(request: Request, store: StoreDep) -> tuple[User, Session]:
-        session = sessions.get(request.cookies.get(COOKIE))
-        user = store.user(session.name) if session is not None else None
-        if session is None or user is None:  # no session, or the account was removed
-            raise NotSignedIn
-        return user, session
-
-    Who = Annotated[tuple[User, Session], Depends(signed_in)]
-
-    async def csrf_checked(request: Request, who: Who) -> tuple[User, Session]:
-        """The signed-in user, when the request carries the session's CSRF token (header or form field)."""
-        sent = request.headers.get("x-csrf-token")
-        if sent is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
-            sent = str((await request.form()).get("csrf", ""))
-        if not csrf_ok(who[1], sent):
-            raise HTTPException(403, "missing or wrong CSRF token")
-        return who
-
-    Checked = Annotated[tuple[User, Session], Depends(csrf_checked)]
-
-    def writer(who: Checked) -> User:
-        if who[0].role not in WRITERS:
-            raise HTTPException(403, f"a {who[0].role} cannot change the workspace")
-        return who[0]
-
-    Writer = Annotated[User, Depends(writer)]
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
@@ -166,7 +122,7 @@ def create_app(workspace_folder: Path) -> FastAPI:
     @app.get("/sites/{site}", response_class=HTMLResponse)
     def site_page(request: Request, who: Who, store: StoreDep, site: str) -> Response:
         site_id = parse_id(site)
-        _site_or_404(store, site_id)
+        site_or_404(store, site_id)
         return templates.TemplateResponse(request, "site.html", _page(who) | {"site_id": site_id})
 
     # ---- JSON API
@@ -175,19 +131,19 @@ def create_app(workspace_folder: Path) -> FastAPI:
         return {"name": who[0].name, "role": who[0].role, "csrf": who[1].csrf}
 
     @app.get("/api/sites")
-    def api_sites(who: Who, store: StoreDep) -> list[dict[str, Any]]:
-        return data.sites(store)
+    def api_sites(who: Who, store: StoreDep, line: Annotated[str | None, Query(max_length=64)] = None) -> Any:
+        return data.sites(store, briefs.line_code(line) if line else None)
 
     @app.get("/api/sites/{site}")
     def api_site(who: Who, store: StoreDep, site: str) -> dict[str, Any]:
         site_id = parse_id(site)
-        _site_or_404(store, site_id)
+        site_or_404(store, site_id)
         return data.site_timeline(store, site_id)
 
     @app.get("/api/sites/{site}/detections")
     def api_detections(who: Who, store: StoreDep, site: str, scene: str | None = None) -> dict[str, Any]:
         site_id = parse_id(site)
-        _site_or_404(store, site_id)
+        site_or_404(store, site_id)
         return data.detections(store, site_id, parse_id(scene) if scene is not None else None)
 
     @app.post("/api/detections/{detection}/review")
@@ -221,8 +177,12 @@ def create_app(workspace_folder: Path) -> FastAPI:
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
     @app.get("/api/scenes/{scene}/labels")
-    def api_labels(who: Who, store: StoreDep, scene: str) -> list[dict[str, Any]]:
-        return [data.label_json(lab) for lab in store.labels(scene_id=parse_id(scene))]
+    def api_labels(who: Who, store: StoreDep, scene: str, geojson: bool = False) -> Any:
+        """The labels of a scene: a list, or (``?geojson=true``) a FeatureCollection for the map."""
+        labels = store.labels(scene_id=parse_id(scene))
+        if geojson:
+            return {"type": "FeatureCollection", "features": [data.label_feature(lab) for lab in labels]}
+        return [data.label_json(lab) for lab in labels]
 
     @app.get("/api/alerts")
     def api_alerts(who: Who, store: StoreDep) -> list[dict[str, Any]]:
@@ -232,12 +192,8 @@ def create_app(workspace_folder: Path) -> FastAPI:
     def api_borders(who: Who) -> dict[str, Any]:
         return data.borders_geojson()
 
+    app.include_router(routes.router)
     return app
-
-
-def _site_or_404(store: Store, site_id: int) -> None:
-    if not any(s.id == site_id for s in store.sites()):
-        raise HTTPException(404, "not found")
 
 
 def _page(who: tuple[User, Session]) -> dict[str, Any]:
