@@ -104,6 +104,8 @@ def test_errors_name_the_value_and_the_fix(store: Store) -> None:
         store.add_site(Site("Luninets airfield", Point(0, 0).buffer(0.01)))
     with pytest.raises(InputError, match=r"no workspace model named 'm'\. Fix: use one of: none yet"):
         store.model("m")
+    with pytest.raises(InputError, match=r"no site with id 999 in .*Fix: use one of `forcewatch site list`"):
+        store.site_by_id(999)
     assert [s.name for s in store.sites()] == ["Luninets airfield"]
 
 

@@ -234,7 +234,10 @@ class GeoPackageStore(LabelsAndModels, SceneEdits, UserRows):
         return self.site(name)
 
     def site_by_id(self, fid: int) -> Site:
-        return self._site(self.con.execute("SELECT * FROM sites WHERE fid = ?", (fid,)).fetchone())
+        row = self.con.execute("SELECT * FROM sites WHERE fid = ?", (fid,)).fetchone()
+        if row is None:
+            raise InputError(f"no site with id {fid} in {self.path}. Fix: use one of `forcewatch site list`.")
+        return self._site(row)
 
     def sites(self) -> list[Site]:
         return [self._site(r) for r in self.con.execute("SELECT * FROM sites ORDER BY name")]
