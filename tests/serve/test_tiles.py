@@ -99,3 +99,39 @@ def test_a_tile_across_the_scene_edge_is_transparent_beyond_it(client: Client, w
     assert (alpha == 255).mean() > 0.05 and (alpha == 0).mean() > 0.05  # the scene, then nothing (not black)
     west = alpha[:, :8]  # the tile's west columns lie beyond the edge
     assert west.max() == 0
+
+
+def test_the_overview_matching_the_tile_is_read_not_the_whole_scene(tmp_path: Path) -> None:
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.warp import transform_bounds
+
+    from forcewatch.serve import tiles
+
+    path = tmp_path / "big.tif"
+    transform = Affine(1.0, 0.0, 500000.0, 0.0, -1.0, 5790000.0)  # 1 m pixels, UTM 35N near Luninets
+    _geotiff(path, "EPSG:32635", transform, np.full((3, 2048, 2048), 100, np.uint8), tiled=True)
+    with rasterio.open(path, "r+") as ds:
+        ds.build_overviews([2, 4, 8], Resampling.nearest)  # overviews of 100s...
+        ds.write(np.full((3, 2048, 2048), 200, np.uint8))  # ...under full-resolution pixels of 200
+    bounds = transform_bounds("EPSG:32635", "EPSG:4326", 500000.0, 5790000.0 - 2048, 500000.0 + 2048, 5790000.0)
+    scene = Scene(
+        str(path), "ef" * 32, "2022-03-01T09:00:00Z", "t", CRS.from_epsg(32635).to_wkt(), tuple(transform)[:6],
+        2048, 2048, 1.0, box(*bounds), "embedded",
+    )  # fmt: skip
+    lon, lat = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    for z, value in ((14, 100), (17, 200)):  # 5.9 m tile pixels: the 4 m overview; 0.7 m: the full resolution
+        rgba = np.asarray(Image.open(io.BytesIO(tiles.render_tile(scene, z, *_tile_of(lon, lat, z)))))
+        assert np.median(rgba[..., 0][rgba[..., 3] == 255]) == value, z
+
+
+def test_the_overview_chosen_is_the_coarsest_still_as_fine_as_the_tile() -> None:
+    from forcewatch.serve.tiles import overview_factor, tile_gsd_m
+
+    assert overview_factor([2, 4, 8, 16], 0.5, 3.0) == 4
+    assert overview_factor([2, 4, 8, 16], 0.5, 0.9) is None  # finer than any overview
+    assert overview_factor([2, 4, 8, 16], 0.5, 100.0) == 16
+    assert overview_factor([], 0.5, 100.0) is None and overview_factor([2], 0.0, 100.0) is None
+    assert abs(tile_gsd_m(0, 0) - 40075016.7 * math.cos(0) / 256) < 1.0  # the one tile of zoom 0, at the equator
+    y = _tile_of(26.8, 52.25, 16)[1]
+    assert 1.4 < tile_gsd_m(16, y) < 1.5  # 2.39 m of web mercator at 52° N

@@ -22,7 +22,9 @@ from forcewatch.serve import briefs, data, routes, tiles
 from forcewatch.serve.accounts import check_password
 from forcewatch.serve.basemaps import Basemap
 from forcewatch.serve.deps import WRITERS, Checked, NotSignedIn, StoreDep, Who, Writer, parse_id, site_or_404
+from forcewatch.serve.doc_cache import DocCache, store_version
 from forcewatch.serve.security import COOKIE, LoginLimit, Session, Sessions
+from forcewatch.serve.store_pool import workspace_pool
 from forcewatch.store.base import User
 
 HERE = Path(__file__).resolve().parent
@@ -52,6 +54,8 @@ def create_app(workspace_folder: Path, basemaps: Sequence[Basemap] = ()) -> Fast
     app = FastAPI(title="ForceWatch", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.sessions, app.state.login_limit = sessions, limit
     app.state.folder, app.state.store_url, app.state.basemaps = folder, url, tuple(basemaps)
+    app.state.stores = workspace_pool(folder, url)  # open stores, reused between requests
+    docs = DocCache(store_version(folder, url))  # timelines and detections, per version of the store
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(NotSignedIn)
@@ -135,16 +139,17 @@ def create_app(workspace_folder: Path, basemaps: Sequence[Basemap] = ()) -> Fast
         return data.sites(store, briefs.line_code(line) if line else None)
 
     @app.get("/api/sites/{site}")
-    def api_site(who: Who, store: StoreDep, site: str) -> dict[str, Any]:
+    def api_site(who: Who, store: StoreDep, site: str) -> Response:
         site_id = parse_id(site)
         site_or_404(store, site_id)
-        return data.site_timeline(store, site_id)
+        return docs.response(("timeline", site_id), lambda: data.site_timeline(store, site_id))
 
     @app.get("/api/sites/{site}/detections")
-    def api_detections(who: Who, store: StoreDep, site: str, scene: str | None = None) -> dict[str, Any]:
+    def api_detections(who: Who, store: StoreDep, site: str, scene: str | None = None) -> Response:
         site_id = parse_id(site)
         site_or_404(store, site_id)
-        return data.detections(store, site_id, parse_id(scene) if scene is not None else None)
+        scene_id = parse_id(scene) if scene is not None else None
+        return docs.response(("detections", site_id, scene_id), lambda: data.detections(store, site_id, scene_id))
 
     @app.post("/api/detections/{detection}/review")
     def api_review(user: Writer, store: StoreDep, detection: str, body: Review) -> dict[str, Any]:
@@ -165,7 +170,7 @@ def create_app(workspace_folder: Path, basemaps: Sequence[Basemap] = ()) -> Fast
         return data.label_json(data.add_label(store, scene_id, body.class_name, body.box, user.name))
 
     @app.get("/api/scenes/{scene}/tiles/{z}/{x}/{y}.png")
-    def api_tile(who: Who, store: StoreDep, scene: str, z: str, x: str, y: str) -> Response:
+    def api_tile(request: Request, who: Who, store: StoreDep, scene: str, z: str, x: str, y: str) -> Response:
         zxy = parse_id(z), parse_id(x), parse_id(y)
         if not tiles.valid_tile(*zxy):
             raise HTTPException(404, "not found")
@@ -173,8 +178,7 @@ def create_app(workspace_folder: Path, basemaps: Sequence[Basemap] = ()) -> Fast
             found = store.scene_by_id(parse_id(scene))
         except InputError:
             raise HTTPException(404, "not found") from None
-        png = tiles.render_tile(found, *zxy)
-        return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
+        return tiles.tile_response(found, *zxy, request.headers.get("if-none-match"))
 
     @app.get("/api/scenes/{scene}/labels")
     def api_labels(who: Who, store: StoreDep, scene: str, geojson: bool = False) -> Any:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from forcewatch.app.workspace import open_folder
 from forcewatch.errors import InputError
 from forcewatch.serve.security import COOKIE, Session, csrf_ok
 from forcewatch.store.base import Store, User
@@ -27,12 +26,8 @@ def parse_id(value: str) -> int:
 
 
 def get_store(request: Request) -> Iterator[Store]:
-    state = request.app.state
-    store = open_folder(state.folder, state.store_url)
-    try:
+    with request.app.state.stores.borrow() as store:
         yield store
-    finally:
-        store.close()
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
