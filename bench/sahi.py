@@ -2,15 +2,20 @@
 (issue 15 item 1). Prints one JSON line per mosaic size and setting.
 
     pip install -e '.[bench]'          # sahi
-    python bench/sahi.py [--mosaic 3,6] [--rounds 3] [--model aircraft] [--threads 2]
+    python bench/sahi.py [--mosaic 3,6] [--rounds 3] [--model aircraft] [--fw-model FILE] [--threads 2]
 
 The image is an n × n mosaic of 2,560² Airbus Pléiades extracts at 0.5 m from ../shared/data
-(bench/detect.py's ``make_mosaic``), a tiled, deflate-compressed GeoTIFF. Two settings per size:
+(bench/detect.py's ``make_mosaic``), a tiled, deflate-compressed GeoTIFF. Three settings per size:
 
 - ``fw_0.5m_vs_sahi_1m``: ForceWatch ``detect`` reads the 0.5 m file itself (windowed reads,
   resampling to the model's GSD); SAHI gets the image already resampled to the model's GSD (its
   best case: the resampling is done beforehand and not timed).
+- ``fw_0.5m_cog_vs_sahi_1m``: the same, the 0.5 m image being a COG with overviews, as providers
+  and STAC catalogues deliver imagery (ForceWatch reads the overview at the model's GSD).
 - ``both_1m``: both get the same file at the model's GSD.
+
+``--fw-model`` gives ForceWatch another file of the same model (an INT8 copy, a larger tile): SAHI
+always runs ``--model`` at its tiling, and agreement is then measured across the two files.
 
 Both run the model with onnxruntime on ``--threads`` intra-op threads, at its score threshold,
 with its metadata's ``tile_px`` / ``overlap_px``: ForceWatch tiles as it always does (the fewest
@@ -63,7 +68,12 @@ SHARED = HERE.parent.parent / "shared" / "data" / "airbus-aircraft" / "train"
 INSTALL_HINT = "SAHI is not installed. Fix: pip install -e '.[bench]' (or pip install 'sahi==0.12.8')."
 BASE_GSD_M = 0.5  # the mosaic's GSD: the frame in which detections are compared
 MATCH_IOU = 0.5
-SETTINGS = ("fw_0.5m_vs_sahi_1m", "both_1m")
+SETTINGS = ("fw_0.5m_vs_sahi_1m", "fw_0.5m_cog_vs_sahi_1m", "both_1m")
+READS = {
+    "fw_0.5m_vs_sahi_1m": "0.5 m tiled GeoTIFF without overviews",
+    "fw_0.5m_cog_vs_sahi_1m": "0.5 m COG with overviews",
+    "both_1m": "{gsd:g} m file",
+}
 T = TypeVar("T")
 CPUS = os.cpu_count() or 1
 
@@ -373,6 +383,15 @@ def resample_file(src: Path, dst: Path, gsd_m: float) -> Path:
     return dst
 
 
+def cog_of(src: Path, dst: Path) -> Path:
+    """``src`` as a cloud-optimised GeoTIFF (GDAL's COG driver: 512 px tiles, deflate, overviews made by
+    averaging), as imagery is delivered by providers and catalogues."""
+    import rasterio.shutil
+
+    rasterio.shutil.copy(src, dst, driver="COG", COMPRESS="DEFLATE", BLOCKSIZE="512", OVERVIEW_RESAMPLING="AVERAGE")
+    return dst
+
+
 def agreement(a: dict[str, np.ndarray], b: dict[str, np.ndarray], iou: float = MATCH_IOU) -> dict[str, Any]:
     """Detections of ``a`` and ``b`` (boxes in one pixel frame) matched class by class at ``iou``."""
     from forcewatch.train.evaluate import match_image
@@ -394,7 +413,8 @@ def agreement(a: dict[str, np.ndarray], b: dict[str, np.ndarray], iou: float = M
 def run_child(tool: str, image: Path, out: Path, args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """One run of ``tool`` on ``image`` in a fresh process: its figures and its detections."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", tool, str(image), str(out)]
-    cmd += ["--model", args.model, "--threads", str(args.threads), "--sahi-postprocess", args.sahi_postprocess]
+    model = args.fw_model if tool == "forcewatch" else args.model
+    cmd += ["--model", model, "--threads", str(args.threads), "--sahi-postprocess", args.sahi_postprocess]
     busy0, own0 = busy_cpu_s(), resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -449,7 +469,8 @@ def compare(n: int, args: argparse.Namespace, bench_detect: Any, common: dict[st
     meta = read_meta(model_path(args.model))
     fine, source = bench_detect.make_mosaic(tmp / f"mosaic{n}.tif", n, BASE_GSD_M)
     coarse = resample_file(fine, tmp / f"mosaic{n}_{meta.gsd_m:g}m.tif", meta.gsd_m)
-    fw_image = {"fw_0.5m_vs_sahi_1m": fine, "both_1m": coarse}
+    cog = cog_of(fine, tmp / f"mosaic{n}_cog.tif")
+    fw_image = {"fw_0.5m_vs_sahi_1m": fine, "fw_0.5m_cog_vs_sahi_1m": cog, "both_1m": coarse}
     runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     found: dict[tuple[str, str], dict[str, np.ndarray]] = {}
     load_before = os.getloadavg()
@@ -457,13 +478,14 @@ def compare(n: int, args: argparse.Namespace, bench_detect: Any, common: dict[st
         for setting in SETTINGS:
             for tool, image in (("forcewatch", fw_image[setting]), ("sahi", coarse)):
                 doc, dets = run_child(tool, image, tmp / f"{tool}.npz", args)
-                dets["boxes"] = dets["boxes"] * ((BASE_GSD_M if image == fine else meta.gsd_m) / BASE_GSD_M)
+                dets["boxes"] = dets["boxes"] * ((meta.gsd_m if image == coarse else BASE_GSD_M) / BASE_GSD_M)
                 runs.setdefault((setting, tool), []).append(doc)
                 found[setting, tool] = dets
     load_after = os.getloadavg()
-    shas = {r["model_sha256"] for rs in runs.values() for r in rs}
-    if shas != {file_sha256(model_path(args.model))}:
-        sys.exit(f"the model file {model_path(args.model)} changed during the runs: no figures. Fix: run again.")
+    for tool, model in (("forcewatch", args.fw_model), ("sahi", args.model)):
+        shas = {r["model_sha256"] for (_, t), rs in runs.items() if t == tool for r in rs}
+        if shas != {file_sha256(model_path(model))}:
+            sys.exit(f"the model file {model_path(model)} changed during the runs: no figures. Fix: run again.")
     import rasterio
 
     with rasterio.open(fine) as ds:
@@ -480,7 +502,7 @@ def compare(n: int, args: argparse.Namespace, bench_detect: Any, common: dict[st
             "size_px_0.5m": [width, height],
             "area_km2": round(area_km2, 2),
             "setting": setting,
-            "forcewatch_reads": f"{BASE_GSD_M if setting == 'fw_0.5m_vs_sahi_1m' else meta.gsd_m:g} m file",
+            "forcewatch_reads": READS[setting].format(gsd=meta.gsd_m),
             "sahi_reads": f"{meta.gsd_m:g} m file",
             "ratio_fw_over_sahi": round(fw["km2_per_s"] / sahi["km2_per_s"], 3),
             **{f"fw_{k}": v for k, v in fw.items()},
@@ -489,7 +511,7 @@ def compare(n: int, args: argparse.Namespace, bench_detect: Any, common: dict[st
             "loadavg_1min_before_after": [round(load_before[0], 2), round(load_after[0], 2)],
         }
         print(json.dumps(line), flush=True)
-    for path in (fine, coarse):
+    for path in (fine, coarse, cog):
         path.unlink()
 
 
@@ -499,11 +521,17 @@ def main() -> None:
         "--mosaic", default="3,6", help="mosaic sizes n, comma-separated: n × n Airbus extracts of 2,560² px"
     )
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; figures are their medians")
-    ap.add_argument("--model", default="aircraft", help="bundled model name or ONNX file")
+    ap.add_argument("--model", default="aircraft", help="bundled model name or ONNX file (SAHI's; ForceWatch's too)")
+    ap.add_argument(
+        "--fw-model",
+        default=None,
+        help="ForceWatch's model, when it is another file (e.g. an INT8 copy): it runs at its own tiling",
+    )
     ap.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads, for both tools")
     ap.add_argument("--sahi-postprocess", default="NMS", choices=["NMS", "GREEDYNMM", "NMM", "LSNMS"])
     ap.add_argument("--child", nargs=3, metavar=("TOOL", "IMAGE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    args.fw_model = args.fw_model or args.model
     if importlib.util.find_spec("sahi") is None:
         sys.exit(INSTALL_HINT)
     if args.child:
@@ -523,10 +551,15 @@ def main() -> None:
     from forcewatch.provenance import file_sha256
 
     meta = read_meta(model_path(args.model))
+    fw_meta = read_meta(model_path(args.fw_model))
     common = {
         "bench": "sahi",
         "model": meta.model_id,
         "model_sha256": file_sha256(model_path(args.model))[:12],
+        "fw_model": fw_meta.model_id,
+        "fw_model_sha256": file_sha256(model_path(args.fw_model))[:12],
+        "fw_tile_px": fw_meta.tile_px,
+        "fw_overlap_px": fw_meta.overlap_px,
         "model_gsd_m": meta.gsd_m,
         "tile_px": meta.tile_px,
         "overlap_px": meta.overlap_px,
