@@ -64,3 +64,45 @@ def test_the_user_commands_never_print_or_store_the_password(tmp_path: Path) -> 
     assert gone.exit_code == 0 and "removed user olga" in gone.output
     missing = runner.invoke(app, ["user", "remove", "olga", "-w", str(ws)])
     assert missing.exit_code != 0
+
+
+def test_a_storm_of_logins_checks_at_most_two_passwords_at_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each argon2 check takes 64 MiB and a core for 0.14 s: 12 logins at once queue, two by two."""
+    import threading
+    import time
+
+    from forcewatch.serve import accounts
+
+    with store.transaction():
+        add_user(store, "olga", "analyst", "a long enough password")
+    real = accounts._hasher()
+    running, peak, lock = [0], [0], threading.Lock()
+
+    class Probe:
+        def hash(self, password: str) -> str:
+            return str(real.hash(password))
+
+        def verify(self, stored: str, password: str) -> bool:
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            time.sleep(0.02)
+            try:
+                return bool(real.verify(stored, password))
+            finally:
+                with lock:
+                    running[0] -= 1
+
+    monkeypatch.setattr(accounts, "_hasher", Probe)
+    found: list[bool] = []
+    threads = [
+        threading.Thread(
+            target=lambda: found.append(check_password(store, "olga", "a long enough password") is not None)
+        )
+        for _ in range(12)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert found == [True] * 12 and peak[0] == accounts.CHECKS_AT_ONCE
