@@ -18,6 +18,7 @@ from forcewatch.detect.registry import (
     bundled_models,
     clear_detector_cache,
     file_stamp,
+    float_model_path,
     load_detector,
     model_file_sha256,
 )
@@ -131,3 +132,11 @@ def test_a_bundled_model_replaced_in_place(tmp_path: Path) -> None:
     shutil.copyfile(models["aircraft"], tmp_path / "next.onnx")
     os.replace(tmp_path / "next.onnx", model)
     assert load_detector(str(model)).classes == load_detector("aircraft").classes != load_detector("vehicle").classes
+
+
+def test_the_float_file_beside_an_int8_model(tmp_path: Path) -> None:
+    int8, source = tmp_path / "model.onnx", tmp_path / "float.onnx"
+    int8.write_bytes(b"int8")
+    assert float_model_path(int8) == int8  # no float file: the model's own
+    source.write_bytes(b"float")
+    assert float_model_path(int8) == source and float_model_path(source) == source

@@ -15,7 +15,7 @@ pytest.importorskip("torch", reason="fine-tuning needs the forcewatch[train] ext
 
 from forcewatch.cli import _register, app
 from forcewatch.detect.onnx_backend import read_meta
-from forcewatch.detect.registry import bundled_models
+from forcewatch.detect.registry import bundled_models, float_model_path
 from forcewatch.errors import InputError, ModelError
 from tests.cli.test_train_evaluate_record import yolo_chips
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.train
 def test_rebuilt_net_reproduces_the_bundled_model(name: str) -> None:
     from forcewatch.train.rebuild import max_output_diff, rebuild_net
 
-    path = bundled_models()[name]
+    path = float_model_path(name)  # the bundled aircraft model is INT8: its float source
     net, meta = rebuild_net(path)
     assert meta.model_id == read_meta(path).model_id
     assert net.heat.out_channels == len(meta.classes)

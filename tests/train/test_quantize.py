@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from forcewatch.cli import _register, app
 from forcewatch.detect.onnx_backend import OnnxDetector
-from forcewatch.detect.registry import bundled_models
-from forcewatch.errors import InputError
+from forcewatch.detect.registry import bundled_models, float_model_path
+from forcewatch.errors import InputError, ModelError
 from forcewatch.imagery.synthetic import render_airfield
 from forcewatch.provenance import file_sha256
 from forcewatch.train.quantize import output_stage, quantize_model
@@ -23,7 +23,7 @@ from tests.cli.test_train_evaluate_record import yolo_chips
 
 
 def test_the_output_stage_is_each_outputs_layers_back_to_its_convolution() -> None:
-    graph = onnx.load(str(bundled_models()["aircraft"])).graph
+    graph = onnx.load(str(float_model_path("aircraft"))).graph
     by_name = {n.name: n for n in graph.node}
     stage = output_stage(graph)
     assert sorted(by_name[n].op_type for n in stage) == ["Conv", "Conv", "Conv", "MaxPool", "Sigmoid"]
@@ -33,7 +33,7 @@ def test_the_output_stage_is_each_outputs_layers_back_to_its_convolution() -> No
 
 @pytest.fixture(scope="module")
 def quantized(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    src = bundled_models()["aircraft"]
+    src = float_model_path("aircraft")  # the float file the bundled INT8 model was quantised from
     chips = [render_airfield(320, 320, 1.0, [(160, 160, 40.0, 30.0 * k)], seed=k)[0] for k in range(4)]
     out = tmp_path_factory.mktemp("q") / "aircraft-int8.onnx"
     quantize_model(src, out, chips)
@@ -61,6 +61,29 @@ def test_the_quantised_model_finds_the_same_aircraft(quantized: tuple[Path, Path
     assert len(a.boxes) == 5 and len(b.boxes) == len(a.boxes)  # one peak per aircraft: no plateau doubles
     centres = lambda d: np.sort((d.boxes[:, :2] + d.boxes[:, 2:]) / 2, axis=0)  # noqa: E731
     np.testing.assert_allclose(centres(a), centres(b), atol=3.0)
+
+
+def test_the_bundled_aircraft_model_is_int8_scored_with_its_float_source_beside_it() -> None:
+    run, source = bundled_models()["aircraft"], float_model_path("aircraft")
+    assert run.name == "model.onnx" and source.name == "float.onnx"
+    int8, fp32 = OnnxDetector(run), OnnxDetector(source)
+    assert int8.meta.model_id == fp32.meta.model_id + "-int8" and int8.meta.tile_px == 2048
+    assert int8.meta.scores["quantized_from"]["sha256"] == file_sha256(source)
+    assert int8.meta.validation("aircraft", 1.0) is not None  # scored on the hold-out: its counts validate
+    assert fp32.meta.score_threshold == int8.meta.score_threshold
+
+
+def test_an_int8_model_is_neither_fine_tuned_nor_quantised_again(quantized: tuple[Path, Path], tmp_path: Path) -> None:
+    from forcewatch.app.quantize import quantize
+    from forcewatch.train.finetune import load_init
+
+    _, out = quantized
+    with pytest.raises(ModelError, match=r"an INT8 copy of aircraft-1m-v4 .*Fix: fine-tune the float model"):
+        load_init(str(out))
+    data = yolo_chips(tmp_path / "chips")
+    with pytest.raises(InputError, match=r"already an INT8 model .*Fix: quantise the float model"):
+        quantize(str(out), data, "yolo", tmp_path / "again.onnx", gsd_m=1.0)
+    assert load_init("aircraft").path == float_model_path("aircraft")  # the bundled name fine-tunes the float file
 
 
 def test_model_quantize_cli_writes_the_copy_and_its_speed(tmp_path: Path) -> None:

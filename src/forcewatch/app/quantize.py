@@ -11,7 +11,7 @@ import numpy as np
 
 from forcewatch.app.datasets import read_dataset, read_split
 from forcewatch.detect.metadata import ModelMeta
-from forcewatch.detect.registry import load_detector
+from forcewatch.detect.registry import float_model_path, load_detector
 from forcewatch.errors import InputError
 
 
@@ -74,7 +74,12 @@ def quantize(
         raise InputError(f"--out {out}: not an .onnx file name. Fix: give a file name ending in .onnx.")
     if chips < 1:
         raise InputError(f"--chips {chips}: must be at least 1. Fix: give --chips 24 (the default).")
-    detector = load_detector(model)
+    detector = load_detector(str(float_model_path(model)))  # a bundled INT8 model: its float source
+    if "quantized_from" in detector.meta.scores:
+        raise InputError(
+            f"--model {model}: already an INT8 model ({detector.model_id}). Fix: quantise the float model "
+            "it was made from."
+        )
     data_set = read_dataset(data, fmt, gsd_m=gsd_m)
     if split is not None:
         data_set = data_set.subset(set(read_split(split, split_key)[split_key]))

@@ -12,6 +12,9 @@ from forcewatch.errors import ModelError
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = "aircraft"
+#: Beside an INT8 ``model.onnx``: the float model it was quantised from, for what needs float
+#: weights (fine-tuning rebuilds the net from them; quantising starts from them).
+FLOAT_FILE = "float.onnx"
 
 #: A backend: loads a detector from a model file, running on this many threads (None: every core).
 Backend = Callable[[Path, int | None], Detector]
@@ -65,6 +68,14 @@ def model_path(name_or_path: str | Path | None) -> Path:
         f"unknown model {str(name_or_path)!r}. Fix: use one of the bundled models "
         f"({', '.join(models) or 'none installed'}) or the path of a model file ({', '.join(backends())})."
     )
+
+
+def float_model_path(name_or_path: str | Path | None) -> Path:
+    """The file of a model that holds its float weights: ``float.onnx`` beside an INT8 model that
+    ships one (the bundled aircraft model), else the model's own file."""
+    path = model_path(name_or_path)
+    companion = path.with_name(FLOAT_FILE)
+    return companion if path.name != FLOAT_FILE and companion.is_file() else path
 
 
 def file_stamp(path: Path) -> FileStamp | None:

@@ -76,17 +76,24 @@ class InitModel:
 def load_init(name_or_path: str) -> InitModel:
     """The init model: a bundled model's name (vehicle, tent, aircraft) or a ForceWatch ``.onnx`` file."""
     from forcewatch.detect.onnx_backend import read_meta
-    from forcewatch.detect.registry import model_path
+    from forcewatch.detect.registry import float_model_path
     from forcewatch.provenance import file_sha256
     from forcewatch.train.rebuild import infer_width, onnx_convs
 
-    path = model_path(name_or_path)
+    path = float_model_path(name_or_path)  # a bundled INT8 model: the float file it was quantised from
     if path.suffix.lower() != ".onnx" or not path.is_file():
         raise ModelError(
             f"--init {name_or_path}: not a ForceWatch .onnx file. Fix: give a bundled model's name "
             "(vehicle, tent, aircraft) or the model.onnx that forcewatch train wrote."
         )
-    return InitModel(path, read_meta(path), file_sha256(path), infer_width(onnx_convs(path), path))
+    meta = read_meta(path)
+    source = meta.scores.get("quantized_from")
+    if isinstance(source, dict):
+        raise ModelError(
+            f"--init {name_or_path}: an INT8 copy of {source.get('model')} (sha256 {str(source.get('sha256'))[:12]}…), "
+            "whose weights cannot be trained. Fix: fine-tune the float model it was quantised from."
+        )
+    return InitModel(path, meta, file_sha256(path), infer_width(onnx_convs(path), path))
 
 
 def finetune_config(
