@@ -9,6 +9,7 @@ from pathlib import Path
 
 from forcewatch.detect.base import Detector
 from forcewatch.errors import ModelError
+from forcewatch.provenance import FileStamp, file_stamp
 
 MODELS_DIR = Path(__file__).parent / "models"
 DEFAULT_MODEL = "aircraft"
@@ -21,8 +22,6 @@ Backend = Callable[[Path, int | None], Detector]
 #: file suffix → the backend that loads such files
 _BACKENDS: dict[str, Backend] = {}
 
-#: What identifies a model file's content without reading it: modification time (ns), size, inode.
-FileStamp = tuple[int, int, int]
 #: (resolved path, threads) → (the file's stamp when loaded, the backend that loaded it, the detector)
 _LOADED: dict[tuple[Path, int | None], tuple[FileStamp, Backend, Detector]] = {}
 #: resolved path → (the file's stamp when hashed, its SHA-256)
@@ -78,23 +77,13 @@ def float_model_path(name_or_path: str | Path | None) -> Path:
     return companion if path.name != FLOAT_FILE and companion.is_file() else path
 
 
-def file_stamp(path: Path) -> FileStamp | None:
-    """The stamp of the file ``path`` (None where it cannot be read): a file written again or
-    replaced in place (``train --out`` again, ``model add`` over one) has another."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
-
-
 def model_file_sha256(name_or_path: str | Path | None) -> str:
     """The SHA-256 of a model's file (what observations record), without loading the model. Cached
     per process and file as it is now: a file replaced since it was hashed is hashed again."""
     from forcewatch.provenance import file_sha256
 
     path = model_path(name_or_path)
-    stamp = file_stamp(path)
+    stamp = file_stamp(path)  # a model file written again (train --out, model add over one) has another
     if stamp is None:
         raise ModelError(f"{path}: no such model file. Fix: check --model, or omit it for the bundled model.")
     key = path.resolve()

@@ -15,6 +15,7 @@ from forcewatch.app.status import status
 from forcewatch.app.validation import without_rejected
 from forcewatch.errors import InputError
 from forcewatch.model import Label, StoredCamp, camp_validated
+from forcewatch.provenance import FileStamp, file_stamp
 from forcewatch.store.base import Store
 
 #: A review verdict → the label status it stores.
@@ -189,7 +190,7 @@ def borders_geojson() -> dict[str, Any]:
 
 
 @cache
-def _model_meta(path: str, stamp: float) -> tuple[tuple[str, ...], float]:
+def _model_meta(path: str, stamp: FileStamp | None) -> tuple[tuple[str, ...], float]:
     from forcewatch.detect.onnx_backend import read_meta
 
     meta = read_meta(Path(path))
@@ -203,7 +204,7 @@ def model_choices(store: Store) -> list[dict[str, Any]]:
 
     out: list[dict[str, Any]] = []
     for name, path in bundled_models().items():
-        classes, gsd_m = _model_meta(str(path), path.stat().st_mtime)
+        classes, gsd_m = _model_meta(str(path), file_stamp(path))
         out.append({"name": name, "classes": list(classes), "gsd_m": gsd_m, "workspace": False})
     for m in store.models():
         out.append({"name": m.name, "classes": list(m.classes), "gsd_m": m.gsd_m, "workspace": True})

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from forcewatch.errors import InputError
 from forcewatch.imagery.remote import is_url
 from forcewatch.model import Scene
+from forcewatch.provenance import file_stamp
 
 #: Megabytes of tiles the dashboard keeps in memory (0: no cache).
 TILE_CACHE_ENV = "FORCEWATCH_TILE_CACHE_MB"
@@ -64,11 +65,11 @@ def tile_key(scene: Scene, z: int, x: int, y: int) -> TileKey | None:
     if is_url(scene.path):
         file_id = f"sha256:{scene.sha256}"
     else:
-        try:
-            st = os.stat(scene.path)
-        except OSError:
+        stamp = file_stamp(scene.path)
+        if stamp is None:
             return None
-        file_id = f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        mtime_ns, size, inode = stamp
+        file_id = f"{size}:{mtime_ns}:{inode}"
     return TileKey(scene.id, scene.path, file_id, _georef_digest(scene), z, x, y)
 
 
