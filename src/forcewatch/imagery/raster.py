@@ -24,7 +24,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from forcewatch.errors import GsdUnknownError, ImageryError
-from forcewatch.imagery import remote
+from forcewatch.imagery import remote, upsample
 from forcewatch.imagery.georef import check_gsd_m, gsd_from_transform, transform_tuple
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
@@ -130,9 +130,13 @@ def _has_data(data: np.ndarray) -> np.ndarray:
     """Pixels (of a bands × H × W read) that hold data in a file that marks none as missing:
     finite in every band, and not zero in all bands (the black fill around a scene, or a black
     image, exported without a nodata value)."""
+    nonzero = data[0] != 0
+    for band in data[1:]:  # band by band: as fast whether the bands are planes or interleaved
+        nonzero |= band != 0
     if np.issubdtype(data.dtype, np.floating):
-        return np.isfinite(data).all(axis=0) & (data != 0).any(axis=0)
-    return (data != 0).any(axis=0)
+        for band in data:
+            nonzero &= np.isfinite(band)
+    return nonzero
 
 
 class RasterReader:
@@ -315,27 +319,15 @@ class RasterReader:
         x0, y0, x1, y1 = window_px
         win = Window(x0, y0, x1 - x0, y1 - y0)
         down = (x1 - x0) > out_width
-        resampling = Resampling.average if down else Resampling.bilinear
-        data = self._ds.read(self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling)
         valid = np.ones((out_height, out_width), dtype=bool)
-        if self._alpha is not None:
-            alpha = self._ds.read(
-                self._alpha,
-                window=win,
-                out_shape=(out_height, out_width),
-                resampling=Resampling.nearest,
-            )
-            valid &= alpha > 0
-        elif self.has_mask:  # nodata value or mask band
-            nod = self._ds.read_masks(
-                self._bands[0],
-                window=win,
-                out_shape=(out_height, out_width),
-                resampling=Resampling.nearest,
-            )
-            valid &= nod > 0
-        else:  # no mask in the file: NaN is no data, and so is pure black in every band (an unmarked fill)
-            valid &= _has_data(data)
+        data = None if down else self._read_upsampled(window_px, out_width, out_height)
+        if data is not None:
+            if not self.has_mask:
+                valid &= _has_data(data)
+        else:
+            resampling = Resampling.average if down else Resampling.bilinear
+            data = self._ds.read(self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling)
+            self._mask_valid(win, data, valid)
         if self._scale is not None:
             lo, hi = self._scale
             scaled = (data.astype(np.float32) - lo[:, None, None].astype(np.float32)) / (
@@ -346,3 +338,41 @@ class RasterReader:
         rgb = np.ascontiguousarray(np.moveaxis(data, 0, -1))
         rgb[~valid] = 0
         return rgb, valid
+
+    def _mask_valid(self, win: Window, data: np.ndarray, valid: np.ndarray) -> None:
+        """Clear in ``valid`` (the shape of ``data``'s rows × columns) what the file marks as no data."""
+        out_shape = valid.shape
+        if self._alpha is not None:
+            alpha = self._ds.read(self._alpha, window=win, out_shape=out_shape, resampling=Resampling.nearest)
+            valid &= alpha > 0
+        elif self.has_mask:  # nodata value or mask band
+            nod = self._ds.read_masks(self._bands[0], window=win, out_shape=out_shape, resampling=Resampling.nearest)
+            valid &= nod > 0
+        else:  # no mask in the file: NaN is no data, and so is pure black in every band (an unmarked fill)
+            valid &= _has_data(data)
+
+    def _read_upsampled(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> np.ndarray | None:
+        """Bands × ``out_height`` × ``out_width``: the source pixels under the window, read as they
+        are and upsampled bilinear with OpenCV (:mod:`forcewatch.imagery.upsample`), or None where
+        GDAL must do it: a dtype OpenCV cannot interpolate, or no-data under the window (GDAL's
+        bilinear leaves no-data pixels out of the blend)."""
+        x0, y0, x1, y1 = window_px
+        if self._ds.dtypes[0] not in upsample.WARPABLE or (y1 - y0) > out_height:
+            return None
+        xs = upsample.axis_span(x0, x1, out_width, self.width_px)
+        ys = upsample.axis_span(y0, y1, out_height, self.height_px)
+        native = Window(xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start)
+        if self.has_mask:
+            mask = (
+                self._ds.read(self._alpha, window=native)
+                if self._alpha
+                else self._ds.read_masks(self._bands[0], window=native)
+            )
+            if not mask.all():
+                return None
+        data = self._ds.read(self._bands, window=native)
+        if data.shape[1:] == (out_height, out_width) and upsample.is_identity(xs) and upsample.is_identity(ys):
+            return data  # the window is whole source pixels, one for one
+        return upsample.upsample_bilinear(data, xs, ys, out_width, out_height)
