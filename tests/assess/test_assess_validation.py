@@ -34,6 +34,7 @@ from forcewatch.assess.estimate import (
 from forcewatch.assess.rules import Delivery, Rule, RuleSet, parse_rules
 from forcewatch.assess.validation import INCLUDED_NOTE, class_reviews, reviewed
 from forcewatch.detect.metadata import ModelMeta
+from forcewatch.detect.onnx_backend import read_meta
 from forcewatch.detect.registry import bundled_models, load_detector
 from forcewatch.errors import InputError
 from forcewatch.model import (
@@ -54,6 +55,7 @@ from tests.cli.helpers import run_ok
 BATTALION = UnitRule("bn", "battalion equivalents", "vehicle", Range(30, 40, 50), Range(300, 400, 500), ("test",))
 SQUADRON = UnitRule("sqn", "squadron equivalents", "aircraft", Range(10, 12, 16), Range(100, 150, 250), ("test",))
 RULES = [BATTALION, SQUADRON]
+BUNDLED_VEHICLE = read_meta(bundled_models()["vehicle"]).model_id  # the INT8 copy of vehicle-0.3m-v2
 POLY = box(0, 0, 1, 1)
 
 
@@ -332,7 +334,7 @@ def test_the_workspace_estimate_uses_each_observations_own_model(workspace: Path
         result = estimate(store)
         by_model = {e.observation.model_id: e for e in result.sites if e.observation}
         air = load_detector("aircraft")
-        assert set(by_model) == {air.model_id, "vehicle-parks-v1", "vehicle-0.3m-v2"}
+        assert set(by_model) == {air.model_id, "vehicle-parks-v1", BUNDLED_VEHICLE}
         ft = by_model["vehicle-parks-v1"]
         (v,) = ft.classes
         assert v.detected == 60 and v.corrected.central == pytest.approx(60 * 0.8 / 0.9)
@@ -341,22 +343,22 @@ def test_the_workspace_estimate_uses_each_observations_own_model(workspace: Path
         assert a.corrected == corrected_count(
             15, quality_from_scores(air.model_id, air.meta.scores, "aircraft", gsd_m=0.3)
         )
-        cars = by_model["vehicle-0.3m-v2"]
+        cars = by_model[BUNDLED_VEHICLE]
         assert cars.classes == [] and [n.text() for n in cars.not_estimated] == [
             "not estimated: unvalidated candidates (300 vehicle)"
         ]
         assert result.to_json()["note"] is None and result.model_id is None
 
         included = estimate(store, include_unvalidated=True)
-        cars = next(e for e in included.sites if e.observation and e.observation.model_id == "vehicle-0.3m-v2")
+        cars = next(e for e in included.sites if e.observation and e.observation.model_id == BUNDLED_VEHICLE)
         (c,) = cars.classes
         kit = load_detector("vehicle").meta.scores
-        assert c.corrected == corrected_count(300, quality_from_scores("vehicle-0.3m-v2", kit, "vehicle"))
+        assert c.corrected == corrected_count(300, quality_from_scores(BUNDLED_VEHICLE, kit, "vehicle"))
         assert included.note == INCLUDED_NOTE and cars.includes_unvalidated == ["vehicle"]
 
         only = estimate(store, model="vehicle")
-        assert [e.observation.model_id for e in only.sites if e.observation] == ["vehicle-0.3m-v2"]
-        assert only.model_id == "vehicle-0.3m-v2"
+        assert [e.observation.model_id for e in only.sites if e.observation] == [BUNDLED_VEHICLE]
+        assert only.model_id == BUNDLED_VEHICLE
         parks = estimate(store, model="parks")  # a workspace model, by its name
         assert [e.observation.model_id for e in parks.sites if e.observation] == ["vehicle-parks-v1"]
 
@@ -372,10 +374,10 @@ def test_estimate_cli_sets_unvalidated_candidates_apart(workspace: Path) -> None
     assert "not estimated" not in included
     doc = json.loads(run_ok("estimate", "-w", str(workspace), "--include-unvalidated", "--json"))
     assert doc["include_unvalidated"] is True and doc["note"] == INCLUDED_NOTE
-    cars = next(s for s in doc["sites"] if s["model"] == "vehicle-0.3m-v2")
+    cars = next(s for s in doc["sites"] if s["model"] == BUNDLED_VEHICLE)
     assert cars["includes_unvalidated"] == ["vehicle"] and cars["classes"][0]["validated"] is None
     doc = json.loads(run_ok("estimate", "-w", str(workspace), "--json"))
-    cars = next(s for s in doc["sites"] if s["model"] == "vehicle-0.3m-v2")
+    cars = next(s for s in doc["sites"] if s["model"] == BUNDLED_VEHICLE)
     assert cars["classes"] == [] and cars["not_estimated"][0]["status"] == CANDIDATES
 
 

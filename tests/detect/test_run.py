@@ -189,7 +189,7 @@ def test_the_vehicle_model_counts_cars_on_a_held_out_munich_image(runner: CliRun
     res = runner.invoke(app, ["detect", str(image), "--gsd-m", "0.13", "--model", "vehicle", "--json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
-    assert doc["model"] == "vehicle-0.3m-v2" and all(d["class"] == "vehicle" for d in doc["detections"])
+    assert doc["model"] == "vehicle-0.3m-v2-int8" and all(d["class"] == "vehicle" for d in doc["detections"])
     assert abs(len(doc["detections"]) - truth) <= max(3, 0.15 * truth), (len(doc["detections"]), truth)
     assert all(d["size_class"] in ("car-size", "truck/armour-size", "long") for d in doc["detections"])
 

@@ -18,6 +18,8 @@ import pytest
 from forcewatch.app.report import BriefQuery, gather_site, model_notes
 from forcewatch.app.workspace import init
 from forcewatch.assess.validation import INCLUDED_NOTE
+from forcewatch.detect.onnx_backend import read_meta
+from forcewatch.detect.registry import bundled_models
 from forcewatch.model import Label, StoredDetection
 from forcewatch.report.brief import build_brief
 from forcewatch.report.brief_plan import (
@@ -45,7 +47,7 @@ from tests.report.brief_values import (
 from tests.report.values import LINE, GreyReader, camp, detection, scene, site
 
 SCENES = {1: scene(1, D1), 2: scene(2, D2)}
-VEHICLE_MODEL = "vehicle-0.3m-v2"
+VEHICLE_MODEL = read_meta(bundled_models()["vehicle"]).model_id  # the INT8 copy of vehicle-0.3m-v2
 #: scene pixels, inside the main chips' window (around the aircraft, 300 to 630 px)
 VEHICLES_D1 = [(400, 420, 405, 430), (420, 420, 425, 430)]
 VEHICLES_D2 = [(400, 420, 405, 430), (420, 420, 425, 430), (440, 420, 445, 430)]

@@ -36,7 +36,7 @@ def test_rebuilt_net_reproduces_the_bundled_model(name: str) -> None:
 def test_rebuild_without_rescaling_keeps_the_fused_weights() -> None:
     from forcewatch.train.rebuild import max_output_diff, onnx_convs, rebuild_net
 
-    path = bundled_models()["vehicle"]
+    path = float_model_path("vehicle")  # float.onnx: the bundled model.onnx is its INT8 copy
     net, _ = rebuild_net(path, rescale=False)
     assert np.all(net.stem[1][1].weight.detach().numpy() == 1.0)  # γ = 1
     np.testing.assert_array_equal(net.stem[1][0].weight.detach().numpy(), onnx_convs(path)[1].weight)
@@ -50,7 +50,7 @@ def test_rebuild_refuses_a_model_of_another_shape(tmp_path: Path) -> None:
     from forcewatch.train.net import CentreNet
     from forcewatch.train.rebuild import load_fused, onnx_convs
 
-    convs = onnx_convs(bundled_models()["vehicle"])  # width 24
+    convs = onnx_convs(float_model_path("vehicle"))  # width 24
     with pytest.raises(ModelError, match=r"stem.1.0 has \(32, 24, 3, 3\).*Fix: give a model exported"):
         load_fused(CentreNet(1, 32), convs, tmp_path / "x.onnx")
 

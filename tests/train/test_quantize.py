@@ -73,6 +73,28 @@ def test_the_bundled_aircraft_model_is_int8_scored_with_its_float_source_beside_
     assert fp32.meta.score_threshold == int8.meta.score_threshold
 
 
+@pytest.mark.parametrize("name", ["vehicle", "tent"])
+def test_the_bundled_ground_models_are_int8_with_their_float_source_beside_them(name: str) -> None:
+    from forcewatch.train.finetune import load_init
+
+    run, source = bundled_models()[name], float_model_path(name)
+    assert run.name == "model.onnx" and source.name == "float.onnx"
+    int8, fp32 = OnnxDetector(run), OnnxDetector(source)
+    assert int8.meta.model_id == fp32.meta.model_id + "-int8"
+    assert int8.meta.scores["quantized_from"]["sha256"] == file_sha256(source)
+    held_out, float_held_out = int8.meta.scores["holdout"], fp32.meta.scores["holdout"]
+    assert held_out["data"] == float_held_out["data"] and held_out["validates"] is False  # stand-in objects
+    ap50 = held_out["classes"][name]["ap50"]
+    assert abs(ap50 - float_held_out["classes"][name]["ap50"]) <= 0.005  # the switch rule of the speed issue
+    assert (int8.meta.gsd_m, int8.meta.tile_px, int8.meta.overlap_px) == (
+        fp32.meta.gsd_m,
+        fp32.meta.tile_px,
+        fp32.meta.overlap_px,
+    )
+    assert fp32.meta.score_threshold == int8.meta.score_threshold
+    assert load_init(name).path == source  # fine-tuning starts from the float weights
+
+
 def test_an_int8_model_is_neither_fine_tuned_nor_quantised_again(quantized: tuple[Path, Path], tmp_path: Path) -> None:
     from forcewatch.app.quantize import quantize
     from forcewatch.train.finetune import load_init
