@@ -240,8 +240,11 @@ def run_forcewatch(image: Path, model: str, threads: int) -> tuple[dict[str, Any
 
     t0 = time.perf_counter()
     det, pool = with_new_threads(lambda: OnnxDetector(model_path(model), threads=threads))
-    session = TimedSession(det.session, pool)
-    det.session = session  # the detector calls session.run once per tile
+    sessions = [TimedSession(det.session, pool)]
+    det.session = sessions[0]  # the detector calls session.run once per tile
+    for copy in det.tile_workers():  # single-threaded copies that run tiles side by side: made at load
+        sessions.append(TimedSession(copy.session, {}))  # one thread: the calling one, timed by the call
+        copy.session = sessions[-1]
     load_s = time.perf_counter() - t0
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
@@ -255,7 +258,7 @@ def run_forcewatch(image: Path, model: str, threads: int) -> tuple[dict[str, Any
         "load_s": load_s,
         "read_s": run.timings.read_s,
         "tiles": run.timings.tiles,
-        **_model_times(session, cpu0, cpu1),
+        **_model_times(sessions, cpu0, cpu1),
     }
     return doc, boxes, scores, [d.class_name for d in run.detections]
 
@@ -311,16 +314,18 @@ def run_sahi(
                 overlap_width_ratio=ratio,
             )
         ),
-        **_model_times(wrapped.model, cpu0, cpu1),
+        **_model_times([wrapped.model], cpu0, cpu1),
     }
     return doc, boxes, scores, [p.category.name for p in preds]
 
 
-def _model_times(session: TimedSession, cpu0: Any, cpu1: Any) -> dict[str, Any]:
-    model_cpu = session.cpu_s()
+def _model_times(sessions: list[TimedSession], cpu0: Any, cpu1: Any) -> dict[str, Any]:
+    """The model's pixels, seconds (summed over sessions that ran side by side: thread-seconds) and CPU."""
+    cpus = [s.cpu_s() for s in sessions]
+    model_cpu = None if any(c is None for c in cpus) else sum(c for c in cpus if c is not None)
     return {
-        "model_mpx": session.pixels / 1e6,
-        "model_s": session.wall_s,
+        "model_mpx": sum(s.pixels for s in sessions) / 1e6,
+        "model_s": sum(s.wall_s for s in sessions),
         "model_cpu_s": model_cpu,
         "cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
     }

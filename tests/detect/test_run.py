@@ -219,3 +219,54 @@ def test_reading_each_tile_in_turn_finds_the_same_objects_in_one_thread() -> Non
     assert [(d.box_px, d.score) for d in a] == [(d.box_px, d.score) for d in b] and len(a) >= 8
     assert inline.threads == {threading.get_ident()}  # every read in the calling thread
     assert threading.get_ident() not in ahead.threads  # read ahead: in a background thread
+
+
+class _InTurn:
+    """A detector that makes no single-threaded copies: its tiles run one at a time."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        if name == "tile_workers":
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+def test_tiles_side_by_side_find_what_tiles_in_turn_find() -> None:
+    import threading
+
+    from forcewatch.detect.run import Timings
+
+    rgb, _ = render_airfield(1300, 1300, 0.5, [(150 + 110 * k, 300, 34.0, 25.0 * k) for k in range(9)], seed=6)
+    det = load_detector("vehicle", threads=2)  # 0.3 m: 9 tiles of this 0.5 m image
+    side, turn = Timings(), Timings()
+    source = _ThreadRecordingSource(rgb)
+    a = detect_source(source, 0.5, det, timings=side)
+    b = detect_source(ArraySource(rgb), 0.5, _InTurn(det), timings=turn)  # type: ignore[arg-type]
+    assert [(d.box_px, d.score) for d in a] == [(d.box_px, d.score) for d in b] and len(a) >= 5
+    assert source.threads == {threading.get_ident()}  # side by side: the caller reads, the copies detect
+    copies = det.tile_workers()  # type: ignore[attr-defined]
+    assert len(copies) == 2 and all(c.session.get_session_options().intra_op_num_threads == 1 for c in copies)
+    assert all(sum(c.last_stages_s) > 0 for c in copies)  # both ran tiles
+    assert side.tiles == turn.tiles == 9 and side.tiles_empty == turn.tiles_empty == 0
+    assert side.tiles_wall_s > 0 and side.wall_s >= side.tiles_wall_s
+    assert side.detect_s >= side.preprocess_s + side.inference_s + side.decode_s > 0  # summed over the copies
+
+
+def test_few_tiles_run_in_turn_on_every_thread() -> None:
+    rgb, _ = render_airfield(600, 600, 0.5, [(150, 300, 34.0, 0.0)], seed=7)
+    det = load_detector("vehicle", threads=2)
+    source = _ThreadRecordingSource(rgb)  # 1,000 px at 0.3 m: 1 tile, in turn, read in the background
+    import threading
+
+    detect_source(source, 0.5, det)
+    assert threading.get_ident() not in source.threads
+
+
+def test_timings_add_sums_every_field() -> None:
+    from forcewatch.detect.run import Timings
+
+    a, b = Timings(read_s=1.0, tiles=2, tiles_wall_s=3.0), Timings(read_s=0.5, tiles=1, inference_s=2.0)
+    a.add(b)
+    assert (a.read_s, a.tiles, a.tiles_wall_s, a.inference_s) == (1.5, 3, 3.0, 2.0)

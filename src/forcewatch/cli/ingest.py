@@ -127,9 +127,10 @@ ProfileOpt = Annotated[
 
 
 def profile_table(profile: dict[str, Timings]) -> Table:
-    """Seconds per stage and model; the read runs beside detection, so only its wait adds to the wall time."""
+    """Seconds per stage and model. The read runs beside detection, so only its wait adds to the wall
+    time; tiles run side by side on single-threaded copies of a model sum their stages over threads."""
     table = new_table(
-        "Where the scan's time went (seconds)",
+        "Where the scan's time went (seconds; a detector's stages summed over the threads running its tiles)",
         PROFILE_COLUMNS,
         right=PROFILE_COLUMNS[1:],
     )
@@ -147,7 +148,7 @@ PROFILE_COLUMNS = (
     "tiles",
     "km²",
     "read+resample (beside)",
-    "waited for read",
+    "waited (read or free thread)",
     "pre-process",
     "inference",
     "decode",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import queue
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -42,13 +44,14 @@ class TileSource(Protocol):
 class Timings:
     """Where the time of a detection run (or of one model's share of a scan) went, in seconds.
 
-    ``read_s`` runs in a background thread, overlapping detection: the wall time it costs is
-    ``wait_s``. ``detect_s`` is the detector's whole call; a detector that reports its stages
-    (``last_stages_s``: pre-process, inference, decode) splits it. ``place_s`` (boxes onto the
-    ground, in the site, share observed) and ``store_s`` are filled by a scan."""
+    ``read_s`` overlaps detection: the wall time it costs is ``wait_s``. ``detect_s`` is the
+    detector's whole call; a detector that reports its stages (``last_stages_s``: pre-process,
+    inference, decode) splits it. Where tiles run side by side, ``detect_s`` and its stages are
+    summed over the threads, and ``tiles_wall_s`` is the loop's wall time. ``place_s`` (boxes onto
+    the ground, in the site, share observed) and ``store_s`` are filled by a scan."""
 
-    read_s: float = 0.0  # reading and resampling tiles (one GDAL call each, in a background thread)
-    wait_s: float = 0.0  # time detection waited for a tile to be read
+    read_s: float = 0.0  # reading and resampling tiles (beside the network: see detect_source)
+    wait_s: float = 0.0  # time detection waited for a tile to be read (side by side: for a free detector)
     detect_s: float = 0.0
     merge_s: float = 0.0
     tiles: int = 0  # tiles run through the detector
@@ -60,11 +63,19 @@ class Timings:
     decode_s: float = 0.0  # heat-map peaks to boxes (part of detect_s)
     place_s: float = 0.0
     store_s: float = 0.0
+    tiles_wall_s: float = 0.0  # the tile loop's wall time: reading, waiting and detecting, as the caller saw it
 
     @property
     def wall_s(self) -> float:
-        """The time these stages held the caller (the background read counted by its wait)."""
-        return self.wait_s + self.detect_s + self.merge_s + self.place_s + self.store_s
+        """The time these stages held the caller. Tiles run side by side (see :func:`detect_source`)
+        sum their detector seconds over threads, so the tile loop is counted by its own wall time."""
+        tiles = self.tiles_wall_s or self.wait_s + self.detect_s
+        return tiles + self.merge_s + self.place_s + self.store_s
+
+    def add(self, other: Timings) -> None:
+        """Adds every count and duration of ``other`` (one worker's share) to these."""
+        for name, value in other.__dict__.items():
+            setattr(self, name, getattr(self, name) + value)
 
     def to_json(self) -> dict[str, float | int]:
         out: dict[str, float | int] = {k: round(v, 4) for k, v in self.__dict__.items() if isinstance(v, float)}
@@ -149,7 +160,6 @@ def detect_tile(
     whole source; the detector's time (and its stages, where it reports them) added to ``t``."""
     t1 = time.perf_counter()
     found = detector.detect(rgb, score_threshold)
-    t2 = time.perf_counter()
     stages = getattr(detector, "last_stages_s", None)  # optional: a backend that splits its call
     if stages is not None:
         t.preprocess_s += stages[0]
@@ -161,10 +171,109 @@ def detect_tile(
         cx = ((found.boxes[:, 0] + found.boxes[:, 2]) / 2).astype(int).clip(0, tile.width - 1)
         cy = ((found.boxes[:, 1] + found.boxes[:, 3]) / 2).astype(int).clip(0, tile.height - 1)
         keep &= valid[cy, cx]
-    t.detect_s += t2 - t1
-    t.merge_s += time.perf_counter() - t2
+    t.detect_s += time.perf_counter() - t1  # the call and placing its boxes in the tile's core
     t.tiles += 1
     return TileDetections(boxes[keep], found.scores[keep], found.classes[keep])
+
+
+Reader = Callable[[int], tuple[np.ndarray, np.ndarray, float]]
+
+
+def _tile_workers(detector: Detector) -> list[Detector]:
+    """Single-threaded copies of the detector to run tiles side by side, where its backend makes them."""
+    make = getattr(detector, "tile_workers", None)  # optional: a backend that can copy itself
+    return list(make()) if make is not None else []
+
+
+def _tiles_in_turn(
+    tiles: list[Tile],
+    read: Reader,
+    detectors: list[Detector],
+    read_ahead: bool,
+    score_threshold: float | None,
+    t: Timings,
+    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[TileDetections]:
+    """One tile at a time through the detector (on all its threads); with ``read_ahead`` the next
+    tile is read (decompressed, resampled) in a background thread while the network runs."""
+    found: list[TileDetections] = []
+    if not tiles:
+        return found
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read, 0) if read_ahead else None
+        for i, tile in enumerate(tiles):
+            t1 = time.perf_counter()
+            rgb, valid, read_s = pending.result() if pending is not None else read(i)
+            if pending is not None and i + 1 < len(tiles):
+                pending = pool.submit(read, i + 1)
+            t.read_s += read_s
+            t.wait_s += time.perf_counter() - t1
+            if on_tile is not None:
+                on_tile(tile, rgb, valid)
+            if valid.any():
+                found.append(detect_tile(detectors[0], tile, rgb, valid, score_threshold, t))
+            else:
+                t.tiles_empty += 1
+            if progress:
+                progress(i + 1, len(tiles))
+    return found
+
+
+def _tiles_side_by_side(
+    tiles: list[Tile],
+    read: Reader,
+    detectors: list[Detector],
+    read_ahead: bool,
+    score_threshold: float | None,
+    t: Timings,
+    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> list[TileDetections]:
+    """Tiles read in turn by the caller's thread, each handed to the next free single-threaded
+    detector: as many tiles in the network at once as there are detectors, and at most one more
+    read ahead (memory stays bounded by the tile size). The results come back in tile order, so
+    the merge sees what :func:`_tiles_in_turn` gives. ``t``'s detector seconds are summed over
+    the detectors (thread-seconds); ``wait_s`` is the time the caller waited for a free one."""
+    free: queue.SimpleQueue[Detector] = queue.SimpleQueue()
+    for d in detectors:
+        free.put(d)
+
+    def work(tile: Tile, rgb: np.ndarray, valid: np.ndarray) -> tuple[TileDetections, Timings]:
+        own = Timings()  # each worker's own: summed by the caller, never shared between threads
+        det = free.get()
+        try:
+            return detect_tile(det, tile, rgb, valid, score_threshold, own), own
+        finally:
+            free.put(det)
+
+    found: list[TileDetections] = []
+    in_flight: deque[Future[tuple[TileDetections, Timings]]] = deque()
+
+    def collect() -> None:
+        t1 = time.perf_counter()
+        tile_found, own = in_flight.popleft().result()
+        t.wait_s += time.perf_counter() - t1
+        t.add(own)
+        found.append(tile_found)
+
+    with ThreadPoolExecutor(max_workers=len(detectors)) as pool:
+        for i, tile in enumerate(tiles):
+            rgb, valid, read_s = read(i)
+            t.read_s += read_s
+            if on_tile is not None:
+                on_tile(tile, rgb, valid)
+            if valid.any():
+                in_flight.append(pool.submit(work, tile, rgb, valid))
+            else:
+                t.tiles_empty += 1
+            while len(in_flight) > len(detectors):
+                collect()
+            if progress:
+                progress(i + 1, len(tiles))
+        while in_flight:
+            collect()
+    return found
 
 
 def tiles_meeting(tiles: Sequence[Tile], region_px: BaseGeometry, sx: float, sy: float) -> list[Tile]:
@@ -195,9 +304,11 @@ def detect_source(
     coordinates in model pixels), so callers can summarise the pixels without reading them again.
     With ``region_px`` (a geometry in the source's pixels), a tile whose core does not meet it is
     not read: no detection centred in the region can come from it. A tile without one valid pixel
-    is not run through the detector. With ``read_ahead`` the next tile is read in a background
-    thread while the network runs; without, each tile is read in turn (one thread in all: a Dask
-    worker of one thread, beside others on the same cores).
+    is not run through the detector. With ``read_ahead``, reading overlaps the network: a detector
+    that makes single-threaded copies of itself (``tile_workers``, one per thread it was given) runs
+    that many tiles side by side while this thread reads the next; any other detector runs one tile
+    at a time while a background thread reads the next. Without ``read_ahead`` each tile is read in
+    turn (one thread in all: a Dask worker of one thread, beside others on the same cores).
     """
     meta = detector.meta
     t = timings or Timings()
@@ -208,7 +319,6 @@ def detect_source(
     grid = tile_grid(tw, th, meta.tile_px, meta.overlap_px, INPUT_MULTIPLE)  # sides a multiple: no padding
     tiles = grid if region_px is None else tiles_meeting(grid, region_px, sx, sy)
     t.tiles_outside += len(grid) - len(tiles)
-    all_boxes, all_scores, all_classes = [], [], []
 
     def read(k: int) -> tuple[np.ndarray, np.ndarray, float]:
         tile = tiles[k]
@@ -216,28 +326,15 @@ def detect_source(
         rgb, valid = source.read((tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height)
         return rgb, valid, time.perf_counter() - t0
 
-    # with read_ahead, the next tile is read (decompressed, resampled) while the network runs on this one
-    if tiles:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(read, 0) if read_ahead else None
-            for i, tile in enumerate(tiles):
-                t1 = time.perf_counter()
-                rgb, valid, read_s = pending.result() if pending is not None else read(i)
-                if pending is not None and i + 1 < len(tiles):
-                    pending = pool.submit(read, i + 1)
-                t.read_s += read_s
-                t.wait_s += time.perf_counter() - t1
-                if on_tile is not None:
-                    on_tile(tile, rgb, valid)
-                if valid.any():
-                    found = detect_tile(detector, tile, rgb, valid, score_threshold, t)
-                    all_boxes.append(found.boxes)
-                    all_scores.append(found.scores)
-                    all_classes.append(found.classes)
-                else:
-                    t.tiles_empty += 1
-                if progress:
-                    progress(i + 1, len(tiles))
+    workers = _tile_workers(detector) if read_ahead and len(tiles) >= 4 else []  # made once, when they may serve
+    # side by side pays when every worker gets tiles: 3 tiles on 2 single threads take longer than in turn on both
+    loop = _tiles_side_by_side if len(workers) > 1 and len(tiles) >= 2 * len(workers) else _tiles_in_turn
+    t_loop = time.perf_counter()
+    found = loop(tiles, read, workers or [detector], read_ahead, score_threshold, t, on_tile, progress)
+    t.tiles_wall_s += time.perf_counter() - t_loop
+    all_boxes = [f.boxes for f in found]
+    all_scores = [f.scores for f in found]
+    all_classes = [f.classes for f in found]
     t0 = time.perf_counter()
     boxes = np.concatenate(all_boxes) if all_boxes else np.zeros((0, 4), np.float32)
     scores = np.concatenate(all_scores) if all_scores else np.zeros((0,), np.float32)
