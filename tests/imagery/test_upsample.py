@@ -145,3 +145,16 @@ def test_a_whole_pixel_window_one_for_one_is_read_as_it_is(tmp_path: Path) -> No
     with RasterReader(path) as r:
         rgb, valid = r.read((5.0, 6.0, 35.0, 46.0), 30, 40)
     assert valid.all() and np.array_equal(rgb, np.moveaxis(data[:, 6:46, 5:35], 0, -1))
+
+
+def test_an_unmarked_black_fill_under_an_upsampled_window_is_no_data(tmp_path: Path) -> None:
+    data = np.full((3, 60, 80), 90, np.uint8)
+    data[:, :, :30] = 0  # black fill, no nodata value in the file
+    path = _scene(tmp_path / "f.tif", data)
+    with RasterReader(path) as r:
+        rgb, valid = r.read((10.0, 10.0, 50.0, 40.0), 100, 75)  # 2.5× up, across the fill's edge
+    assert not valid[:, :40].any() and valid[:, 60:].all()  # 10-26 px: fill; 34-50 px: data
+    assert (rgb[~valid] == 0).all() and (rgb[valid] > 0).any(axis=1).all()
+    with RasterReader(path) as r:  # inside the data: every pixel valid, no test of the output needed
+        rgb, valid = r.read((40.0, 10.0, 70.0, 40.0), 75, 75)
+    assert valid.all() and (rgb == 90).all()

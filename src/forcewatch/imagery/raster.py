@@ -320,9 +320,10 @@ class RasterReader:
         win = Window(x0, y0, x1 - x0, y1 - y0)
         down = (x1 - x0) > out_width
         valid = np.ones((out_height, out_width), dtype=bool)
-        data = None if down else self._read_upsampled(window_px, out_width, out_height)
-        if data is not None:
-            if not self.has_mask:
+        upsampled = None if down else self._read_upsampled(window_px, out_width, out_height)
+        if upsampled is not None:
+            data, all_valid = upsampled
+            if not all_valid:
                 valid &= _has_data(data)
         else:
             resampling = Resampling.average if down else Resampling.bilinear
@@ -336,7 +337,8 @@ class RasterReader:
             scaled = np.nan_to_num(scaled, nan=0.0)
             data = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
         rgb = np.ascontiguousarray(np.moveaxis(data, 0, -1))
-        rgb[~valid] = 0
+        if not valid.all():
+            rgb[~valid] = 0
         return rgb, valid
 
     def _mask_valid(self, win: Window, data: np.ndarray, valid: np.ndarray) -> None:
@@ -353,11 +355,12 @@ class RasterReader:
 
     def _read_upsampled(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
-    ) -> np.ndarray | None:
+    ) -> tuple[np.ndarray, bool] | None:
         """Bands × ``out_height`` × ``out_width``: the source pixels under the window, read as they
-        are and upsampled bilinear with OpenCV (:mod:`forcewatch.imagery.upsample`), or None where
-        GDAL must do it: a dtype OpenCV cannot interpolate, or no-data under the window (GDAL's
-        bilinear leaves no-data pixels out of the blend)."""
+        are and upsampled bilinear with OpenCV (:mod:`forcewatch.imagery.upsample`), and whether
+        every one of those source pixels holds data (then so does every pixel made from them); or
+        None where GDAL must do it: a dtype OpenCV cannot interpolate, or no-data under the window
+        (GDAL's bilinear leaves no-data pixels out of the blend)."""
         x0, y0, x1, y1 = window_px
         if self._ds.dtypes[0] not in upsample.WARPABLE or (y1 - y0) > out_height:
             return None
@@ -373,6 +376,8 @@ class RasterReader:
             if not mask.all():
                 return None
         data = self._ds.read(self._bands, window=native)
+        # the file marks its no-data (checked above); else an unmarked fill is black or NaN in every band
+        all_valid = self.has_mask or bool(_has_data(data).all())
         if data.shape[1:] == (out_height, out_width) and upsample.is_identity(xs) and upsample.is_identity(ys):
-            return data  # the window is whole source pixels, one for one
-        return upsample.upsample_bilinear(data, xs, ys, out_width, out_height)
+            return data, all_valid  # the window is whole source pixels, one for one
+        return upsample.upsample_bilinear(data, xs, ys, out_width, out_height), all_valid
