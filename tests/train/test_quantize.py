@@ -18,7 +18,7 @@ from forcewatch.detect.registry import bundled_models, float_model_path
 from forcewatch.errors import InputError, ModelError
 from forcewatch.imagery.synthetic import render_airfield
 from forcewatch.provenance import file_sha256
-from forcewatch.train.quantize import output_stage, quantize_model
+from forcewatch.train.quantize import input_stage, output_stage, quantize_model
 from tests.cli.test_train_evaluate_record import yolo_chips
 
 
@@ -51,6 +51,29 @@ def test_the_quantised_model_carries_the_metadata_and_is_not_validated(quantized
     assert fp32.meta.validation("aircraft", 1.0) is not None and int8.meta.validation("aircraft", 1.0) is None
     ops = {n.op_type for n in onnx.load(str(out)).graph.node}
     assert {"QuantizeLinear", "DequantizeLinear"} <= ops
+
+
+def test_the_first_convolution_stays_in_float_and_the_int8_graph_runs_without_nchwc(
+    quantized: tuple[Path, Path],
+) -> None:
+    import onnxruntime as ort
+
+    from forcewatch.detect.onnx_backend import is_quantized
+
+    src, out = quantized
+    first = input_stage(onnx.load(str(src)).graph)
+    assert first == ["/net/stem/stem.0/stem.0.0/Conv"]  # 3 channels in: slower in INT8 than in float
+    assert OnnxDetector(out).meta.scores["quantized_from"]["float_input_stage"] == first
+    graph = onnx.load(str(out)).graph
+    (reader,) = [n for n in graph.node if "image" in n.input]
+    floats = {i.name for i in graph.initializer if i.data_type == onnx.TensorProto.FLOAT}
+    assert reader.op_type == "Conv" and reader.input[1] in floats  # float weights: no DequantizeLinear makes them
+    assert is_quantized(out) and not is_quantized(src)
+    levels = {p: OnnxDetector(p).session.get_session_options().graph_optimization_level for p in (src, out)}
+    assert levels == {
+        src: ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+        out: ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    }
 
 
 def test_the_quantised_model_finds_the_same_aircraft(quantized: tuple[Path, Path]) -> None:

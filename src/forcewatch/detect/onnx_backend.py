@@ -28,6 +28,18 @@ def read_meta(path: Path) -> ModelMeta:
     return ModelMeta.from_props({p.key: p.value for p in model.metadata_props}, str(path))
 
 
+#: Operators of a quantised (QDQ or QOperator) ONNX graph.
+QUANTIZED_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger"})
+
+
+def is_quantized(path: Path) -> bool:
+    """Whether the ONNX file at ``path`` holds an INT8 (quantised) graph."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return any(n.op_type in QUANTIZED_OPS for n in graph.node)
+
+
 class OnnxDetector:
     """A ForceWatch ONNX model on ONNX Runtime (CPU)."""
 
@@ -45,7 +57,10 @@ class OnnxDetector:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.threads
         opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # an INT8 (QDQ) graph runs faster without the NCHWc layout of the full level, which reorders
+        # between its float and INT8 layers (1.1-1.2x a 960² tile); a float graph is much faster with it
+        level = "ORT_ENABLE_EXTENDED" if is_quantized(path) else "ORT_ENABLE_ALL"
+        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._mean_rgb = [float(np.float32(m)) for m in self.meta.mean]
         self._inv_std_rgb = [float(np.float32(1.0) / np.float32(s)) for s in self.meta.std]
