@@ -185,18 +185,23 @@ def _tile_workers(detector: Detector) -> list[Detector]:
     return list(make()) if make is not None else []
 
 
-def _tiles_in_turn(
-    tiles: list[Tile],
-    read: Reader,
-    detectors: list[Detector],
-    read_ahead: bool,
-    score_threshold: float | None,
-    t: Timings,
-    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None,
-    progress: Callable[[int, int], None] | None,
-) -> list[TileDetections]:
+@dataclass(frozen=True)
+class TileLoop:
+    """What a tile loop needs: the tiles, how to read one, the threshold, where its time goes, and
+    the caller's callbacks (``on_tile`` sees every tile as read; ``progress(done, total)``)."""
+
+    tiles: list[Tile]
+    read: Reader
+    score_threshold: float | None
+    t: Timings
+    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None
+    progress: Callable[[int, int], None] | None
+
+
+def _tiles_in_turn(loop: TileLoop, detector: Detector, read_ahead: bool) -> list[TileDetections]:
     """One tile at a time through the detector (on all its threads); with ``read_ahead`` the next
     tile is read (decompressed, resampled) in a background thread while the network runs."""
+    tiles, read, t, on_tile, progress = loop.tiles, loop.read, loop.t, loop.on_tile, loop.progress
     found: list[TileDetections] = []
     if not tiles:
         return found
@@ -212,7 +217,7 @@ def _tiles_in_turn(
             if on_tile is not None:
                 on_tile(tile, rgb, valid)
             if valid.any():
-                found.append(detect_tile(detectors[0], tile, rgb, valid, score_threshold, t))
+                found.append(detect_tile(detector, tile, rgb, valid, loop.score_threshold, t))
             else:
                 t.tiles_empty += 1
             if progress:
@@ -220,21 +225,13 @@ def _tiles_in_turn(
     return found
 
 
-def _tiles_side_by_side(
-    tiles: list[Tile],
-    read: Reader,
-    detectors: list[Detector],
-    read_ahead: bool,
-    score_threshold: float | None,
-    t: Timings,
-    on_tile: Callable[[Tile, np.ndarray, np.ndarray], None] | None,
-    progress: Callable[[int, int], None] | None,
-) -> list[TileDetections]:
+def _tiles_side_by_side(loop: TileLoop, detectors: list[Detector]) -> list[TileDetections]:
     """Tiles read in turn by the caller's thread, each handed to the next free single-threaded
     detector: as many tiles in the network at once as there are detectors, and at most one more
     read ahead (memory stays bounded by the tile size). The results come back in tile order, so
     the merge sees what :func:`_tiles_in_turn` gives. ``t``'s detector seconds are summed over
     the detectors (thread-seconds); ``wait_s`` is the time the caller waited for a free one."""
+    tiles, read, t, on_tile, progress = loop.tiles, loop.read, loop.t, loop.on_tile, loop.progress
     free: queue.SimpleQueue[Detector] = queue.SimpleQueue()
     for d in detectors:
         free.put(d)
@@ -243,7 +240,7 @@ def _tiles_side_by_side(
         own = Timings()  # each worker's own: summed by the caller, never shared between threads
         det = free.get()
         try:
-            return detect_tile(det, tile, rgb, valid, score_threshold, own), own
+            return detect_tile(det, tile, rgb, valid, loop.score_threshold, own), own
         finally:
             free.put(det)
 
@@ -327,10 +324,13 @@ def detect_source(
         return rgb, valid, time.perf_counter() - t0
 
     workers = _tile_workers(detector) if read_ahead and len(tiles) >= 4 else []  # made once, when they may serve
-    # side by side pays when every worker gets tiles: 3 tiles on 2 single threads take longer than in turn on both
-    loop = _tiles_side_by_side if len(workers) > 1 and len(tiles) >= 2 * len(workers) else _tiles_in_turn
+    loop = TileLoop(tiles, read, score_threshold, t, on_tile, progress)
     t_loop = time.perf_counter()
-    found = loop(tiles, read, workers or [detector], read_ahead, score_threshold, t, on_tile, progress)
+    # side by side pays when every worker gets tiles: 3 tiles on 2 single threads take longer than in turn on both
+    if len(workers) > 1 and len(tiles) >= 2 * len(workers):
+        found = _tiles_side_by_side(loop, workers)
+    else:
+        found = _tiles_in_turn(loop, detector, read_ahead)
     t.tiles_wall_s += time.perf_counter() - t_loop
     all_boxes = [f.boxes for f in found]
     all_scores = [f.scores for f in found]
