@@ -3,10 +3,12 @@ per tile, decoded to boxes in tile pixels."""
 
 from __future__ import annotations
 
+import copy
 import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -17,55 +19,80 @@ from forcewatch.errors import ModelError
 from forcewatch.provenance import file_sha256
 
 
-def read_meta(path: Path) -> ModelMeta:
-    """The ForceWatch metadata stored inside an ONNX file."""
+def _load_model(path: Path) -> Any:
+    """The ONNX model in ``path`` (weights included, no external data), or a clear error."""
     import onnx
 
     try:
-        model = onnx.load(str(path), load_external_data=False)
+        return onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # onnx raises several unrelated types for a bad file
         raise ModelError(f"{path}: not a readable ONNX model ({exc}). Fix: give a .onnx file.") from None
+
+
+def _meta_of(model: Any, path: Path) -> ModelMeta:
     return ModelMeta.from_props({p.key: p.value for p in model.metadata_props}, str(path))
+
+
+def read_meta(path: Path) -> ModelMeta:
+    """The ForceWatch metadata stored inside an ONNX file."""
+    return _meta_of(_load_model(path), path)
 
 
 #: Operators of a quantised (QDQ or QOperator) ONNX graph.
 QUANTIZED_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger", "MatMulInteger"})
 
 
+def _graph_is_quantized(graph: Any) -> bool:
+    return any(n.op_type in QUANTIZED_OPS for n in graph.node)
+
+
 def is_quantized(path: Path) -> bool:
     """Whether the ONNX file at ``path`` holds an INT8 (quantised) graph."""
-    import onnx
-
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return any(n.op_type in QUANTIZED_OPS for n in graph.node)
+    return _graph_is_quantized(_load_model(path).graph)
 
 
 class OnnxDetector:
     """A ForceWatch ONNX model on ONNX Runtime (CPU)."""
 
     def __init__(self, path: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
         if not path.is_file():
             raise ModelError(f"{path}: no such model file. Fix: check --model, or omit it for the bundled model.")
         self.path = path
-        self.meta = read_meta(path)
+        model = _load_model(path)  # read once: its metadata and whether its graph is INT8
+        self.meta = _meta_of(model, path)
+        self.quantized = _graph_is_quantized(model.graph)
         self.sha256 = file_sha256(path)
         self.threads = threads or os.cpu_count() or 1
         self._copies: list[OnnxDetector] = []
         self._copies_lock = threading.Lock()
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = self.threads
-        opts.inter_op_num_threads = 1
-        # an INT8 (QDQ) graph runs faster without the NCHWc layout of the full level, which reorders
-        # between its float and INT8 layers (1.1-1.2x a 960² tile); a float graph is much faster with it
-        level = "ORT_ENABLE_EXTENDED" if is_quantized(path) else "ORT_ENABLE_ALL"
-        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
-        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.session = self._session(self.threads)
         self._mean_rgb = [float(np.float32(m)) for m in self.meta.mean]
         self._inv_std_rgb = [float(np.float32(1.0) / np.float32(s)) for s in self.meta.std]
         #: seconds of pre-process, inference and decode in the latest ``detect`` call
         self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def _session(self, threads: int) -> Any:
+        """An onnxruntime CPU session of this model's file on ``threads`` intra-op threads."""
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        # an INT8 (QDQ) graph runs faster without the NCHWc layout of the full level, which reorders
+        # between its float and INT8 layers (1.1-1.2x a 960² tile); a float graph is much faster with it
+        level = "ORT_ENABLE_EXTENDED" if self.quantized else "ORT_ENABLE_ALL"
+        opts.graph_optimization_level = getattr(ort.GraphOptimizationLevel, level)
+        return ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
+
+    def _single_threaded_copy(self) -> OnnxDetector:
+        """This model (its metadata and hash as read) on a session of its own, of one thread."""
+        twin = copy.copy(self)
+        twin.threads = 1
+        twin.session = self._session(1)
+        twin._copies = []
+        twin._copies_lock = threading.Lock()
+        twin.last_stages_s = (0.0, 0.0, 0.0)
+        return twin
 
     @property
     def model_id(self) -> str:
@@ -80,7 +107,7 @@ class OnnxDetector:
             return []
         with self._copies_lock:
             if not self._copies:
-                self._copies = [OnnxDetector(self.path, threads=1) for _ in range(self.threads)]
+                self._copies = [self._single_threaded_copy() for _ in range(self.threads)]
             return list(self._copies)
 
     @property

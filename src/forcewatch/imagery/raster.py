@@ -367,7 +367,8 @@ class RasterReader:
         xs = upsample.axis_span(x0, x1, out_width, self.width_px)
         ys = upsample.axis_span(y0, y1, out_height, self.height_px)
         native = Window(xs.start, ys.start, xs.stop - xs.start, ys.stop - ys.start)
-        if self.has_mask:
+        masked = self.has_mask
+        if masked:
             mask = (
                 self._ds.read(self._alpha, window=native)
                 if self._alpha
@@ -377,7 +378,7 @@ class RasterReader:
                 return None
         data = self._ds.read(self._bands, window=native)
         # the file marks its no-data (checked above); else an unmarked fill is black or NaN in every band
-        all_valid = self.has_mask or bool(_has_data(data).all())
+        all_valid = masked or bool(_has_data(data).all())
         if data.shape[1:] == (out_height, out_width) and upsample.is_identity(xs) and upsample.is_identity(ys):
             return data, all_valid  # the window is whole source pixels, one for one
         return upsample.upsample_bilinear(data, xs, ys, out_width, out_height), all_valid
