@@ -97,3 +97,30 @@ def test_tiles_that_miss_the_site_are_not_read_and_the_counts_are_unchanged(
     (t_all,) = profile_all.values()
     assert t_all.tiles_outside == 0 and t_all.tiles == t.tiles + t.tiles_outside
     assert counts == counts_all
+
+
+def test_a_scan_opens_each_scenes_file_once_for_all_its_models(ws: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The three models of a scene run one after another on the file opened once (GDAL's block
+    cache then serves the blocks the first decoded), and the file is closed when the scan ends."""
+    from forcewatch.app.workspace import open_workspace
+    from forcewatch.imagery import raster
+
+    opened: list[str] = []
+    closed: list[str] = []
+    real_init, real_close = raster.RasterReader.__init__, raster.RasterReader.close
+
+    def counting_init(self: raster.RasterReader, path: Path | str) -> None:
+        opened.append(str(path))
+        real_init(self, path)
+
+    def counting_close(self: raster.RasterReader) -> None:
+        closed.append(str(self.path))
+        real_close(self)
+
+    monkeypatch.setattr(raster.RasterReader, "__init__", counting_init)
+    monkeypatch.setattr(raster.RasterReader, "close", counting_close)
+    with open_workspace(ws) as store:
+        results = scan_models(store, site_name="Luninets airfield")
+    scenes = {str(r.scene.path) for r in results}
+    assert len(results) == 6 and len(scenes) == 2  # 2 scenes × 3 models (two of them not observable at 3 m)
+    assert sorted(opened) == sorted(scenes) and sorted(closed) == sorted(scenes)

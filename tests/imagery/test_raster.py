@@ -88,3 +88,19 @@ def test_truncated_file_gets_a_clear_error(tmp_path: Path) -> None:
         raster_info(bad)
     with pytest.raises(ImageryError, match="no such image file"):
         raster_info(tmp_path / "missing.tif")
+
+
+def test_kept_open_serves_one_file_until_another_is_asked_for(tmp_path: Path) -> None:
+    from forcewatch.imagery.raster import KeptOpen
+
+    data = np.random.default_rng(0).integers(1, 255, (3, 40, 50), dtype=np.uint8)
+    a = _geotiff(tmp_path / "a.tif", "EPSG:32635", Affine(0.5, 0, 500000, 0, -0.5, 5800000), data)
+    b = _geotiff(tmp_path / "b.tif", "EPSG:32635", Affine(0.5, 0, 500000, 0, -0.5, 5800000), data[:, ::-1])
+    with KeptOpen() as kept:
+        first = kept.open(a)
+        assert kept.open(str(a)) is first  # the same file, as a path or a string: the same reader
+        second = kept.open(b)
+        assert second is not first and first._ds.closed and not second._ds.closed
+        rgb, valid = second.read((0, 0, 50, 40), 50, 40)
+        assert np.array_equal(rgb, np.moveaxis(data[:, ::-1], 0, -1)) and valid.all()
+    assert second._ds.closed  # closed with the ``with``

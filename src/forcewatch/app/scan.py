@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -35,7 +36,7 @@ from forcewatch.geo.convert import (
     pixel_bounds,
 )
 from forcewatch.imagery.clouds import cloud_mask
-from forcewatch.imagery.raster import RasterReader
+from forcewatch.imagery.raster import KeptOpen, RasterReader
 from forcewatch.imagery.tiles import Tile
 from forcewatch.model import BoxPx, Detection, Geometry, Observation, Scene, Site
 from forcewatch.store.base import Store
@@ -270,18 +271,20 @@ def scan_pair(
     timings: Timings | None = None,
     others: Sequence[Detection] = (),
     read_ahead: bool = True,
+    open_files: KeptOpen | None = None,
 ) -> ScanResult:
     """Detect in the window of ``scene`` that covers ``site`` (plus a margin), keep what lies in the
     site. ``others`` (other models' detections in this scene, scene pixels) can contain a detection
     of a smaller class, which is then dropped as a part of it (a "vehicle" on an aircraft's wing).
-    ``read_ahead``: see :func:`~forcewatch.detect.run.detect_source`."""
+    ``read_ahead``: see :func:`~forcewatch.detect.run.detect_source`. ``open_files``: the scene's file is
+    read through it, and left open for the next model (else it is opened and closed here)."""
     meta = detector.meta
     aoi = site.aoi
     window = site_window(scene, aoi, margin_px=meta.overlap_px / 2 * meta.gsd_m / scene.gsd_m)
     found: list[Detection] = []
     mosaic: CoarseMosaic | None = None
     if window is not None:
-        with RasterReader(scene.path) as reader:
+        with nullcontext(open_files.open(scene.path)) if open_files else RasterReader(scene.path) as reader:
             found, mosaic = detect_window(
                 reader,
                 window,
@@ -406,16 +409,18 @@ def scan_one(
     *,
     progress: Callable[[int, int], None] | None = None,
     timings: Timings | None = None,
+    open_files: KeptOpen | None = None,
 ) -> ScanResult:
     """Scan one pending pair (nothing is written): its classes not observable when the scene is too
     coarse for the model, else detections in the site, with other models' stored detections of the
-    same scene and site as the objects a smaller detection may be part of."""
+    same scene and site as the objects a smaller detection may be part of. ``open_files``: see
+    :func:`scan_pair`."""
     reason = detector.meta.not_observable_reason(scene.gsd_m)
     if reason is not None:
         return not_observable_result(scene, site, detector, reason)
     assert site.id is not None and scene.id is not None
     others = other_models_detections(store, detector, scene, site)
-    return scan_pair(scene, site, detector, progress=progress, timings=timings, others=others)
+    return scan_pair(scene, site, detector, progress=progress, timings=timings, others=others, open_files=open_files)
 
 
 def other_models_detections(store: Store, detector: Detector, scene: Scene, site: Site) -> list[Detection]:
@@ -484,25 +489,36 @@ def scan(
     pair's label (site @ date (class)) after each tile. ``profile`` (model id → :class:`Timings`)
     collects where each model's time went: read, pre-process, inference, decode, merge, place, store."""
     queue = PairQueue(store, pending_work(store, detectors, site_name))
-    results = []
-    while queue:
-        claimed = queue.take()
-        if claimed is None:  # what is left waits for pairs other processes hold
-            time.sleep(WAIT_S)
-            continue
-        detector, scene, site = claimed.pair
-        label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
-        timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
-        tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
-        done = record_claimed(
-            store,
-            queue,
-            claimed,
-            partial(scan_one, store, detector, scene, site, progress=tile_progress, timings=timings),
-            timings,
-        )
-        if done is not None:
-            results.append(done)
-        if progress:
-            progress("scenes", queue.left, queue.total)
+    results: list[ScanResult] = []
+    with KeptOpen() as open_files:  # the pairs of one scene come one after another: its file stays open
+        while queue:
+            _scan_next(store, queue, open_files, results, progress, profile)
     return results
+
+
+def _scan_next(
+    store: Store,
+    queue: PairQueue,
+    open_files: KeptOpen,
+    results: list[ScanResult],
+    progress: Callable[[str, int, int], None] | None,
+    profile: dict[str, Timings] | None,
+) -> None:
+    """Claim, scan and record the next ready pair (appended to ``results``), or wait a moment when
+    every pair left waits for one that another process holds."""
+    claimed = queue.take()
+    if claimed is None:  # what is left waits for pairs other processes hold
+        time.sleep(WAIT_S)
+        return
+    detector, scene, site = claimed.pair
+    label = f"{site.name} @ {scene.acquired[:10]} ({detector.meta.classes[0]})"
+    timings = None if profile is None else profile.setdefault(detector.model_id, Timings())
+    tile_progress = (lambda k, n, label=label: progress(label, k, n)) if progress else None
+    scan_it = partial(
+        scan_one, store, detector, scene, site, progress=tile_progress, timings=timings, open_files=open_files
+    )
+    done = record_claimed(store, queue, claimed, scan_it, timings)
+    if done is not None:
+        results.append(done)
+    if progress:
+        progress("scenes", queue.left, queue.total)
