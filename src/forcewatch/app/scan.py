@@ -75,9 +75,15 @@ class WindowSource:
     def height_px(self) -> int:
         return self._h
 
-    def read(self, window_px: BoxPx, out_width: int, out_height: int) -> tuple[np.ndarray, np.ndarray]:
+    def _in_source(self, window_px: BoxPx) -> BoxPx:
         a, b, c, d = window_px
-        return self.source.read((a + self.x0, b + self.y0, c + self.x0, d + self.y0), out_width, out_height)
+        return (a + self.x0, b + self.y0, c + self.x0, d + self.y0)
+
+    def read(self, window_px: BoxPx, out_width: int, out_height: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.source.read(self._in_source(window_px), out_width, out_height)
+
+    def read_planes(self, window_px: BoxPx, out_width: int, out_height: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.source.read_planes(self._in_source(window_px), out_width, out_height)
 
 
 def site_window(scene: Scene, aoi: Geometry, margin_px: float) -> WindowPx | None:
@@ -110,7 +116,8 @@ class CoarseMosaic:
         x1, y1 = min(self.w, round(tile.x1 / self.f)), min(self.h, round(tile.y1 / self.f))
         if x1 <= x0 or y1 <= y0:
             return
-        self.rgb[y0:y1, x0:x1] = cv2.resize(rgb, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
+        for c in range(3):  # band by band: a tile's band is one plane in memory (see ``read_planes``)
+            self.rgb[y0:y1, x0:x1, c] = cv2.resize(rgb[:, :, c], (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA)
         self.valid[y0:y1, x0:x1] = (
             cv2.resize(valid.astype(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST) > 0
         )

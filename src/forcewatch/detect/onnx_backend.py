@@ -125,13 +125,15 @@ class OnnxDetector:
     def preprocess(self, rgb: np.ndarray) -> np.ndarray:
         """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised.
         Each channel is looked up in its 256-value table of (level − mean) / std: one pass from
-        uint8 to float32, 2.6× faster than a subtract and a multiply (the same values)."""
+        uint8 to float32, 2.6× faster than a subtract and a multiply (the same values). A tile read
+        band by band (a view of 3×H×W planes) is taken as it lies, without splitting its channels."""
         h, w = rgb.shape[:2]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
-        if ph or pw:
-            rgb = cv2.copyMakeBorder(rgb, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=(0, 0, 0))
         x = np.empty((1, 3, h + ph, w + pw), np.float32)
-        for c, plane in enumerate(cv2.split(np.ascontiguousarray(rgb))):
+        for c in range(3):
+            plane = rgb[:, :, c]  # contiguous when the tile was read band by band, else OpenCV copies it
+            if ph or pw:
+                plane = cv2.copyMakeBorder(plane, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=0)
             cv2.LUT(plane, self._input_lut[c], dst=x[0, c])
         return x
 

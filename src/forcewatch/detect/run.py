@@ -37,7 +37,15 @@ class TileSource(Protocol):
 
     def read(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
-    ) -> tuple[np.ndarray, np.ndarray]: ...
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(uint8 H×W×3, valid bool H×W) of the window resampled to ``out_width × out_height``."""
+        ...
+
+    def read_planes(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The same pixels band by band: (uint8 3×H×W, valid bool H×W)."""
+        ...
 
 
 @dataclass
@@ -320,8 +328,11 @@ def detect_source(
     def read(k: int) -> tuple[np.ndarray, np.ndarray, float]:
         tile = tiles[k]
         t0 = time.perf_counter()
-        rgb, valid = source.read((tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height)
-        return rgb, valid, time.perf_counter() - t0
+        planes, valid = source.read_planes(
+            (tile.x0 * sx, tile.y0 * sy, tile.x1 * sx, tile.y1 * sy), tile.width, tile.height
+        )
+        # H×W×3 as a view of the planes: the detector takes each band as one plane, as it was read
+        return np.moveaxis(planes, 0, -1), valid, time.perf_counter() - t0
 
     workers = _tile_workers(detector) if read_ahead and len(tiles) >= 4 else []  # made once, when they may serve
     loop = TileLoop(tiles, read, score_threshold, t, on_tile, progress)

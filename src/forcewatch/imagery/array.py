@@ -33,3 +33,10 @@ class ArraySource:
                 interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR,
             )
         return out, np.ones((out_height, out_width), bool)
+
+    def read_planes(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`read`'s pixels band by band (3×H×W)."""
+        rgb, valid = self.read(window_px, out_width, out_height)
+        return np.ascontiguousarray(np.moveaxis(rgb, -1, 0)), valid

@@ -300,6 +300,14 @@ class RasterReader:
         Returns (uint8 array H×W×3, bool mask H×W of valid pixels). Downsampling averages,
         upsampling is bilinear. A remote image that stops answering raises an error naming its URL.
         """
+        planes, valid = self.read_planes(window_px, out_width, out_height)
+        return np.ascontiguousarray(np.moveaxis(planes, 0, -1)), valid
+
+    def read_planes(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`read`'s pixels band by band, as GDAL reads them: (uint8 array 3×H×W, valid H×W).
+        A detector takes its input band by band too: no interleaving and splitting in between."""
         with self._remote_errors():
             return self._read(window_px, out_width, out_height)
 
@@ -336,10 +344,9 @@ class RasterReader:
             )
             scaled = np.nan_to_num(scaled, nan=0.0)
             data = np.clip(scaled * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        rgb = np.ascontiguousarray(np.moveaxis(data, 0, -1))
         if not valid.all():
-            rgb[~valid] = 0
-        return rgb, valid
+            data[:, ~valid] = 0
+        return data, valid
 
     def _mask_valid(self, win: Window, data: np.ndarray, valid: np.ndarray) -> None:
         """Clear in ``valid`` (the shape of ``data``'s rows × columns) what the file marks as no data."""
