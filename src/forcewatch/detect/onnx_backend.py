@@ -67,6 +67,11 @@ class OnnxDetector:
         self._copies_lock = threading.Lock()
         self.session = self._session(self.threads)
         self._input_lut = input_lookup(self.meta.mean, self.meta.std)
+        first = self.session.get_inputs()[0]
+        self._input_name: str = first.name
+        #: the graph takes uint8 pixels rearranged space to depth (its first convolution in INT8,
+        #: :mod:`forcewatch.train.integer_input`), not normalised float planes
+        self.pixels_in: bool = first.type == "tensor(uint8)"
         #: seconds of pre-process, inference and decode in the latest ``detect`` call
         self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
@@ -123,12 +128,16 @@ class OnnxDetector:
         return card if card.is_file() else None
 
     def preprocess(self, rgb: np.ndarray) -> np.ndarray:
-        """The network's input for one H×W×3 uint8 tile: padded to a multiple of its stride, normalised.
-        Each channel is looked up in its 256-value table of (level − mean) / std: one pass from
-        uint8 to float32, 2.6× faster than a subtract and a multiply (the same values). A tile read
-        band by band (a view of 3×H×W planes) is taken as it lies, without splitting its channels."""
+        """The network's input for one H×W×3 uint8 tile, padded (black) to a multiple of its stride:
+        the pixels rearranged space to depth for a graph that takes them (:attr:`pixels_in`), else
+        normalised float planes. Each channel is looked up in its 256-value table of
+        (level − mean) / std: one pass from uint8 to float32, 2.6× faster than a subtract and a
+        multiply (the same values). A tile read band by band (a view of 3×H×W planes) is taken as
+        it lies, without splitting its channels."""
         h, w = rgb.shape[:2]
         ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
+        if self.pixels_in:
+            return space_to_depth(np.moveaxis(rgb, -1, 0), ph, pw)
         x = np.empty((1, 3, h + ph, w + pw), np.float32)
         for c in range(3):
             plane = rgb[:, :, c]  # contiguous when the tile was read band by band, else OpenCV copies it
@@ -139,7 +148,7 @@ class OnnxDetector:
 
     def run(self, rgb: np.ndarray) -> list[np.ndarray]:
         """Raw outputs (heat, peaks, size, offset) for one H×W×3 uint8 tile (padded here)."""
-        return list(self.session.run(None, {"image": self.preprocess(rgb)}))
+        return list(self.session.run(None, {self._input_name: self.preprocess(rgb)}))
 
     def detect(self, rgb: np.ndarray, score_threshold: float | None = None) -> TileDetections:
         """Boxes, scores and classes in pixels of ``rgb``, above the threshold. The seconds of its
@@ -148,11 +157,22 @@ class OnnxDetector:
         t0 = time.perf_counter()
         x = self.preprocess(rgb)
         t1 = time.perf_counter()
-        heat, peaks, size, offset = self.session.run(None, {"image": x})
+        heat, peaks, size, offset = self.session.run(None, {self._input_name: x})
         t2 = time.perf_counter()
         found = decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
         self.last_stages_s = (t1 - t0, t2 - t1, time.perf_counter() - t2)
         return found
+
+
+def space_to_depth(planes: np.ndarray, pad_bottom: int = 0, pad_right: int = 0) -> np.ndarray:
+    """3 × H × W uint8 planes, padded black below and to the right, as 1 × 12 × H/2 × W/2: channel
+    ``4c + 2p + q`` holds band ``c`` at row ``p``, column ``q`` of each 2×2 block of pixels (the
+    input of :func:`forcewatch.train.integer_input.integer_input_stage`). H and W (padded) are even."""
+    if pad_bottom or pad_right:
+        planes = np.pad(planes, ((0, 0), (0, pad_bottom), (0, pad_right)))
+    bands, h, w = planes.shape
+    blocks = planes.reshape(bands, h // 2, 2, w // 2, 2).transpose(0, 2, 4, 1, 3)
+    return np.ascontiguousarray(blocks).reshape(1, 4 * bands, h // 2, w // 2)
 
 
 def input_lookup(mean: tuple[float, ...], std: tuple[float, ...]) -> list[np.ndarray]:
