@@ -104,3 +104,27 @@ def test_kept_open_serves_one_file_until_another_is_asked_for(tmp_path: Path) ->
         rgb, valid = second.read((0, 0, 50, 40), 50, 40)
         assert np.array_equal(rgb, np.moveaxis(data[:, ::-1], 0, -1)) and valid.all()
     assert second._ds.closed  # closed with the ``with``
+
+
+def test_blocks_are_decoded_on_every_usable_core_unless_told_otherwise(tmp_path: Path) -> None:
+    from rasterio.env import getenv
+
+    from forcewatch.imagery.raster import usable_cpus
+
+    data = np.random.default_rng(3).integers(0, 255, (3, 300, 260), dtype=np.uint8)
+    p = _geotiff(
+        tmp_path / "blocks.tif",
+        "EPSG:32635",
+        Affine(0.5, 0, 500000, 0, -0.5, 5800000),
+        data,
+        tiled=True,
+        blockxsize=64,
+        blockysize=64,
+        compress="deflate",
+    )
+    reads = {}
+    for threads in (None, 1):
+        with RasterReader(p, decode_threads=threads) as reader:
+            assert getenv()["GDAL_NUM_THREADS"] == str(threads or usable_cpus())
+            reads[threads] = reader.read((10, 20, 250, 290), 120, 135)  # many blocks, averaged
+    np.testing.assert_array_equal(reads[None][0], reads[1][0])  # the same pixels on any number of threads

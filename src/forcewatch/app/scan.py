@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -291,7 +291,12 @@ def scan_pair(
     found: list[Detection] = []
     mosaic: CoarseMosaic | None = None
     if window is not None:
-        with nullcontext(open_files.open(scene.path)) if open_files else RasterReader(scene.path) as reader:
+        reading: AbstractContextManager[RasterReader]
+        if open_files is not None:
+            reading = nullcontext(open_files.open(scene.path))
+        else:  # a scan that reads in turn (a Dask worker of one thread) decodes on that one thread too
+            reading = RasterReader(scene.path, decode_threads=None if read_ahead else 1)
+        with reading as reader:
             found, mosaic = detect_window(
                 reader,
                 window,

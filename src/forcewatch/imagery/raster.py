@@ -8,6 +8,7 @@ URL of a cloud-optimised GeoTIFF read by range requests (:mod:`forcewatch.imager
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,11 @@ from forcewatch.imagery.georef import check_gsd_m, gsd_from_transform, transform
 STRETCH_PERCENTILES = (2.0, 98.0)
 #: GDAL's block cache (by default 5 % of RAM) would grow with the scene; tiles are read once.
 GDAL_CACHE_BYTES = 64 * 2**20
+
+
+def usable_cpus() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -145,13 +151,18 @@ class RasterReader:
     Memory is bounded by the requested output size, never by the image size. ``path`` is a local
     file or the http(s) URL of a cloud-optimised GeoTIFF: GDAL's settings for reading it by ranges
     (:func:`forcewatch.imagery.remote.gdal_options`) hold while the reader is open.
+
+    A window that spans several compressed blocks has them decoded on ``decode_threads`` threads
+    (GDAL_NUM_THREADS; by default one per usable core): the same CPU time in about half the wall
+    time on two cores, which shortens the read the network waits for before its first tile.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, decode_threads: int | None = None) -> None:
         self.path = path
         self.remote = remote.is_url(path)
         options = remote.gdal_options(str(path)) if self.remote else {}
-        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, **options)
+        threads = str(decode_threads or usable_cpus())
+        self._env = rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_BYTES, GDAL_NUM_THREADS=threads, **options)
         self._env.__enter__()
         try:
             self._ds = _open(path)
