@@ -165,7 +165,7 @@ def sahi_model(path: Path, threads: int, score_threshold: float | None = None) -
     from sahi.prediction import ObjectPrediction
     from sahi.utils.compatibility import fix_full_shape_list, fix_shift_amount_list
 
-    from forcewatch.detect.onnx_backend import INPUT_MULTIPLE, decode, read_meta
+    from forcewatch.detect.onnx_backend import INPUT_MULTIPLE, decode, read_meta, space_to_depth
 
     meta = read_meta(path)
     mean = np.array(meta.mean, np.float32).reshape(1, 3, 1, 1)
@@ -182,6 +182,7 @@ def sahi_model(path: Path, threads: int, score_threshold: float | None = None) -
         def set_model(self, model: Any, **kwargs: Any) -> None:
             self.model = model
             self.input_name = model.get_inputs()[0].name
+            self.pixels_in = model.get_inputs()[0].type == "tensor(uint8)"  # an INT8 file that takes the pixels
             self.category_mapping = {str(i): name for i, name in enumerate(meta.classes)}
 
         def perform_inference(self, image: np.ndarray) -> None:
@@ -189,7 +190,10 @@ def sahi_model(path: Path, threads: int, score_threshold: float | None = None) -
             ph, pw = -h % INPUT_MULTIPLE, -w % INPUT_MULTIPLE
             if ph or pw:
                 image = np.pad(image, ((0, ph), (0, pw), (0, 0)))
-            x = (image.transpose(2, 0, 1)[None].astype(np.float32) - mean) * inv_std
+            if self.pixels_in:
+                x = space_to_depth(np.ascontiguousarray(image.transpose(2, 0, 1)))
+            else:
+                x = (image.transpose(2, 0, 1)[None].astype(np.float32) - mean) * inv_std
             self._original_predictions = (self.model.run(None, {self.input_name: x}), w, h)
 
         def _create_object_prediction_list_from_original_predictions(
