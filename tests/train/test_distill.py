@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch", reason="training needs the forcewatch[train] extra (torch)")
 import torch
 
-from forcewatch.detect.registry import model_path
+from forcewatch.detect.registry import float_model_path, model_path
 from forcewatch.errors import InputError
 from forcewatch.train.loop import TrainConfig, distill_loss, teacher_session, train
 from forcewatch.train.readers import read_annotations
@@ -42,10 +42,17 @@ def test_a_teacher_of_another_gsd_is_refused_naming_both() -> None:
     assert teacher_session(TrainConfig(), 1) is None  # no teacher, no session
 
 
+def test_an_int8_teacher_that_takes_the_pixels_is_refused_for_its_float_file() -> None:
+    cfg = TrainConfig(target_gsd_m=1.0, teacher=str(model_path("aircraft")))  # the bundled INT8 file
+    with pytest.raises(InputError, match=r"takes the image's pixels.*Fix: distil from the float model"):
+        teacher_session(cfg, 1)
+    assert teacher_session(TrainConfig(target_gsd_m=1.0, teacher=str(float_model_path("aircraft"))), 1) is not None
+
+
 @pytest.mark.slow
 def test_a_run_with_a_teacher_logs_the_distillation_term(tmp_path: Path) -> None:
     data = read_annotations(_toy_dataset(tmp_path / "toy", 2), "yolo", gsd_m=0.5)
-    cfg = TrainConfig(iterations=6, batch_size=2, crop_px=64, width=8, teacher=str(model_path("aircraft")))
+    cfg = TrainConfig(iterations=6, batch_size=2, crop_px=64, width=8, teacher=str(float_model_path("aircraft")))
     stats: list[dict[str, float]] = []
     train(data, tmp_path / "r", cfg, progress=lambda i, n, s: stats.append(s))
     assert len(stats) == 6 and all(s["distil"] >= 0.0 for s in stats)

@@ -105,7 +105,8 @@ def train_model(
         raise InputError("--minutes is the time budget of a fine-tune. Fix: give --init MODEL, or use --iterations.")
     if req.cv_folds is not None:
         raise InputError("--cv-folds measures a fine-tune's held-out score. Fix: give --init MODEL, or drop it.")
-    teacher = "" if req.teacher is None else str(registry.model_path(req.teacher))
+    # a bundled model teaches from the float file its INT8 copy was made from (the network's own outputs)
+    teacher = "" if req.teacher is None else str(registry.float_model_path(req.teacher))
     from forcewatch.train.augment import AugmentConfig
     from forcewatch.train.export import ExportInfo, export_onnx
     from forcewatch.train.loop import train

@@ -167,7 +167,13 @@ def teacher_session(config: TrainConfig, num_classes: int) -> Any:
         )
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = config.threads
-    return ort.InferenceSession(config.teacher, opts, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(config.teacher, opts, providers=["CPUExecutionProvider"])
+    if session.get_inputs()[0].type != "tensor(float)":
+        raise InputError(
+            f"{config.teacher}: an INT8 model that takes the image's pixels, not the normalised image the "
+            "net learns from. Fix: distil from the float model it was quantised from (float.onnx beside it)."
+        )
+    return session
 
 
 def _set_train_mode(net: Any, freeze_bn: bool) -> None:
