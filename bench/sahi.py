@@ -165,7 +165,7 @@ def sahi_model(path: Path, threads: int, score_threshold: float | None = None) -
     from sahi.prediction import ObjectPrediction
     from sahi.utils.compatibility import fix_full_shape_list, fix_shift_amount_list
 
-    from forcewatch.detect.onnx_backend import INPUT_MULTIPLE, decode, read_meta, space_to_depth
+    from forcewatch.detect.onnx_backend import INPUT_MULTIPLE, decode, read_meta, space_to_depth, takes_pixels
 
     meta = read_meta(path)
     mean = np.array(meta.mean, np.float32).reshape(1, 3, 1, 1)
@@ -182,7 +182,7 @@ def sahi_model(path: Path, threads: int, score_threshold: float | None = None) -
         def set_model(self, model: Any, **kwargs: Any) -> None:
             self.model = model
             self.input_name = model.get_inputs()[0].name
-            self.pixels_in = model.get_inputs()[0].type == "tensor(uint8)"  # an INT8 file that takes the pixels
+            self.pixels_in = takes_pixels(model)  # an INT8 file that takes the pixels
             self.category_mapping = {str(i): name for i, name in enumerate(meta.classes)}
 
         def perform_inference(self, image: np.ndarray) -> None:

@@ -67,11 +67,9 @@ class OnnxDetector:
         self._copies_lock = threading.Lock()
         self.session = self._session(self.threads)
         self._input_lut = input_lookup(self.meta.mean, self.meta.std)
-        first = self.session.get_inputs()[0]
-        self._input_name: str = first.name
-        #: the graph takes uint8 pixels rearranged space to depth (its first convolution in INT8,
-        #: :mod:`forcewatch.train.integer_input`), not normalised float planes
-        self.pixels_in: bool = first.type == "tensor(uint8)"
+        self._input_name: str = self.session.get_inputs()[0].name
+        #: the graph takes uint8 pixels rearranged space to depth, not normalised float planes
+        self.pixels_in: bool = takes_pixels(self.session)
         #: seconds of pre-process, inference and decode in the latest ``detect`` call
         self.last_stages_s: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
@@ -162,6 +160,13 @@ class OnnxDetector:
         found = decode(heat[0], peaks[0], size[0], offset[0], self.meta.stride, thr, rgb.shape[1], rgb.shape[0])
         self.last_stages_s = (t1 - t0, t2 - t1, time.perf_counter() - t2)
         return found
+
+
+def takes_pixels(session: Any) -> bool:
+    """Whether an onnxruntime session's graph takes the image's uint8 pixels rearranged space to
+    depth (its first convolution in INT8, :mod:`forcewatch.train.integer_input`), not the
+    normalised float image."""
+    return bool(session.get_inputs()[0].type == "tensor(uint8)")
 
 
 def space_to_depth(planes: np.ndarray, pad_bottom: int = 0, pad_right: int = 0) -> np.ndarray:

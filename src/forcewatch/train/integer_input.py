@@ -134,7 +134,10 @@ def integer_input_stage(src: Path, out: Path, mean: tuple[float, ...], std: tupl
     batch = dims[0].dim_param or dims[0].dim_value
     graph.input.remove(graph.input[0])
     graph.input.insert(
-        0, helper.make_tensor_value_info(INPUT_NAME, TensorProto.UINT8, [batch, 12, "height_half", "width_half"])
+        0,
+        helper.make_tensor_value_info(
+            INPUT_NAME, TensorProto.UINT8, [batch, kernel.shape[1], "height_half", "width_half"]
+        ),
     )
     onnx.checker.check_model(model)
     onnx.save(model, str(out))

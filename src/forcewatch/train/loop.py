@@ -147,7 +147,7 @@ def teacher_session(config: TrainConfig, num_classes: int) -> Any:
         return None
     import onnxruntime as ort
 
-    from forcewatch.detect.onnx_backend import read_meta
+    from forcewatch.detect.onnx_backend import read_meta, takes_pixels
 
     meta = read_meta(Path(config.teacher))
     differs = [
@@ -168,7 +168,7 @@ def teacher_session(config: TrainConfig, num_classes: int) -> Any:
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = config.threads
     session = ort.InferenceSession(config.teacher, opts, providers=["CPUExecutionProvider"])
-    if session.get_inputs()[0].type != "tensor(float)":
+    if takes_pixels(session):
         raise InputError(
             f"{config.teacher}: an INT8 model that takes the image's pixels, not the normalised image the "
             "net learns from. Fix: distil from the float model it was quantised from (float.onnx beside it)."
