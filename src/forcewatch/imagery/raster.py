@@ -25,7 +25,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.windows import Window
 
 from forcewatch.errors import GsdUnknownError, ImageryError
-from forcewatch.imagery import remote, upsample
+from forcewatch.imagery import decimate, remote, upsample
 from forcewatch.imagery.georef import check_gsd_m, gsd_from_transform, transform_tuple
 
 #: Display scaling for non-8-bit imagery: these percentiles map to 0 and 255.
@@ -172,6 +172,7 @@ class RasterReader:
         self.info = _info_of(path, self._ds)
         self._bands, self._alpha = self._pick_bands()
         self._scale = self._display_scaling()
+        self._native: np.ndarray | None = None  # the last window read at full resolution to decimate
 
     @property
     def width_px(self) -> int:
@@ -345,8 +346,13 @@ class RasterReader:
             if not all_valid:
                 valid &= _has_data(data)
         else:
+            decimated = self._read_decimated(window_px, out_width, out_height) if down else None
             resampling = Resampling.average if down else Resampling.bilinear
-            data = self._ds.read(self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling)
+            data = (
+                decimated
+                if decimated is not None
+                else self._ds.read(self._bands, window=win, out_shape=(3, out_height, out_width), resampling=resampling)
+            )
             self._mask_valid(win, data, valid)
         if self._scale is not None:
             lo, hi = self._scale
@@ -370,6 +376,31 @@ class RasterReader:
             valid &= nod > 0
         else:  # no mask in the file: NaN is no data, and so is pure black in every band (an unmarked fill)
             valid &= _has_data(data)
+
+    def _read_decimated(
+        self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
+    ) -> np.ndarray | None:
+        """Bands × ``out_height`` × ``out_width``: the window read at the source's resolution (each
+        block decoded once for all bands) and averaged over whole k × k cells
+        (:mod:`forcewatch.imagery.decimate`); or None where GDAL's average read is the one to use:
+        a factor that is not whole, a file with overviews (GDAL reads the overview instead), no
+        data marked in the file (GDAL's average leaves it out), or a dtype OpenCV cannot resample."""
+        factor = decimate.whole_factor(window_px, out_width, out_height)
+        if (
+            factor is None
+            or self.has_mask
+            or self._ds.dtypes[0] not in decimate.RESIZABLE
+            or self._ds.overviews(self._bands[0])
+        ):
+            return None
+        x0, y0 = int(window_px[0]), int(window_px[1])
+        if x0 + out_width * factor > self.width_px or y0 + out_height * factor > self.height_px:
+            return None
+        shape = (len(self._bands), out_height * factor, out_width * factor)
+        if self._native is None or self._native.shape != shape or self._native.dtype != self._ds.dtypes[0]:
+            self._native = np.empty(shape, self._ds.dtypes[0])  # kept: the next tile reads into the same pages
+        self._ds.read(self._bands, window=Window(x0, y0, shape[2], shape[1]), out=self._native)
+        return decimate.box_mean(self._native, factor)
 
     def _read_upsampled(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int

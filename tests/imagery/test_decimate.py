@@ -1,0 +1,142 @@
+"""Decimated window reads: when a window takes the whole-factor way (Hypothesis), the cell means
+against their definition, and the reader's way against GDAL's own average read, which it replaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+from hypothesis import given
+from hypothesis import strategies as st
+from rasterio.enums import Resampling
+from rasterio.windows import Window
+
+from forcewatch.imagery import decimate
+from forcewatch.imagery.raster import RasterReader
+
+
+@given(
+    st.integers(0, 10_000),
+    st.integers(0, 10_000),
+    st.integers(1, 3000),
+    st.integers(1, 3000),
+    st.integers(1, decimate.MAX_FACTOR + 2),
+)
+def test_a_whole_factor_is_found_exactly_when_the_window_is_whole_cells(
+    x0: int, y0: int, w: int, h: int, k: int
+) -> None:
+    window = (float(x0), float(y0), float(x0 + k * w), float(y0 + k * h))
+    assert decimate.whole_factor(window, w, h) == (k if 2 <= k <= decimate.MAX_FACTOR else None)
+    assert decimate.whole_factor((x0 + 0.5, y0, x0 + 0.5 + k * w, y0 + k * h), w, h) is None  # off a pixel edge
+    assert decimate.whole_factor((x0, y0, x0 + k * w + 1, y0 + k * h), w, h) is None  # not a whole factor
+    assert decimate.whole_factor((x0, y0, x0 + 2 * w, y0 + 3 * h), w, h) is None  # not the same on both axes
+
+
+@given(
+    st.sampled_from(["uint8", "uint16", "int16", "float32"]),
+    st.integers(2, decimate.MAX_FACTOR),
+    st.integers(1, 40),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+)
+def test_each_output_pixel_is_the_mean_of_its_cell(dtype: str, k: int, h: int, w: int, seed: int) -> None:
+    info = np.iinfo(dtype) if dtype != "float32" else None
+    lo, hi = (info.min, info.max) if info else (-1000.0, 1000.0)
+    data = np.random.default_rng(seed).uniform(lo, hi, (3, h * k, w * k)).astype(dtype)
+    got = decimate.box_mean(data, k)
+    exact = data.astype(np.float64).reshape(3, h, k, w, k).mean(axis=(2, 4))
+    assert got.shape == (3, h, w) and got.dtype == data.dtype
+    tolerance = 0.5 + 1e-9 if info else 1e-3  # integers: rounded to the nearest level
+    assert np.abs(got.astype(np.float64) - exact).max() <= tolerance
+
+
+def _scene(path: Path, data: np.ndarray, **kw: object) -> Path:
+    with rasterio.open(
+        path, "w", driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
+        dtype=data.dtype, crs="EPSG:32635", transform=Affine(0.5, 0, 500000, 0, -0.5, 5800000), **kw,
+    ) as ds:  # fmt: skip
+        ds.write(data)
+    return path
+
+
+def _gdal_average(path: Path, window: tuple[float, float, float, float], out: tuple[int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = window
+    with rasterio.open(path) as ds:
+        return ds.read(
+            (1, 2, 3), window=Window(x0, y0, x1 - x0, y1 - y0), out_shape=(3, out[1], out[0]),
+            resampling=Resampling.average,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The factors :func:`decimate.box_mean` was called with: which reads took the whole-factor way."""
+    calls: list[int] = []
+    real = decimate.box_mean
+
+    def spy(data: np.ndarray, factor: int) -> np.ndarray:
+        calls.append(factor)
+        return real(data, factor)
+
+    monkeypatch.setattr(decimate, "box_mean", spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("window", "out", "factor"),
+    [  # a 0.5 m scene read for a 1 m model, at the far edge, 3× and 4×, and windows GDAL keeps
+        ((0.0, 0.0, 128.0, 96.0), (64, 48), 2),
+        ((64.0, 32.0, 192.0, 160.0), (64, 64), 2),
+        ((3.0, 9.0, 189.0, 159.0), (62, 50), 3),
+        ((8.0, 0.0, 192.0, 160.0), (46, 40), 4),
+        ((1.5, 0.0, 129.5, 128.0), (64, 64), None),  # off a pixel edge
+        ((0.0, 0.0, 150.0, 150.0), (60, 60), None),  # 2.5×
+    ],
+)
+def test_the_reader_decimates_as_gdal_does(
+    tmp_path: Path,
+    counted: list[int],
+    window: tuple[float, float, float, float],
+    out: tuple[int, int],
+    factor: int | None,
+) -> None:
+    data = np.random.default_rng(5).integers(1, 255, (3, 160, 192)).astype(np.uint8)
+    path = _scene(tmp_path / "s.tif", data, tiled=True, blockxsize=32, blockysize=32, compress="deflate")
+    with RasterReader(path) as r:
+        planes, valid = r.read_planes(window, *out)
+    assert counted == ([factor] if factor else [])
+    diff = np.abs(planes.astype(int) - _gdal_average(path, window, out).astype(int))
+    assert valid.all() and diff.max() <= 1  # GDAL and OpenCV round a tie of a 4 × 4 cell each their own way
+    if factor in (2, 3):
+        assert diff.max() == 0
+
+
+def test_overviews_no_data_and_other_dtypes_are_left_to_gdal(tmp_path: Path, counted: list[int]) -> None:
+    data = np.random.default_rng(6).integers(1, 255, (3, 64, 64)).astype(np.uint8)
+    with_overviews = _scene(tmp_path / "o.tif", data)
+    with rasterio.open(with_overviews, "r+") as ds:
+        ds.build_overviews([2], Resampling.average)
+    holed = data.copy()
+    holed[:, :8, :8] = 0
+    nodata = _scene(tmp_path / "n.tif", holed, nodata=0)
+    int32 = _scene(tmp_path / "i.tif", data.astype(np.int32))
+    valid: dict[Path, np.ndarray] = {}
+    for path in (with_overviews, nodata, int32):
+        with RasterReader(path) as r:
+            planes, valid[path] = r.read_planes((0.0, 0.0, 64.0, 64.0), 32, 32)
+        assert planes.shape == (3, 32, 32)
+    assert counted == []  # GDAL read each: its overview, its average without the no-data, its dtype
+    assert valid[with_overviews].all() and valid[int32].all()
+    assert not valid[nodata][:4, :4].any() and valid[nodata][4:, 4:].all()
+
+
+def test_an_unmarked_black_fill_under_a_decimated_window_is_no_data(tmp_path: Path, counted: list[int]) -> None:
+    data = np.full((3, 64, 64), 90, np.uint8)
+    data[:, :, :32] = 0  # black fill, no nodata value in the file
+    with RasterReader(_scene(tmp_path / "f.tif", data)) as r:
+        planes, valid = r.read_planes((0.0, 0.0, 64.0, 64.0), 32, 32)
+    assert counted == [2]
+    assert not valid[:, :16].any() and valid[:, 16:].all() and (planes[:, valid] == 90).all()
