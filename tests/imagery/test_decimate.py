@@ -3,6 +3,7 @@ against their definition, and the reader's way against GDAL's own average read, 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -73,13 +74,13 @@ def _gdal_average(path: Path, window: tuple[float, float, float, float], out: tu
 
 @pytest.fixture
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The factors :func:`decimate.box_mean` was called with: which reads took the whole-factor way."""
+    """The factors :func:`decimate.box_mean` was called with, a call a strip: which reads took the whole-factor way."""
     calls: list[int] = []
     real = decimate.box_mean
 
-    def spy(data: np.ndarray, factor: int) -> np.ndarray:
+    def spy(data: np.ndarray, factor: int, out: np.ndarray | None = None) -> np.ndarray:
         calls.append(factor)
-        return real(data, factor)
+        return real(data, factor, out)
 
     monkeypatch.setattr(decimate, "box_mean", spy)
     return calls
@@ -140,3 +141,34 @@ def test_an_unmarked_black_fill_under_a_decimated_window_is_no_data(tmp_path: Pa
         planes, valid = r.read_planes((0.0, 0.0, 64.0, 64.0), 32, 32)
     assert counted == [2]
     assert not valid[:, :16].any() and valid[:, 16:].all() and (planes[:, valid] == 90).all()
+
+
+@given(
+    st.integers(0, 100_000),
+    st.integers(1, 5_000),
+    st.sampled_from([1, 8, 16, 256, 512, 1000]),
+    st.integers(1, decimate.MAX_FACTOR),
+)
+def test_strips_are_whole_cells_in_order_cut_near_block_rows(top: int, cells: int, block_rows: int, k: int) -> None:
+    rows = cells * k
+    got = decimate.strips(top, rows, block_rows, k)
+    assert got[0][0] == top and got[-1][1] == top + rows
+    assert all(a < b and (b - a) % k == 0 for a, b in got)
+    assert all(b == a2 for (_, b), (a2, _) in itertools.pairwise(got))
+    step = block_rows * -(-256 // block_rows)
+    assert all((-b) % step < k for _, b in got[:-1])  # each cut at most k - 1 rows above a block row
+    assert len(got) <= rows // step + 2
+
+
+def test_a_window_of_several_strips_is_read_as_gdal_averages_it(tmp_path: Path, counted: list[int]) -> None:
+    """512 rows of 64-row blocks: two strips of 256, each band of each strip read on its own, then
+    the same window read again (a scan's next model) gives the same pixels."""
+    data = np.random.default_rng(7).integers(1, 255, (3, 512, 512)).astype(np.uint8)
+    path = _scene(tmp_path / "p.tif", data, tiled=True, blockxsize=64, blockysize=64, compress="deflate")
+    with RasterReader(path) as r:
+        planes, _ = r.read_planes((0.0, 0.0, 512.0, 512.0), 256, 256)
+        again, _ = r.read_planes((0.0, 0.0, 512.0, 512.0), 256, 256)
+        thirds, _ = r.read_planes((1.0, 2.0, 511.0, 512.0), 170, 170)  # cut at row 254, inside a block
+    assert counted == [2] * 4 + [3] * 2 and np.array_equal(planes, again)  # two strips a read
+    assert np.array_equal(planes, _gdal_average(path, (0.0, 0.0, 512.0, 512.0), (256, 256)))
+    assert np.array_equal(thirds, _gdal_average(path, (1.0, 2.0, 511.0, 512.0), (170, 170)))

@@ -172,7 +172,7 @@ class RasterReader:
         self.info = _info_of(path, self._ds)
         self._bands, self._alpha = self._pick_bands()
         self._scale = self._display_scaling()
-        self._native: np.ndarray | None = None  # the last window read at full resolution to decimate
+        self._strip: np.ndarray | None = None  # the last strip read at full resolution to decimate
 
     @property
     def width_px(self) -> int:
@@ -381,7 +381,7 @@ class RasterReader:
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
     ) -> np.ndarray | None:
         """Bands × ``out_height`` × ``out_width``: the window read at the source's resolution (each
-        block decoded once for all bands) and averaged over whole k × k cells
+        block decoded once) and averaged over whole k × k cells
         (:mod:`forcewatch.imagery.decimate`); or None where GDAL's average read is the one to use:
         a factor that is not whole, a file with overviews (GDAL reads the overview instead), no
         data marked in the file (GDAL's average leaves it out), or a dtype OpenCV cannot resample."""
@@ -396,11 +396,21 @@ class RasterReader:
         x0, y0 = int(window_px[0]), int(window_px[1])
         if x0 + out_width * factor > self.width_px or y0 + out_height * factor > self.height_px:
             return None
-        shape = (len(self._bands), out_height * factor, out_width * factor)
-        if self._native is None or self._native.shape != shape or self._native.dtype != self._ds.dtypes[0]:
-            self._native = np.empty(shape, self._ds.dtypes[0])  # kept: the next tile reads into the same pages
-        self._ds.read(self._bands, window=Window(x0, y0, shape[2], shape[1]), out=self._native)
-        return decimate.box_mean(self._native, factor)
+        width, dtype = out_width * factor, self._ds.dtypes[0]
+        out = np.empty((len(self._bands), out_height, out_width), dtype)
+        # band by band, a strip of block rows at a time: each block is decoded once, for its first
+        # band, and its other bands come from GDAL's block cache, which keeps them for the next
+        # model of a scan too (a read of all bands at once decodes on several threads but keeps
+        # nothing); only a strip is held at the source's resolution
+        for top, bottom in decimate.strips(y0, out_height * factor, self._ds.block_shapes[0][0], factor):
+            shape = (len(self._bands), bottom - top, width)
+            if self._strip is None or self._strip.shape != shape or self._strip.dtype != dtype:
+                self._strip = np.empty(shape, dtype)  # kept: the next strip reads into the same pages
+            for plane, band in zip(self._strip, self._bands, strict=True):
+                self._ds.read(band, window=Window(x0, top, width, bottom - top), out=plane)
+            rows = slice((top - y0) // factor, (bottom - y0) // factor)
+            decimate.box_mean(self._strip, factor, out[:, rows])
+        return out
 
     def _read_upsampled(
         self, window_px: tuple[float, float, float, float], out_width: int, out_height: int
