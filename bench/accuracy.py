@@ -21,6 +21,8 @@ import numpy as np
 from forcewatch.detect.registry import load_detector, model_path
 from forcewatch.detect.run import detect_image
 from forcewatch.detect.sizes import size_class
+from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.audit import apply_audit, load_audit
 from forcewatch.train.evaluate import ImagePrediction, evaluate_predictions, predict_set
 from forcewatch.train.evaluate import _iou_matrix as _iou
 from forcewatch.train.readers import read_annotations
@@ -33,18 +35,27 @@ def main() -> None:
     ap.add_argument("--model", default=None)
     ap.add_argument("--gsds", default="1.0,1.5,2.0,3.0,4.0,5.0")
     ap.add_argument("--split", default=None, help="split.json (default: beside the model)")
+    ap.add_argument(
+        "--audit",
+        default=None,
+        help="label audit JSON (forcewatch.train.audit; default: label_audit.json beside the model, if there): "
+        "every hold-out line is printed against the original labels and again against the audited ones",
+    )
     args = ap.parse_args()
     det = load_detector(args.model)
     split_path = Path(args.split) if args.split else model_path(args.model).parent / "split.json"
     split = json.loads(split_path.read_text())
     data = read_annotations(DATA / "airbus-aircraft", "airbus", gsd_m=0.5).subset(set(split["holdout"]))
+    audit_path = Path(args.audit) if args.audit else model_path(args.model).parent / "label_audit.json"
+    audit = load_audit(audit_path) if args.audit or audit_path.is_file() else None
+    label_sets = {"original": data} | ({f"audited: {audit.summary()}": apply_audit(data, audit)} if audit else {})
     thr = det.meta.score_threshold
 
-    def recall_by_size(preds: list[ImagePrediction]) -> dict[str, object]:
+    def recall_by_size(preds: list[ImagePrediction], labels: AnnotationSet) -> dict[str, object]:
         """Share of whole aircraft found (IoU ≥ 0.5 at the threshold), by their size on the ground."""
         found: dict[str, list[bool]] = {}
         by_name = {p.name: p for p in preds}
-        for im in data.images:
+        for im in labels.images:
             p = by_name[im.name]
             boxes = p.boxes[p.scores >= thr]
             for o in im.objects:
@@ -58,22 +69,25 @@ def main() -> None:
     def report(name: str, **kw: object) -> None:
         t0 = time.perf_counter()
         preds = predict_set(det, data, **kw)  # type: ignore[arg-type]
-        (r,) = evaluate_predictions(preds, data, thr)
-        print(
-            json.dumps(
-                {
-                    "bench": name,
-                    "model": det.model_id,
-                    "images": len(data.images),
-                    "threshold": thr,
-                    **{k: v for k, v in kw.items()},
-                    **r.to_json(),
-                    "recall_by_size": recall_by_size(preds),
-                    "seconds": round(time.perf_counter() - t0, 1),
-                }
-            ),
-            flush=True,
-        )
+        seconds = round(time.perf_counter() - t0, 1)
+        for labels_name, labels in label_sets.items():
+            (r,) = evaluate_predictions(preds, labels, thr)
+            print(
+                json.dumps(
+                    {
+                        "bench": name,
+                        "model": det.model_id,
+                        "labels": labels_name,
+                        "images": len(labels.images),
+                        "threshold": thr,
+                        **{k: v for k, v in kw.items()},
+                        **r.to_json(),
+                        "recall_by_size": recall_by_size(preds, labels),
+                        "seconds": seconds,
+                    }
+                ),
+                flush=True,
+            )
 
     report("holdout_native")
     for g in (float(v) for v in args.gsds.split(",")):
