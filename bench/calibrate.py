@@ -38,6 +38,7 @@ from forcewatch.app.datasets import read_split
 from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import bundled_models, load_detector, model_path
 from forcewatch.train.annotations import AnnotationSet
+from forcewatch.train.audit import apply_audit, load_audit
 from forcewatch.train.calibrate import (
     ScoredSet,
     ap50,
@@ -114,6 +115,9 @@ def main() -> None:
     ap.add_argument("--split", default=None, help="split.json (default: beside the model)")
     ap.add_argument("--data", default=str(DATA / "airbus-aircraft"), help="the Airbus aircraft dataset")
     ap.add_argument("--seed", type=int, default=0, help="seed of the simulated looks")
+    ap.add_argument(
+        "--audit", default=None, help="a label audit JSON (forcewatch.train.audit) to add to the labels of every look"
+    )
     ap.add_argument("--record", action="store_true", help="write the chosen threshold into the copy --out")
     ap.add_argument("--out", default=None, help="with --record: the model copy to write (never the model itself)")
     args = ap.parse_args()
@@ -131,6 +135,10 @@ def main() -> None:
     all_data = read_annotations(Path(args.data), "airbus", gsd_m=0.5)
     current = det.meta.score_threshold
     common = {"bench": "calibrate", "model": det.model_id}
+    if args.audit:
+        audit = load_audit(Path(args.audit))
+        all_data = apply_audit(all_data, audit)
+        common["labels"] = f"audited: {audit.summary()}"
 
     sets: dict[str, list[tuple[Look, ScoredSet, list[ImagePrediction]]]] = {"val": [], "holdout": []}
     for part in ("val", "holdout"):

@@ -98,14 +98,15 @@ def test_a_box_outside_its_image_is_refused(tmp_path: Path) -> None:
         apply_audit(_data(), load_audit(path))
 
 
-def test_the_bundled_aircraft_audit_adds_only_what_the_hold_out_labels_lack(airbus_dir: Path) -> None:
+def test_the_bundled_aircraft_audit_adds_only_what_the_evaluation_labels_lack(airbus_dir: Path) -> None:
     from forcewatch.train.readers import read_annotations
 
     folder = model_path("aircraft").parent
-    holdout = set(json.loads((folder / "split.json").read_text())["holdout"])
+    split = json.loads((folder / "split.json").read_text())
+    audited_images = set(split["holdout"]) | set(split["val"])
     audit = load_audit(folder / "label_audit.json")
-    assert audit.added and {a.image for a in audit.added} <= holdout  # the hold-out only
-    data = read_annotations(airbus_dir, "airbus", gsd_m=0.5).subset(holdout)
+    assert audit.added and {a.image for a in audit.added} <= audited_images  # never a training image
+    data = read_annotations(airbus_dir, "airbus", gsd_m=0.5).subset(audited_images)
     audited = apply_audit(data, audit)  # every box inside its image
     for before, after in zip(data.images, audited.images, strict=True):
         for added in after.objects[len(before.objects) :]:
