@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from affine import Affine
 from hypothesis import given
 from hypothesis import strategies as st
 from rasterio.enums import Resampling
@@ -17,6 +16,7 @@ from rasterio.windows import Window
 
 from forcewatch.imagery import decimate
 from forcewatch.imagery.raster import RasterReader
+from tests.imagery.scenes import write_scene
 
 
 @given(
@@ -52,15 +52,6 @@ def test_each_output_pixel_is_the_mean_of_its_cell(dtype: str, k: int, h: int, w
     assert got.shape == (3, h, w) and got.dtype == data.dtype
     tolerance = 0.5 + 1e-9 if info else 1e-3  # integers: rounded to the nearest level
     assert np.abs(got.astype(np.float64) - exact).max() <= tolerance
-
-
-def _scene(path: Path, data: np.ndarray, **kw: object) -> Path:
-    with rasterio.open(
-        path, "w", driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
-        dtype=data.dtype, crs="EPSG:32635", transform=Affine(0.5, 0, 500000, 0, -0.5, 5800000), **kw,
-    ) as ds:  # fmt: skip
-        ds.write(data)
-    return path
 
 
 def _gdal_average(path: Path, window: tuple[float, float, float, float], out: tuple[int, int]) -> np.ndarray:
@@ -105,7 +96,7 @@ def test_the_reader_decimates_as_gdal_does(
     factor: int | None,
 ) -> None:
     data = np.random.default_rng(5).integers(1, 255, (3, 160, 192)).astype(np.uint8)
-    path = _scene(tmp_path / "s.tif", data, tiled=True, blockxsize=32, blockysize=32, compress="deflate")
+    path = write_scene(tmp_path / "s.tif", data, tiled=True, blockxsize=32, blockysize=32, compress="deflate")
     with RasterReader(path) as r:
         planes, valid = r.read_planes(window, *out)
     assert counted == ([factor] if factor else [])
@@ -117,13 +108,13 @@ def test_the_reader_decimates_as_gdal_does(
 
 def test_overviews_no_data_and_other_dtypes_are_left_to_gdal(tmp_path: Path, counted: list[int]) -> None:
     data = np.random.default_rng(6).integers(1, 255, (3, 64, 64)).astype(np.uint8)
-    with_overviews = _scene(tmp_path / "o.tif", data)
+    with_overviews = write_scene(tmp_path / "o.tif", data)
     with rasterio.open(with_overviews, "r+") as ds:
         ds.build_overviews([2], Resampling.average)
     holed = data.copy()
     holed[:, :8, :8] = 0
-    nodata = _scene(tmp_path / "n.tif", holed, nodata=0)
-    int32 = _scene(tmp_path / "i.tif", data.astype(np.int32))
+    nodata = write_scene(tmp_path / "n.tif", holed, nodata=0)
+    int32 = write_scene(tmp_path / "i.tif", data.astype(np.int32))
     valid: dict[Path, np.ndarray] = {}
     for path in (with_overviews, nodata, int32):
         with RasterReader(path) as r:
@@ -137,7 +128,7 @@ def test_overviews_no_data_and_other_dtypes_are_left_to_gdal(tmp_path: Path, cou
 def test_an_unmarked_black_fill_under_a_decimated_window_is_no_data(tmp_path: Path, counted: list[int]) -> None:
     data = np.full((3, 64, 64), 90, np.uint8)
     data[:, :, :32] = 0  # black fill, no nodata value in the file
-    with RasterReader(_scene(tmp_path / "f.tif", data)) as r:
+    with RasterReader(write_scene(tmp_path / "f.tif", data)) as r:
         planes, valid = r.read_planes((0.0, 0.0, 64.0, 64.0), 32, 32)
     assert counted == [2]
     assert not valid[:, :16].any() and valid[:, 16:].all() and (planes[:, valid] == 90).all()
@@ -164,7 +155,7 @@ def test_a_window_of_several_strips_is_read_as_gdal_averages_it(tmp_path: Path, 
     """512 rows of 64-row blocks: two strips of 256, each band of each strip read on its own, then
     the same window read again (a scan's next model) gives the same pixels."""
     data = np.random.default_rng(7).integers(1, 255, (3, 512, 512)).astype(np.uint8)
-    path = _scene(tmp_path / "p.tif", data, tiled=True, blockxsize=64, blockysize=64, compress="deflate")
+    path = write_scene(tmp_path / "p.tif", data, tiled=True, blockxsize=64, blockysize=64, compress="deflate")
     with RasterReader(path) as r:
         planes, _ = r.read_planes((0.0, 0.0, 512.0, 512.0), 256, 256)
         again, _ = r.read_planes((0.0, 0.0, 512.0, 512.0), 256, 256)

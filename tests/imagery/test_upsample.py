@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 import rasterio
-from affine import Affine
 from hypothesis import given
 from hypothesis import strategies as st
 from rasterio.enums import Resampling
@@ -18,6 +17,7 @@ from rasterio.windows import Window
 
 from forcewatch.imagery import upsample
 from forcewatch.imagery.raster import RasterReader
+from tests.imagery.scenes import write_scene
 
 
 @st.composite
@@ -78,15 +78,6 @@ def test_upsampling_matches_the_definition(dtype: str) -> None:
     assert np.abs(got - _reference(data, lo, hi, out)).max() <= tolerance
 
 
-def _scene(path: Path, data: np.ndarray, **kw: object) -> Path:
-    with rasterio.open(
-        path, "w", driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
-        dtype=data.dtype, crs="EPSG:32635", transform=Affine(0.5, 0, 500000, 0, -0.5, 5800000), **kw,
-    ) as ds:  # fmt: skip
-        ds.write(data)
-    return path
-
-
 def _gdal(path: Path, window: tuple[float, float, float, float], out: tuple[int, int]) -> np.ndarray:
     x0, y0, x1, y1 = window
     with rasterio.open(path) as ds:
@@ -113,7 +104,7 @@ def test_the_reader_upsamples_as_gdal_does(
     rng = np.random.default_rng(2)
     smooth = rng.integers(1, 255, (3, 13, 17)).astype(np.float32)  # a smooth image: interpolation matters
     data = np.stack([cv2.resize(b, (160, 120), interpolation=cv2.INTER_CUBIC) for b in smooth]).clip(1, 255)
-    path = _scene(tmp_path / "s.tif", data.astype(np.uint8), tiled=True, blockxsize=32, blockysize=32)
+    path = write_scene(tmp_path / "s.tif", data.astype(np.uint8), tiled=True, blockxsize=32, blockysize=32)
     with RasterReader(path) as r:
         rgb, valid = r.read(window, *out)
     expected = np.moveaxis(_gdal(path, window, out), 0, -1).astype(int)
@@ -127,7 +118,7 @@ def test_nodata_under_the_window_is_left_to_gdal(tmp_path: Path) -> None:
     data = np.full((3, 60, 80), 120, np.uint8)
     data[:, :, 40:] = 200
     data[:, 20:30, 10:20] = 0  # a hole of no data
-    path = _scene(tmp_path / "n.tif", data, nodata=0)
+    path = write_scene(tmp_path / "n.tif", data, nodata=0)
     window, out = (5.0, 15.0, 45.5, 35.5), (90, 45)
     with RasterReader(path) as r:
         rgb, valid = r.read(window, *out)
@@ -141,7 +132,7 @@ def test_nodata_under_the_window_is_left_to_gdal(tmp_path: Path) -> None:
 
 def test_a_whole_pixel_window_one_for_one_is_read_as_it_is(tmp_path: Path) -> None:
     data = np.random.default_rng(3).integers(1, 255, (3, 50, 50)).astype(np.uint8)
-    path = _scene(tmp_path / "i.tif", data)
+    path = write_scene(tmp_path / "i.tif", data)
     with RasterReader(path) as r:
         rgb, valid = r.read((5.0, 6.0, 35.0, 46.0), 30, 40)
     assert valid.all() and np.array_equal(rgb, np.moveaxis(data[:, 6:46, 5:35], 0, -1))
@@ -150,7 +141,7 @@ def test_a_whole_pixel_window_one_for_one_is_read_as_it_is(tmp_path: Path) -> No
 def test_an_unmarked_black_fill_under_an_upsampled_window_is_no_data(tmp_path: Path) -> None:
     data = np.full((3, 60, 80), 90, np.uint8)
     data[:, :, :30] = 0  # black fill, no nodata value in the file
-    path = _scene(tmp_path / "f.tif", data)
+    path = write_scene(tmp_path / "f.tif", data)
     with RasterReader(path) as r:
         rgb, valid = r.read((10.0, 10.0, 50.0, 40.0), 100, 75)  # 2.5× up, across the fill's edge
     assert not valid[:, :40].any() and valid[:, 60:].all()  # 10-26 px: fill; 34-50 px: data
