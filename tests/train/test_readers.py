@@ -119,6 +119,43 @@ def test_coco_missing_image(tmp_path: Path) -> None:
         read_annotations(path, "coco")
 
 
+def test_coco_difficult_and_truncated_objects_are_both_difficult(tmp_path: Path) -> None:
+    path = _coco(
+        tmp_path,
+        [
+            {"id": 1, "image_id": 1, "category_id": 7, "bbox": [4, 5, 10, 20], "difficult": True},
+            {"id": 2, "image_id": 1, "category_id": 7, "bbox": [30, 5, 10, 20], "truncated": 1},
+            {"id": 3, "image_id": 1, "category_id": 7, "bbox": [50, 5, 10, 20]},
+        ],
+    )
+    assert [o.truncated for o in read_annotations(path, "coco").images[0].objects] == [True, True, False]
+
+
+def test_labels_kept_apart_from_their_images_find_them_in_the_image_folder(tmp_path: Path) -> None:
+    imagery = tmp_path / "imagery"
+    imagery.mkdir()
+    path = _coco(imagery, [{"id": 1, "image_id": 1, "category_id": 7, "bbox": [4, 5, 10, 20]}])
+    labels = tmp_path / "labels" / "planes.json"
+    labels.parent.mkdir()
+    labels.write_text(path.read_text())
+    path.unlink()
+    with pytest.raises(AnnotationError, match=r"image 'img1\.png' not found"):
+        read_annotations(labels, "coco")
+    ds = read_annotations(labels, "coco", image_dir=imagery)
+    assert ds.images[0].image_path == imagery / "img1.png"
+    assert ds.images[0].objects == (ObjectLabel("aircraft", (4, 5, 14, 25)),)
+
+
+def test_an_image_folder_is_refused_where_the_format_cannot_use_it_or_it_is_missing(tmp_path: Path) -> None:
+    path = _coco(tmp_path, [])
+    with pytest.raises(AnnotationError, match="cannot be used with yolo labels") as err:
+        read_annotations(tmp_path, "yolo", image_dir=tmp_path)
+    assert "airbus, coco, voc" in str(err.value)
+    with pytest.raises(AnnotationError, match="no such folder of images") as err:
+        read_annotations(path, "coco", image_dir=tmp_path / "nowhere")
+    assert "nowhere" in str(err.value) and "Fix:" in str(err.value)
+
+
 def test_dota_reads_rotated_boxes_and_gsd_header(tmp_path: Path) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "labelTxt").mkdir()

@@ -41,9 +41,13 @@ def read_dataset(
     gsd_m: float | None = None,
     classes: list[str] | None = None,
     class_map: list[str] | None = None,
+    images: Path | None = None,
 ) -> AnnotationSet:
-    """Read a labelled dataset in one of the supported formats."""
-    return read_annotations(path, fmt, gsd_m=gsd_m, classes=classes, class_map=parse_class_map(class_map))
+    """Read a labelled dataset in one of the supported formats (its images in ``images`` when the labels
+    are kept apart from them)."""
+    return read_annotations(
+        path, fmt, gsd_m=gsd_m, classes=classes, class_map=parse_class_map(class_map), image_dir=images
+    )
 
 
 def read_split(path: Path, key: str | None = None) -> dict[str, list[str]]:

@@ -25,12 +25,24 @@ DROP = "-"
 
 
 class ReadContext:
-    """The options a reader applies to every record: GSD, accepted classes, renames."""
+    """The options a reader applies to every record: GSD, accepted classes, renames, and the folder of
+    the images when the labels are kept apart from them."""
 
-    def __init__(self, gsd_m: float | None, allowed: set[str] | None, class_map: dict[str, str]):
+    def __init__(
+        self,
+        gsd_m: float | None,
+        allowed: set[str] | None,
+        class_map: dict[str, str],
+        image_dir: Path | None = None,
+    ):
         self.gsd_m = gsd_m
         self.allowed = allowed
         self.class_map = class_map
+        self.image_dir = image_dir
+
+    def image_dirs(self, defaults: list[Path]) -> list[Path]:
+        """Where a record's image is looked for: the user's image folder alone when given, else ``defaults``."""
+        return [self.image_dir] if self.image_dir is not None else defaults
 
     def class_name(self, raw: str, path: Path, line: int | None, record: str | None) -> str:
         name = raw.strip()

@@ -28,6 +28,8 @@ from forcewatch.train.reader_checks import (
 from forcewatch.train.readers_voc import read_voc
 
 FORMATS = ("airbus", "coco", "dota", "voc", "yolo")
+#: The formats whose labels name their images, so that the images may lie in a folder of their own.
+IMAGE_DIR_FORMATS = ("airbus", "coco", "voc")
 
 
 def read_annotations(
@@ -38,6 +40,7 @@ def read_annotations(
     classes: Iterable[str] | None = None,
     class_map: dict[str, str] | None = None,
     merge_iou: float = 0.8,
+    image_dir: Path | None = None,
 ) -> AnnotationSet:
     """Read a labelled dataset in format ``fmt`` (one of :data:`FORMATS`).
 
@@ -58,7 +61,15 @@ def read_annotations(
         raise AnnotationError(path, f"unknown annotation format {fmt!r}", f"use one of {', '.join(FORMATS)}")
     if not path.exists():
         raise AnnotationError(path, "no such file or directory", "give the dataset's path")
-    ctx = ReadContext(gsd_m, set(classes) if classes else None, class_map or {})
+    if image_dir is not None and fmt not in IMAGE_DIR_FORMATS:
+        raise AnnotationError(
+            path,
+            f"a separate image folder ({image_dir}) cannot be used with {fmt} labels",
+            f"{fmt} labels find their images beside them; a separate folder works for {', '.join(IMAGE_DIR_FORMATS)}",
+        )
+    if image_dir is not None and not image_dir.is_dir():
+        raise AnnotationError(image_dir, "no such folder of images", "give the folder that holds the labelled images")
+    ctx = ReadContext(gsd_m, set(classes) if classes else None, class_map or {}, image_dir)
     images = readers[fmt](path, ctx)
     dropped = sum(o.class_name == DROP for im in images for o in im.objects)
     images = [replace(im, objects=tuple(o for o in im.objects if o.class_name != DROP)) for im in images]
@@ -90,7 +101,7 @@ def _read_airbus(path: Path, ctx: ReadContext) -> list[ImageLabels]:
     if not csv_path.is_file():
         raise AnnotationError(path, "no annotations.csv here", "give the CSV or its folder")
     base = csv_path.parent
-    dirs = [base, base / "train", base / "images"]
+    dirs = ctx.image_dirs([base, base / "train", base / "images"])
     by_image: dict[str, list[ObjectLabel]] = {}
     sizes: dict[str, tuple[Path, tuple[int, int]]] = {}
     with csv_path.open(newline="", encoding="utf-8") as fh:
@@ -167,7 +178,7 @@ def _read_coco(path: Path, ctx: ReadContext) -> list[ImageLabels]:
                 "give each category an id and a name",
                 record=f"categories[{i}]",
             ) from None
-    dirs = [path.parent, path.parent / "images"]
+    dirs = ctx.image_dirs([path.parent, path.parent / "images"])
     images: dict[int, tuple[Path, tuple[int, int]]] = {}
     for i, im in enumerate(doc["images"]):
         rec = f"images[{i}]"
@@ -203,7 +214,8 @@ def _read_coco(path: Path, ctx: ReadContext) -> list[ImageLabels]:
             )
         x, y, w, h = (number(v, path, None, rec, "bbox value") for v in bbox)
         box = checked_box((x, y, x + w, y + h), images[image_id][1], path, None, rec)
-        objs[image_id].append(ObjectLabel(cats[ann["category_id"]], box, truncated=bool(ann.get("truncated", False))))
+        hard = bool(ann.get("truncated", False)) or bool(ann.get("difficult", False))  # as the VOC reader reads them
+        objs[image_id].append(ObjectLabel(cats[ann["category_id"]], box, truncated=hard))
     return [ImageLabels(images[k][0], *images[k][1], tuple(v), ctx.gsd_m) for k, v in sorted(objs.items())]
 
 

@@ -39,7 +39,7 @@ def read_voc(path: Path, ctx: ReadContext) -> list[ImageLabels]:
             "no Pascal VOC .xml file found",
             "put NAME.xml beside NAME.jpg, or use Annotations/ + JPEGImages/",
         )
-    return [read_voc_file(xml, dirs, ctx) for xml in xml_files]
+    return [read_voc_file(xml, ctx.image_dirs(dirs), ctx) for xml in xml_files]
 
 
 def _root(xml: Path) -> ET.Element:
