@@ -16,6 +16,7 @@ os.environ.setdefault("NO_COLOR", "1")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("FORCEWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
 AIRBUS = SHARED_DATA / "airbus-aircraft"
+PLANET = SHARED_DATA / "planet-scenes"
 
 
 def need_shared(path: Path) -> Path:
@@ -30,6 +31,12 @@ def need_shared(path: Path) -> Path:
 @pytest.fixture
 def airbus_dir() -> Path:
     return need_shared(AIRBUS)
+
+
+@pytest.fixture
+def planet_dir() -> Path:
+    """The 4 PlanetScope airport scenes (3 m), labelled in the aircraft model's planetscope_labels.json."""
+    return need_shared(PLANET)
 
 
 @pytest.fixture
@@ -54,7 +61,7 @@ def write_png(path: Path, width: int, height: int, seed: int = 0) -> Path:
     return path
 
 
-SHARED_FIXTURES = {"airbus_dir", "airbus_image"}
+SHARED_FIXTURES = {"airbus_dir", "airbus_image", "planet_dir"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

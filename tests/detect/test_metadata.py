@@ -12,7 +12,7 @@ from onnx import TensorProto, helper
 from forcewatch.detect.metadata import ModelMeta
 from forcewatch.detect.onnx_backend import OnnxDetector, decode, read_meta
 from forcewatch.errors import ModelError
-from forcewatch.train.export import write_metadata
+from forcewatch.train.export import update_metadata, write_metadata
 
 META = ModelMeta(
     model_id="toy",
@@ -75,6 +75,44 @@ def test_rewriting_metadata_replaces_it(tmp_path: Path) -> None:
     assert len(keys) == len(set(keys))
     onnx.save(model, path)
     assert read_meta(path).score_threshold == 0.7
+
+
+def test_coarse_thresholds_round_trip_and_apply_from_their_gsd(tmp_path: Path) -> None:
+    path = _toy_model(tmp_path / "toy.onnx")
+    assert read_meta(path).coarse_thresholds == () and read_meta(path).threshold_at(3.0) == 0.4  # older files
+    meta = update_metadata(path, coarse_thresholds=((2.5, 0.3), (4.0, 0.25)))
+    assert read_meta(path) == meta and meta.coarse_thresholds == ((2.5, 0.3), (4.0, 0.25))
+    assert [meta.threshold_at(g) for g in (None, 0.5, 2.4, 2.45, 2.5, 3.0, 3.99, 4.0, 10.0)] == [
+        0.4,
+        0.4,
+        0.4,
+        0.3,
+        0.3,
+        0.3,
+        0.25,
+        0.25,
+        0.25,
+    ]  # 2.45 is within 2 % of 2.5: a stated GSD is rounded
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("[[3.0, 0.4], [2.0, 0.3]]", "coarser than the one before"),
+        ("[[3.0, 1.5]]", "between 0 and 1"),
+        ("[[-1, 0.3]]", "must be positive"),
+        ("[3.0, 0.4]", "not a list of [from_gsd_m, threshold]"),
+    ],
+)
+def test_malformed_coarse_thresholds_name_the_file_and_the_fix(tmp_path: Path, value: str, says: str) -> None:
+    path = _toy_model(tmp_path / "toy.onnx")
+    model = onnx.load(path)
+    entry = model.metadata_props.add()
+    entry.key, entry.value = "forcewatch.coarse_thresholds", value
+    onnx.save(model, path)
+    with pytest.raises(ModelError, match="coarse_thresholds") as err:
+        read_meta(path)
+    assert says in str(err.value) and str(path) in str(err.value) and "Fix:" in str(err.value)
 
 
 def test_a_model_without_forcewatch_metadata_is_refused(tmp_path: Path) -> None:

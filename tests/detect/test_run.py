@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -270,3 +271,18 @@ def test_timings_add_sums_every_field() -> None:
     a, b = Timings(read_s=1.0, tiles=2, tiles_wall_s=3.0), Timings(read_s=0.5, tiles=1, inference_s=2.0)
     a.add(b)
     assert (a.read_s, a.tiles, a.tiles_wall_s, a.inference_s) == (1.5, 3, 3.0, 2.0)
+
+
+def test_coarse_imagery_is_read_at_the_models_coarse_threshold(planet_dir: Path, tmp_path: Path) -> None:
+    from forcewatch.train.export import update_metadata
+
+    model = Path(shutil.copy(model_path("aircraft"), tmp_path / "aircraft.onnx"))
+    meta = update_metadata(model, coarse_thresholds=((2.5, 0.3),))
+    det = load_detector(str(model))
+    coarse = detect_image(planet_dir / "scene_1.png", det, user_gsd_m=3.0)
+    assert coarse.score_threshold == 0.3 and coarse.models[0]["score_threshold"] == 0.3
+    scores = [d.score for d in coarse.detections]
+    assert min(scores) >= 0.3 and any(s < meta.score_threshold for s in scores)
+    fine = detect_image(planet_dir / "scene_1.png", det, user_gsd_m=2.0)  # the same pixels said to be finer
+    assert fine.score_threshold == meta.score_threshold
+    assert min(d.score for d in fine.detections) >= meta.score_threshold

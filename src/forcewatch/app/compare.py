@@ -171,7 +171,7 @@ class LookAgainInScenes:
                 for (_, sha256, scanned_with), idx in todo.items():
                     detector = self._detector(sha256)
                     assert detector is not None
-                    threshold = LOW_SCORE_SHARE * (scanned_with or detector.meta.score_threshold)
+                    threshold = LOW_SCORE_SHARE * (scanned_with or detector.meta.threshold_at(scene.gsd_m))
                     for window in look_windows(scene, detector.meta, looks, idx):
                         seen = candidates_in(reader, scene, detector, window, threshold)
                         for i in window.looks:

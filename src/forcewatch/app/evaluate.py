@@ -87,17 +87,20 @@ def evaluate_model(
     class_map: list[str] | None = None,
     record: str | None = None,
     stand_in: bool = False,
+    images: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
     """AP50, precision, recall, F1 and count errors of ``model`` on ``data`` (its ``holdout`` images
     with ``split``); with ``record``, the scores are stored in the model file under that key, marked as
     validating the model's counts unless the data is SYNTHETIC (:func:`synthetic_note`) or ``stand_in``
-    (its objects stand in for the class: civilian cars scored for a military vehicle model)."""
+    (its objects stand in for the class: civilian cars scored for a military vehicle model). ``images`` is
+    the folder of the images when the labels file is kept apart from them."""
     detector = load_detector(model)
-    data_set = read_dataset(data, fmt, gsd_m=gsd_m, class_map=class_map)
+    data_set = read_dataset(data, fmt, gsd_m=gsd_m, class_map=class_map, images=images)
     if split is not None:
         data_set = data_set.subset(set(read_split(split, "holdout")["holdout"]))
-    thr = detector.meta.score_threshold if threshold is None else threshold
+    told_gsd_m = stated_gsd_m or degrade_to_gsd_m or native_gsd_m(data_set)  # what the detector reads them as
+    thr = detector.meta.threshold_at(told_gsd_m) if threshold is None else threshold
     preds = predict_set(
         detector, data_set, stated_gsd_m=stated_gsd_m, degrade_to_gsd_m=degrade_to_gsd_m, progress=progress
     )

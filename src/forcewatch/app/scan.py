@@ -245,7 +245,8 @@ def _observation(
     """The record of one scan with its provenance (model, its file's hash, thresholds, version)."""
     assert scene.id is not None and site.id is not None
     meta = detector.meta
-    at_its_threshold = score_threshold is None or abs(score_threshold - meta.score_threshold) < 1e-9
+    its_threshold = meta.threshold_at(scene.gsd_m)  # the one its scores were measured at, for this imagery
+    at_its_threshold = score_threshold is None or abs(score_threshold - its_threshold) < 1e-9
     validated = {
         cls: why for cls in counts if at_its_threshold and (why := meta.validation(cls, scene.gsd_m)) is not None
     }
@@ -259,7 +260,7 @@ def _observation(
         model_id=meta.model_id,
         model_sha256=detector.sha256,
         thresholds={
-            "score": meta.score_threshold if score_threshold is None else score_threshold,
+            "score": its_threshold if score_threshold is None else score_threshold,
             "nms_iou": meta.nms_iou,
         },
         software_version=__version__,

@@ -15,6 +15,7 @@ from forcewatch.cli.options import (
     DegradeGsdOpt,
     FormatOutOpt,
     ImageGsdOpt,
+    ImagesDirOpt,
     ModelOpt,
     RecordOpt,
     SplitOpt,
@@ -42,6 +43,7 @@ def evaluate_cmd(
     format_out: FormatOutOpt = "table",
     record: RecordOpt = None,
     stand_in: StandInOpt = False,
+    images: ImagesDirOpt = None,
 ) -> None:
     """Evaluate a detector on labelled images it never saw in training."""
     from forcewatch.app.evaluate import evaluate_model
@@ -59,6 +61,7 @@ def evaluate_cmd(
             class_map=class_map,
             record=record,
             stand_in=stand_in,
+            images=images,
             progress=progress,
         )
     if format_out == "json":

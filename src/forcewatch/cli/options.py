@@ -107,6 +107,10 @@ DatasetArg = Annotated[Path, _arg(help="Dataset folder or annotation file.")]
 DatasetFormatOpt = Annotated[str, _opt("--format", help="airbus | coco | dota | voc | yolo")]
 ClassMapOpt = Annotated[list[str] | None, _opt("--class-map", help="Rename a class: FROM=TO (repeatable; TO '-' drops it).")]
 ClassesOpt = Annotated[str | None, _opt("--classes", help="Comma-separated classes to learn (others are an error).")]
+ImagesDirOpt = Annotated[
+    Path | None,
+    _opt("--images", help="Folder of the labelled images, when the labels file is kept apart from them (airbus, coco, voc)."),
+]
 SplitOpt = Annotated[Path | None, _opt("--split", help="JSON split file: 'train', 'val' and 'holdout' lists of images.")]
 SplitKeyOpt = Annotated[str, _opt("--split-key", help="Which list of --split (train, val, holdout).")]
 ValOpt = Annotated[Path | None, _opt("--val", help="A separate labelled dataset (same format) that sets the threshold.")]

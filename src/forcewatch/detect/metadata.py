@@ -36,11 +36,25 @@ class ModelMeta:
     scores: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
     max_source_gsd_m: float = 0.0  # coarsest imagery it can see its classes in (0: not stated)
+    # (from source GSD in m, threshold), coarsest last: the operating threshold of imagery at least that coarse
+    coarse_thresholds: tuple[tuple[float, float], ...] = ()
 
     @property
     def sees_to_gsd_m(self) -> float:
         """The coarsest source GSD at which this model's classes are observable (stated, else 3× its GSD)."""
         return self.max_source_gsd_m or 3.0 * self.gsd_m
+
+    def threshold_at(self, source_gsd_m: float | None) -> float:
+        """The operating threshold for imagery of ``source_gsd_m``: ``score_threshold``, unless the
+        imagery is as coarse as an entry of ``coarse_thresholds`` (within 2 %: a stated 3 m may be
+        2.98), whose threshold was chosen for coarser, softer sensors (where every score is lower)."""
+        thr = self.score_threshold
+        if source_gsd_m is None or not math.isfinite(source_gsd_m):
+            return thr
+        for from_m, coarse in self.coarse_thresholds:
+            if source_gsd_m >= from_m * 0.98:
+                thr = coarse
+        return thr
 
     def not_observable_reason(self, source_gsd_m: float) -> str | None:
         """Why this model cannot see its classes in imagery of ``source_gsd_m``, or None if it can."""
@@ -76,7 +90,11 @@ class ModelMeta:
         hi_m = max(m[0] for m in measured) * VALIDATION_GSD_MARGIN
         if not lo_m <= seen_at_m <= hi_m:
             return None
-        _, source_m, key, report = min(measured, key=lambda m: abs(math.log(m[0] / seen_at_m)))
+        # the nearest GSD; at the same GSD, a real sensor's scores before degraded imagery's
+        _, source_m, key, report = min(
+            measured,
+            key=lambda m: (abs(math.log(m[0] / seen_at_m)), "degraded" in str(self.scores[m[2]].get("data", ""))),
+        )
         scored = ", ".join(
             f"{label} {float(report[name]):.2f}"
             for name, label in (("ap50", "AP50"), ("recall", "recall"))
@@ -100,7 +118,7 @@ class ModelMeta:
         for name in cls.__dataclass_fields__:
             key = PREFIX + name
             if key not in props:
-                if name in ("created", "scores", "format_version", "max_source_gsd_m"):
+                if name in ("created", "scores", "format_version", "max_source_gsd_m", "coarse_thresholds"):
                     continue
                 raise ModelError(
                     f"{source}: the model has no {key!r} metadata; it was not exported by "
@@ -111,6 +129,27 @@ class ModelMeta:
             except json.JSONDecodeError:
                 raise ModelError(f"{source}: metadata {key!r} is not valid JSON: {props[key]!r}") from None
         values["classes"] = tuple(values["classes"])
+        if "coarse_thresholds" in values:
+            values["coarse_thresholds"] = coarse_thresholds(values["coarse_thresholds"], source)
         values["mean"] = tuple(values["mean"])
         values["std"] = tuple(values["std"])
         return cls(**values)
+
+
+def coarse_thresholds(value: Any, source: str) -> tuple[tuple[float, float], ...]:
+    """``[[from_gsd_m, threshold], ...]`` as stored, checked: finer first, GSDs positive, thresholds in (0, 1)."""
+    try:
+        pairs = tuple((float(g), float(t)) for g, t in value)
+    except (TypeError, ValueError):
+        raise ModelError(
+            f"{source}: metadata 'forcewatch.coarse_thresholds' is {value!r}, not a list of [from_gsd_m, threshold]. "
+            "Fix: write it with forcewatch.train.export.update_metadata(path, coarse_thresholds=((3.0, 0.4),))."
+        ) from None
+    gsds = [g for g, _ in pairs]
+    if any(g <= 0 or not 0 < t < 1 for g, t in pairs) or gsds != sorted(set(gsds)):
+        raise ModelError(
+            f"{source}: metadata 'forcewatch.coarse_thresholds' is {value!r}: each GSD must be positive and "
+            "coarser than the one before, each threshold between 0 and 1. Fix: write it again with "
+            "forcewatch.train.export.update_metadata."
+        )
+    return pairs

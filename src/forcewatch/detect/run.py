@@ -316,6 +316,8 @@ def detect_source(
     turn (one thread in all: a Dask worker of one thread, beside others on the same cores).
     """
     meta = detector.meta
+    if score_threshold is None:
+        score_threshold = meta.threshold_at(gsd_m)  # coarser, softer imagery may have its own
     t = timings or Timings()
     scale = gsd_m / meta.gsd_m  # model pixels per source pixel
     tw = max(1, round(source.width_px * scale))
@@ -403,7 +405,7 @@ def detect_image(
         gsd_source=gsd_source,
         model_id="+".join(d.model_id for d in ran) or "none",
         model_sha256=first.sha256,
-        score_threshold=first.meta.score_threshold if score_threshold is None else score_threshold,
+        score_threshold=first.meta.threshold_at(gsd_m) if score_threshold is None else score_threshold,
         width_px=info.width_px,
         height_px=info.height_px,
         detections=dets,
@@ -416,7 +418,7 @@ def detect_image(
                 "sha256": d.sha256,
                 "classes": list(d.meta.classes),
                 "gsd_m": d.meta.gsd_m,
-                "score_threshold": d.meta.score_threshold if score_threshold is None else score_threshold,
+                "score_threshold": d.meta.threshold_at(gsd_m) if score_threshold is None else score_threshold,
             }
             for d in ran
         ],
