@@ -2,7 +2,7 @@
 set and threshold, then the choice and each set's scores at the current and the chosen threshold.
 
     python bench/calibrate.py [--model PATH|aircraft] [--split split.json] [--seed 0]
-                              [--record --out COPY.onnx]
+                              [--coarse-from-gsd-m 2.5] [--record --out COPY.onnx]
 
 Sets (needs ../shared/data/airbus-aircraft, Pléiades 0.5 m): the ``val`` images of the split (beside
 the model unless ``--split``) choose the threshold; the ``holdout`` images only report it. Each split
@@ -14,9 +14,18 @@ is seen five ways, one prediction pass each (score floor 0.05, reused for every 
   every line that names them.
 
 The threshold minimises the per-image count MAPE averaged over the val sets, ties broken by F1
-(``forcewatch.train.calibrate``). ``--record`` writes it into a COPY of the model (``--out``; the
-model file itself is never changed), with the hold-out score entries (``holdout``, ``holdout@2``,
-``holdout@3``) measured again at it; entries it cannot measure again are listed as stale.
+(``forcewatch.train.calibrate``).
+
+``--coarse-from-gsd-m G`` also chooses a threshold for imagery of G m and coarser (``coarse_thresholds``
+in the model file), by the same rule on the val looks that coarse and the real PlanetScope scenes
+(3 m, ``planetscope_labels.json`` beside the model, ../shared/data/planet-scenes), from 0.2 (the
+labels' checked range). Each scene is held out in turn and scored at the threshold chosen without it:
+those fold lines are the unseen PlanetScope scores; the final choice uses all four.
+
+``--record`` writes the choice into a COPY of the model (``--out``; the model file itself is never
+changed), with the hold-out score entries (``holdout``, ``holdout@2``, ``holdout@3``) measured again
+at it (``holdout@3`` at the coarse one, with ``--coarse-from-gsd-m``); entries it cannot measure
+again are listed as stale.
 """
 
 from __future__ import annotations
@@ -40,10 +49,13 @@ from forcewatch.detect.registry import bundled_models, load_detector, model_path
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.audit import apply_audit, load_audit
 from forcewatch.train.calibrate import (
+    THRESHOLDS,
     ScoredSet,
     ap50,
     choose_on_val,
+    cross_validated_report,
     curve_point,
+    leave_one_image_out,
     pr_curve,
     rethresholded_scores,
     score_set,
@@ -55,6 +67,11 @@ from forcewatch.train.sensors import google_earth_look, planetscope_look
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SCORE_FLOOR = 0.05
+PLANET_GSD_M = 3.0
+#: The score entry of the real PlanetScope scenes: the estimate corrects 3 m counts with it.
+PLANET_KEY = "holdout@3-planetscope"
+#: The PlanetScope labels were checked against detections from this score (planetscope_labels.json).
+PLANET_CHECKED_FROM = 0.2
 RULE = (
     "lowest per-image count MAPE averaged over the val sets (each weighs the same), ties by mean F1; never the hold-out"
 )
@@ -118,7 +135,22 @@ def main() -> None:
     ap.add_argument(
         "--audit", default=None, help="a label audit JSON (forcewatch.train.audit) to add to the labels of every look"
     )
+    ap.add_argument(
+        "--coarse-from-gsd-m",
+        type=float,
+        default=None,
+        help="also choose the threshold of imagery this coarse and coarser (coarse val looks, real PlanetScope)",
+    )
+    ap.add_argument(
+        "--planetscope", default=None, help="PlanetScope labels (default: planetscope_labels.json beside it)"
+    )
     ap.add_argument("--record", action="store_true", help="write the chosen threshold into the copy --out")
+    ap.add_argument(
+        "--keep-threshold",
+        action="store_true",
+        help="with --record: keep the model's own threshold for finer imagery (chosen by a rule the curves do not "
+        "see, e.g. above known false alarms); only the coarse one is recorded",
+    )
     ap.add_argument("--out", default=None, help="with --record: the model copy to write (never the model itself)")
     args = ap.parse_args()
     src = model_path(args.model)
@@ -190,32 +222,139 @@ def main() -> None:
         }
         emit(**common, line="objective", split=part, sets=[s.name for s in with_objects], **mean)
 
+    coarse_thresholds: tuple[tuple[float, float], ...] = ()
+    planet_entry: dict[str, object] = {}
+    if args.coarse_from_gsd_m:
+        g = args.coarse_from_gsd_m
+        labels = Path(args.planetscope) if args.planetscope else src.parent / "planetscope_labels.json"
+        folds = dict(f.split("=", 1) for f in args.planetscope_fold)
+        coarse_val = [s for look, s, _ in sets["val"] if _coarse(look, g)]
+        coarse, planet_entry = choose_coarse(det, g, coarse_val, labels, folds, common)
+        coarse_thresholds = ((g, coarse),)
+        for look, s, _ in (x for part in ("val", "holdout") for x in sets[part]):
+            if _coarse(look, g):
+                at = {"fine": curve_point(s, choice.threshold).to_json(), "coarse": curve_point(s, coarse).to_json()}
+                emit(**common, line="coarse_summary", set=s.name, imagery=look.imagery, split=s.split, **at)
+
     if args.record and out is not None:
         holdout = all_data.subset(set(split["holdout"]))
+
+        fine = current if args.keep_threshold else choice.threshold
+
+        def threshold_at(gsd_m: float | None) -> float:
+            return replace(det.meta, score_threshold=fine, coarse_thresholds=coarse_thresholds).threshold_at(gsd_m)
+
         fresh = {
             look.score_key: score_entry(
-                evaluate_predictions(preds, holdout, choice.threshold),
+                evaluate_predictions(preds, holdout, threshold_at(look.gsd_m)),
                 data="",  # the old entry's data, GSD and validation status are kept
                 images=len(holdout.images),
-                threshold=choice.threshold,
+                threshold=threshold_at(look.gsd_m),
                 gsd_m=None,
                 validates=True,
             )
             for look, _, preds in sets["holdout"]
             if look.score_key
         }
-        scores, rescored, stale = rethresholded_scores(det.meta.scores, fresh, choice.threshold)
+        scores, rescored, stale = rethresholded_scores(det.meta.scores, fresh, threshold_at)
+        if planet_entry:
+            scores[PLANET_KEY] = planet_entry  # measured now, at the thresholds the folds chose
         shutil.copyfile(src, out)
-        update_metadata(out, score_threshold=choice.threshold, scores=scores)
+        update_metadata(out, score_threshold=fine, coarse_thresholds=coarse_thresholds, scores=scores)
         emit(
             **common,
             line="record",
             out=str(out),
-            threshold=choice.threshold,
+            threshold=fine,
+            coarse_thresholds=[list(c) for c in coarse_thresholds],
             rescored=list(rescored),
             stale=list(stale),
             note="the model's card (MODEL.md) still states the old threshold: update it",
         )
+
+
+def _coarse(look: Look, from_gsd_m: float) -> bool:
+    return look.gsd_m is not None and look.gsd_m >= from_gsd_m * 0.98
+
+
+def choose_coarse(
+    det: Detector,
+    from_gsd_m: float,
+    coarse_val: list[ScoredSet],
+    labels: Path,
+    fold_models: dict[str, str],
+    common: dict[str, object],
+) -> tuple[float, dict[str, object]]:
+    """The threshold of imagery of ``from_gsd_m`` and coarser: chosen on ``coarse_val`` and the real
+    PlanetScope scenes of ``labels``, after each scene was held out in turn (the fold lines). With
+    ``fold_models`` (scene name → model file), each scene is predicted by the model that never trained on it.
+    Returns the threshold and the score entry of the scenes, each at the threshold chosen without it."""
+    scenes = DATA / "planet-scenes"
+    data = read_annotations(labels, "coco", gsd_m=PLANET_GSD_M, classes=list(det.meta.classes), image_dir=scenes)
+    missing = sorted({im.name for im in data.images} - set(fold_models)) if fold_models else []
+    if missing:
+        sys.exit(f"--planetscope-fold: no model for {missing}. Fix: give one SCENE=MODEL per scene.")
+    preds = [
+        p
+        for im in data.images
+        for p in predict_set(
+            load_detector(fold_models[im.name]) if fold_models else det, data.subset({im.name}), score_floor=SCORE_FLOOR
+        )
+    ]
+    cls = "aircraft"
+    name = "PlanetScope 3 m, real scenes" + (", each by its fold model" if fold_models else "")
+    real = score_set(name, "planetscope", preds, data, cls)
+    checked = tuple(t for t in THRESHOLDS if t >= PLANET_CHECKED_FROM - 1e-9)
+    emit(
+        **common,
+        line="set",
+        set=real.name,
+        imagery="real",
+        images=len(data.images),
+        n_gt=real.n_gt,
+        labels_file=str(labels),
+    )
+    for p in pr_curve(real, checked):
+        emit(**common, line="curve", set=real.name, imagery="real", **p.to_json())
+    folds, final = leave_one_image_out(coarse_val, real, [im.name for im in data.images], checked)
+    for f in folds:
+        emit(
+            **common,
+            line="coarse_fold",
+            set=real.name,
+            chosen_on=[s.name for s in coarse_val] + ["the other scenes"],
+            **f.to_json(),
+        )
+    emit(
+        **common,
+        line="coarse_cross_validated",
+        set=real.name,
+        count_mape_pct=round(float(np.mean([f.point.count_mape_pct for f in folds])), 2),
+        count_bias_pct=round(float(np.mean([f.point.count_bias_pct for f in folds])), 2),
+        thresholds=[f.threshold for f in folds],
+    )
+    emit(
+        **common,
+        line="coarse_choice",
+        from_gsd_m=from_gsd_m,
+        at_fine_threshold=curve_point(real, det.meta.score_threshold).to_json(),
+        at_coarse_threshold=curve_point(real, final.threshold).to_json(),
+        **final.to_json(),
+    )
+    report = cross_validated_report(real, folds)
+    entry = score_entry(
+        [report],
+        data=f"{len(data.images)} real PlanetScope airport scenes (PlanesNet, {labels.name}: "
+        f"{real.n_gt} aircraft labelled by eye), each at the threshold chosen without it",
+        images=len(data.images),
+        threshold=final.threshold,
+        gsd_m=PLANET_GSD_M,
+        validates=True,
+        method="leave-one-scene-out cross-validation of the coarse threshold"
+        + ("; each scene scored by a model that never trained on it" if fold_models else ""),
+    )
+    emit(**common, line="coarse_entry", key=PLANET_KEY, entry=entry)
+    return final.threshold, entry
 
 
 if __name__ == "__main__":

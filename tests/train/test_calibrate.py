@@ -14,7 +14,9 @@ from forcewatch.train.calibrate import (
     ap50,
     choose_on_val,
     choose_threshold,
+    cross_validated_report,
     curve_point,
+    leave_one_image_out,
     pr_curve,
     rethresholded_scores,
     score_set,
@@ -209,3 +211,51 @@ def test_rethresholded_scores_replace_what_was_measured_again_and_name_the_stale
     assert out["holdout@3"] == scores["holdout@3"] and out["already"] == scores["already"]
     assert out["note"] == "not an entry"
     assert scores["holdout"]["threshold"] == 0.62  # type: ignore[index]  # the input is not changed
+
+
+def test_rethresholded_scores_measure_coarse_entries_at_the_coarse_threshold() -> None:
+    cls = {"aircraft": {"precision": 0.99, "recall": 0.8}}
+    again = {"aircraft": {"precision": 0.98, "recall": 0.9}}
+    scores = {
+        "holdout": {"images": 15, "threshold": 0.54, "gsd_m": 0.5, "classes": cls},
+        "holdout@2": {"images": 15, "threshold": 0.54, "gsd_m": 2.0, "classes": cls},
+        "holdout@3": {"images": 15, "threshold": 0.54, "gsd_m": 3.0, "classes": cls},
+    }
+    fresh = {"holdout@3": {"images": 15, "threshold": 0.4, "classes": again}}
+    meta_threshold = {None: 0.54, 0.5: 0.54, 2.0: 0.54, 3.0: 0.4}.__getitem__  # coarse from 2.5 m
+    out, rescored, stale = rethresholded_scores(scores, fresh, meta_threshold)
+    assert rescored == ("holdout@3",) and stale == ()
+    assert out["holdout@3"]["threshold"] == 0.4 and out["holdout@3"]["classes"] == again
+    assert out["holdout"] == scores["holdout"] and out["holdout@2"] == scores["holdout@2"]
+
+
+def test_each_scene_held_out_in_turn_is_scored_at_the_threshold_chosen_without_it() -> None:
+    # two scenes whose misses score 0.4 (any threshold 0.11-0.40 counts them), one whose misses score 0.2
+    # and whose false alarms score 0.3: choosing without it keeps a threshold where it undercounts
+    soft: Image = (4, [(0.9, True), (0.85, True), (0.2, True), (0.2, True), (0.3, False)])
+    scenes = replace(_set([UNDERCOUNTED[0], UNDERCOUNTED[0], soft], name="planetscope", split="planetscope"))
+    fixed = [_set(UNDERCOUNTED, name="val, degraded")]
+    folds, final = leave_one_image_out(fixed, scenes, ["a", "b", "c"], THRESHOLDS)
+    assert [f.held_out for f in folds] == ["a", "b", "c"]
+    assert [f.point.count_mape_pct for f in folds[:2]] == [0.0, 0.0]
+    # without c, 0.11-0.40 tie and the middle, 0.25, is chosen: c counts its two found and its false alarm
+    assert folds[2].threshold == 0.25 and folds[2].point.count_bias_pct == pytest.approx(-25.0)
+    assert folds[2].point.recall == 0.5 and folds[2].point.precision == pytest.approx(2 / 3)
+    assert final.chosen_on == ("val, degraded", "planetscope")
+    assert scenes.split == "planetscope"  # the scenes are never a val set outside the folds
+    with pytest.raises(ValueError, match="at least two images"):
+        leave_one_image_out(fixed, replace(scenes, images=scenes.images[:1]), ["a"])
+
+
+def test_the_cross_validated_report_pools_each_scene_at_its_own_fold_threshold() -> None:
+    soft: Image = (4, [(0.9, True), (0.85, True), (0.2, True), (0.2, True), (0.3, False)])
+    scenes = _set([UNDERCOUNTED[0], UNDERCOUNTED[0], soft], name="planetscope", split="planetscope")
+    folds, _ = leave_one_image_out([_set(UNDERCOUNTED, name="val, degraded")], scenes, ["a", "b", "c"])
+    r = cross_validated_report(scenes, folds)
+    # a and b: 4 of 4 at their thresholds; c: 2 found and a false alarm at 0.25
+    assert (r.n_gt, r.n_images, r.n_detections) == (12, 3, 11)
+    assert r.recall == pytest.approx(10 / 12) and r.precision == pytest.approx(10 / 11)
+    assert r.count_mape_pct == pytest.approx(25 / 3) and r.count_mae == pytest.approx(1 / 3)
+    assert r.ap50 == ap50(scenes)
+    with pytest.raises(ValueError, match="2 folds for 3 images"):
+        cross_validated_report(scenes, folds[:2])

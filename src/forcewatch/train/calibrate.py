@@ -16,15 +16,22 @@ refuses any other): hold-out sets are for reporting the chosen point.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.crossval import threshold_of_max_f1
-from forcewatch.train.evaluate import ImagePrediction, Matched, _gt_arrays, average_precision, match_image
+from forcewatch.train.evaluate import (
+    ClassReport,
+    ImagePrediction,
+    Matched,
+    _gt_arrays,
+    average_precision,
+    match_image,
+)
 
 #: The thresholds tried: 0.05 to 0.95 in steps of 0.01 (as :func:`~forcewatch.train.evaluate.best_f1_threshold`).
 THRESHOLDS: tuple[float, ...] = tuple(k / 100 for k in range(5, 96))
@@ -208,13 +215,79 @@ def choose_on_val(sets: Sequence[ScoredSet], thresholds: Sequence[float] = THRES
     return choose_threshold([s for s in sets if s.split == CHOOSING_SPLIT], thresholds)
 
 
+@dataclass(frozen=True)
+class Fold:
+    """One fold of :func:`leave_one_image_out`: the image held out, the threshold chosen without it,
+    and the image's scores at that threshold."""
+
+    held_out: str
+    threshold: float
+    point: CurvePoint
+
+    def to_json(self) -> dict[str, object]:
+        return {"held_out": self.held_out, "threshold": self.threshold, **self.point.to_json()}
+
+
+def leave_one_image_out(
+    fixed: Sequence[ScoredSet],
+    grouped: ScoredSet,
+    names: Sequence[str],
+    thresholds: Sequence[float] = THRESHOLDS,
+) -> tuple[tuple[Fold, ...], Choice]:
+    """Cross-validate :func:`choose_threshold` over the images of ``grouped`` (each a whole scene or site,
+    named by ``names``): each is held out in turn, the threshold chosen on ``fixed`` and the other images
+    of ``grouped``, and the held-out image scored at it. Then the choice on all of them, whose scores on
+    ``grouped`` are not unseen: the folds are. ``grouped`` is one set in the choice, as each of ``fixed`` is.
+    """
+    if len(names) != len(grouped.images) or len(grouped.images) < 2:
+        raise ValueError(f"{grouped.name}: one name per image and at least two images to hold out in turn")
+    as_val = replace(grouped, split=CHOOSING_SPLIT)
+    folds = []
+    for i, name in enumerate(names):
+        rest = replace(as_val, images=tuple(m for j, m in enumerate(grouped.images) if j != i))
+        choice = choose_threshold([*fixed, rest], thresholds)
+        held = replace(grouped, name=name, images=(grouped.images[i],))
+        folds.append(Fold(name, choice.threshold, curve_point(held, choice.threshold)))
+    return tuple(folds), choose_threshold([*fixed, as_val], thresholds)
+
+
+def cross_validated_report(grouped: ScoredSet, folds: Sequence[Fold]) -> ClassReport:
+    """The scores of ``grouped`` with each image at its fold's threshold (:func:`leave_one_image_out`):
+    precision and recall pooled over the images, count errors averaged per image, AP50 over the set
+    (it needs no threshold). What a model file records as the unseen scores of a threshold chosen this way."""
+    if len(folds) != len(grouped.images):
+        raise ValueError(f"{grouped.name}: {len(folds)} folds for {len(grouped.images)} images")
+    tp = sum(round(f.point.recall * m.n_gt) for f, m in zip(folds, grouped.images, strict=True))
+    dets = sum(f.point.detections for f in folds)
+    n_gt = grouped.n_gt
+    precision = tp / dets if dets else 0.0
+    recall = tp / n_gt if n_gt else 0.0
+    with_objects = [f.point.count_mape_pct for f in folds if not math.isnan(f.point.count_mape_pct)]
+    return ClassReport(
+        grouped.class_name,
+        ap50(grouped),
+        precision,
+        recall,
+        2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        float(np.mean([f.point.count_mae for f in folds])),
+        float(np.mean(with_objects)) if with_objects else float("nan"),
+        n_gt,
+        len(folds),
+        dets,
+    )
+
+
 def rethresholded_scores(
-    scores: Mapping[str, Any], fresh: Mapping[str, Mapping[str, Any]], threshold: float
+    scores: Mapping[str, Any],
+    fresh: Mapping[str, Mapping[str, Any]],
+    threshold: float | Callable[[float | None], float],
 ) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...]]:
-    """A model file's score entries for the model whose operating threshold becomes ``threshold``.
+    """A model file's score entries for the model whose operating threshold becomes ``threshold``: one
+    for every entry, or the threshold of each entry's GSD (``ModelMeta.threshold_at`` of a model with
+    coarse thresholds: ``holdout@3`` is then measured at the coarse one).
 
     ``fresh`` maps an entry key (``holdout``, ``holdout@2`` …) to an entry measured again on the same
-    data at ``threshold`` (:func:`~forcewatch.train.export.score_entry`); it replaces the entry's
+    data at its threshold (:func:`~forcewatch.train.export.score_entry`); it replaces the entry's
     threshold and class scores where the image counts agree (the old entry's data, GSD and validation
     status are kept). Returns the entries, the keys rescored, and the keys left *stale* (measured at
     another threshold and not measured again).
@@ -224,11 +297,13 @@ def rethresholded_scores(
     for key, entry in scores.items():
         if not isinstance(entry, dict) or entry.get("threshold") is None:
             continue
-        if abs(float(entry["threshold"]) - threshold) < 1e-9:
+        gsd_m = float(entry["gsd_m"]) if entry.get("gsd_m") is not None else None
+        thr = threshold(gsd_m) if callable(threshold) else threshold
+        if abs(float(entry["threshold"]) - thr) < 1e-9:
             continue
         again = fresh.get(key)
         if again is not None and again.get("images") == entry.get("images"):
-            out[key] = {**entry, "threshold": round(threshold, 4), "classes": again["classes"]}
+            out[key] = {**entry, "threshold": round(thr, 4), "classes": again["classes"]}
             rescored.append(key)
         else:
             stale.append(key)
