@@ -43,6 +43,19 @@ def test_the_scores_of_the_finest_gsd_at_least_as_coarse_as_the_date(gsd: float 
     assert score_key_for_gsd(SCORES, gsd) == key
 
 
+def test_at_the_same_gsd_a_real_sensor_comes_before_degraded_imagery() -> None:
+    degraded = {**_entry(3.0, 0.97), "data": "Airbus hold-out, degraded to 3 m"}
+    real = {**_entry(3.0, 0.77), "data": "4 real PlanetScope airport scenes"}
+    for order in (
+        {"holdout": _entry(0.5, 0.98), "holdout@3": degraded, "holdout@3-planetscope": real},
+        {"holdout": _entry(0.5, 0.98), "holdout@3-planetscope": real, "holdout@3": degraded},
+    ):
+        for gsd in (2.5, 3.0, 5.0):
+            assert score_key_for_gsd(order, gsd) == "holdout@3-planetscope"
+        assert quality_from_scores("m", order, "aircraft", gsd_m=3.0).recall == 0.77
+        assert score_key_for_gsd(order, 0.5) == "holdout"
+
+
 def test_scores_without_a_gsd_are_used_as_they_are() -> None:
     assert score_key_for_gsd({"holdout": _entry(None, 0.9)}, 3.0) == "holdout"
     q = quality_from_scores("m", {"holdout": _entry(None, 0.9)}, "aircraft", gsd_m=3.0)

@@ -40,6 +40,17 @@ def test_between_two_measured_gsds_is_validated_and_the_nearest_is_cited() -> No
     assert meta.validation("vehicle", 2.6) is None
 
 
+def test_at_the_same_gsd_a_real_sensor_is_cited_before_degraded_imagery() -> None:
+    degraded = {**_entry(3.0), "data": "hold-out, degraded to 3 m"}
+    real = {**_entry(3.0), "data": "real PlanetScope scenes"}
+    for scores in (
+        {"holdout@3": degraded, "holdout@3-planetscope": real},
+        {"holdout@3-planetscope": real, "holdout@3": degraded},
+    ):
+        why = _meta(holdout=_entry(0.5), **scores).validation("vehicle", 3.0)
+        assert why is not None and "holdout@3-planetscope" in why and "real 3 m imagery" in why
+
+
 def test_only_marked_real_target_scores_validate() -> None:
     assert _meta(holdout=_entry(0.5, validates=False)).validation("vehicle", 0.5) is None
     unmarked = _entry(0.5)

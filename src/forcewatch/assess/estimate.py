@@ -199,21 +199,24 @@ def reviewed_estimate(class_name: str, n: int, why: str, rules: list[UnitRule]) 
 
 
 def score_key_for_gsd(scores: dict[str, object], gsd_m: float | None, key: str = "holdout") -> str:
-    """Which recorded scores fit imagery of ``gsd_m``: of the entries ``key`` and ``key@G`` (scores
-    measured on the hold-out degraded to G m, with a ``gsd_m`` field), the one measured at the finest
-    GSD that is at least as coarse as the date's; the coarsest one if the date is coarser than all.
-    Recall falls as imagery coarsens, so a count is corrected with the recall of its own GSD."""
+    """Which recorded scores fit imagery of ``gsd_m``: of the entries ``key`` and ``key@…`` (scores
+    measured at G m, with a ``gsd_m`` field: the hold-out degraded to G m, or a real sensor of G m), the
+    one measured at the finest GSD that is at least as coarse as the date's; the coarsest one if the
+    date is coarser than all. Recall falls as imagery coarsens, so a count is corrected with the recall
+    of its own GSD; at the same GSD a real sensor's scores come before degraded imagery's (a real
+    coarse sensor is softer than an area average, and its recall lower)."""
     measured = {
-        k: float(v["gsd_m"])
+        k: (float(v["gsd_m"]), "degraded" in str(v.get("data", "")))
         for k, v in scores.items()
         if (k == key or k.startswith(f"{key}@")) and isinstance(v, dict) and v.get("gsd_m") is not None
     }
     if gsd_m is None or not measured:
         return key
-    coarse_enough = [k for k, g in measured.items() if g >= gsd_m * 0.98]
+    coarse_enough = [k for k, (g, _) in measured.items() if g >= gsd_m * 0.98]
     if coarse_enough:
         return min(coarse_enough, key=lambda k: measured[k])
-    return max(measured, key=lambda k: measured[k])
+    coarsest = max(g for g, _ in measured.values())
+    return min((k for k, (g, _) in measured.items() if g == coarsest), key=lambda k: measured[k])
 
 
 def quality_from_scores(
