@@ -151,6 +151,13 @@ def main() -> None:
         help="with --record: keep the model's own threshold for finer imagery (chosen by a rule the curves do not "
         "see, e.g. above known false alarms); only the coarse one is recorded",
     )
+    ap.add_argument(
+        "--planetscope-fold",
+        action="append",
+        default=[],
+        help="SCENE=MODEL: score that scene with the fold model that never trained on it (repeatable; a model "
+        "trained on the PlanetScope scenes must not score them)",
+    )
     ap.add_argument("--out", default=None, help="with --record: the model copy to write (never the model itself)")
     args = ap.parse_args()
     src = model_path(args.model)
