@@ -229,6 +229,7 @@ def main() -> None:
         }
         emit(**common, line="objective", split=part, sets=[s.name for s in with_objects], **mean)
 
+    fine = current if args.keep_threshold else choice.threshold  # the threshold of finer imagery
     coarse_thresholds: tuple[tuple[float, float], ...] = ()
     planet_entry: dict[str, object] = {}
     if args.coarse_from_gsd_m:
@@ -240,13 +241,11 @@ def main() -> None:
         coarse_thresholds = ((g, coarse),)
         for look, s, _ in (x for part in ("val", "holdout") for x in sets[part]):
             if _coarse(look, g):
-                at = {"fine": curve_point(s, choice.threshold).to_json(), "coarse": curve_point(s, coarse).to_json()}
+                at = {"fine": curve_point(s, fine).to_json(), "coarse": curve_point(s, coarse).to_json()}
                 emit(**common, line="coarse_summary", set=s.name, imagery=look.imagery, split=s.split, **at)
 
     if args.record and out is not None:
         holdout = all_data.subset(set(split["holdout"]))
-
-        fine = current if args.keep_threshold else choice.threshold
 
         def threshold_at(gsd_m: float | None) -> float:
             return replace(det.meta, score_threshold=fine, coarse_thresholds=coarse_thresholds).threshold_at(gsd_m)
