@@ -286,3 +286,6 @@ def test_coarse_imagery_is_read_at_the_models_coarse_threshold(planet_dir: Path,
     fine = detect_image(planet_dir / "scene_1.png", det, user_gsd_m=2.0)  # the same pixels said to be finer
     assert fine.score_threshold == meta.score_threshold
     assert min(d.score for d in fine.detections) >= meta.score_threshold
+    _register()
+    table = CliRunner().invoke(app, ["detect", str(planet_dir / "scene_1.png"), "--gsd-m", "3", "--model", str(model)])
+    assert table.exit_code == 0 and f"Counted from score 0.30 ({meta.model_id})" in table.output

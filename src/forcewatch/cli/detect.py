@@ -53,6 +53,12 @@ def detect_cmd(
     for (cls, size), scores in sorted(groups.items()):
         table.add_row(cls, size, str(len(scores)), f"{sum(scores) / len(scores):.2f}")
     table.add_row("[bold]all", "", f"[bold]{len(run.detections)}", "")
+    if run.models:  # each model's threshold for this imagery (coarse imagery may have its own)
+        table.caption = (
+            "Counted from score "
+            + ", ".join(f"{float(str(m['score_threshold'])):.2f} ({m['model']})" for m in run.models)
+            + ". "
+        )
     for cls, why in sorted(run.not_observable.items()):
         table.add_row(cls, "-", "not observable", "")
         table.caption = (table.caption or "") + f"{cls} not observable: {why}. "
