@@ -465,6 +465,16 @@ CASES: list[tuple[str, list[str], str]] = [
         ["evaluate", "{tmp}/yolo", "--format", "yolo", "--class-map", "plane"],
         "expected FROM=TO",
     ),
+    (
+        "evaluate YOLO labels with an image folder apart",
+        ["evaluate", "{tmp}/yolo", "--format", "yolo", "--gsd-m", "0.3", "--images", "{tmp}"],
+        "cannot be used with yolo labels",
+    ),
+    (
+        "train on YOLO labels with an image folder apart",
+        ["train", "{tmp}/yolo", "--format", "yolo", "--gsd-m", "0.3", "--images", "{tmp}", "--out", "{tmp}/run"],
+        "cannot be used with yolo labels",
+    ),
     ("synth-camps from a file", ["synth-camps", "{tmp}/a_file", "--out", "{tmp}/synth"], "not a folder"),
 ]
 

@@ -68,6 +68,7 @@ class TrainRequest:
     date: str | None = None
     cv_folds: int | None = None  # held-out score: None chooses, 0 none, k ≥ 2 k-fold cross-validation
     teacher: str | None = None  # distil: also learn this model's heat-maps (a bundled name or an .onnx)
+    images: Path | None = None  # the folder of DATA's images, when the labels file is kept apart from them
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def _read_sets(
 
     def read(path: Path) -> AnnotationSet:
         assert req.fmt is not None
-        return read_dataset(path, req.fmt, gsd_m=req.gsd_m, classes=classes, class_map=req.class_map)
+        return read_dataset(path, req.fmt, gsd_m=req.gsd_m, classes=classes, class_map=req.class_map, images=req.images)
 
     data_set = read(req.data)
     val_set = None

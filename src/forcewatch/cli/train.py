@@ -16,6 +16,7 @@ from forcewatch.cli.options import (
     ClassMapOpt,
     CropOpt,
     ImageGsdOpt,
+    ImagesDirOpt,
     InitOpt,
     LicenceOpt,
     MaxSourceGsdOpt,
@@ -98,6 +99,7 @@ def train_cmd(
     name: TrainNameOpt = None,
     licence: LicenceOpt = "unknown",
     no_resume: NoResumeOpt = False,
+    images: ImagesDirOpt = None,
 ) -> None:
     """Train a centre heat-map detector (needs torch, the 'train' extra of forcewatch) and export OUT/model.onnx;
     with --init MODEL, fine-tune that model on a few labelled chips (DATA, or the workspace's labels with
@@ -120,6 +122,7 @@ def train_cmd(
         seed=seed,
         width=width,
         teacher=teacher,
+        images=images,
         max_object_m=max_object_m,
         military=military,
         max_source_gsd_m=max_source_gsd_m,
