@@ -44,6 +44,9 @@ def main() -> None:
     ap.add_argument("--gsd-jitter", type=float, default=1.3, help="GSD jitter factor (1.3: ±30 %%)")
     ap.add_argument("--sensor-blur-p", type=float, default=0.5, help="share of degraded crops also blurred")
     ap.add_argument(
+        "--planetscope-p", type=float, default=0.15, help="share of the simulated crops given the PlanetScope look"
+    )
+    ap.add_argument(
         "--small-aircraft-p", type=float, default=0.0, help="share of crops given SYNTHETIC fighters/attack/helicopters"
     )
     ap.add_argument(
@@ -78,7 +81,7 @@ def main() -> None:
     augment = AugmentConfig(
         scale_jitter=args.gsd_jitter,
         sensor_blur_p=args.sensor_blur_p,
-        sensor=SensorConfig(p=args.sensor_p),
+        sensor=SensorConfig(p=args.sensor_p, planetscope_p=args.planetscope_p),
         small_aircraft_p=args.small_aircraft_p,
         camp_negatives_p=args.camp_negatives_p,
         runway_negatives_p=args.runway_negatives_p,
@@ -96,7 +99,7 @@ def main() -> None:
     ckpt = train(train_set, args.out, cfg, classes=("aircraft",), init_net=init)
     data_note = (
         "Airbus Aircraft Detection Sample (Pleiades ~0.5 m): the training images of split.json, with sensor "
-        f"simulation (p={args.sensor_p}), GSD jitter x{args.gsd_jitter}"
+        f"simulation (p={args.sensor_p}, PlanetScope look {args.planetscope_p}), GSD jitter x{args.gsd_jitter}"
         + (
             f", SYNTHETIC small military aircraft in {args.small_aircraft_p:.0%} of crops"
             if args.small_aircraft_p

@@ -86,8 +86,15 @@ def google_earth_look(img: np.ndarray, gsd_m: float, rng: np.random.Generator) -
 
 
 def planetscope_look(img: np.ndarray, gsd_m: float, rng: np.random.Generator) -> np.ndarray:
-    """A PlanetScope scene (3 m, soft point-spread, noisy, hazy, low contrast) seen at ``gsd_m``."""
-    x = soften(img, max(1.0, rng.uniform(2.7, 3.3) / gsd_m), rng.uniform(0.3, 0.7), rng.uniform(1.5, 4), rng)
+    """A PlanetScope scene seen at ``gsd_m``: delivered at 3 m but imaged at 3.5–4.1 m (the Dove
+    sensors' native GSD), with a point spread of about one native pixel, noise, haze and low contrast.
+
+    Fitted to the real scenes: on the hold-out seen this way (native 3.7 m, point spread 1.0, noise 3,
+    contrast 0.85), the aircraft model of the time found 66 % of the aircraft at 0.54 and 78 % at 0.40,
+    where it found 62 % and 77 % on the four real PlanetScope scenes labelled beside it. The look before
+    (3 m, point spread 0.3–0.7) let it find 91 %: a simulation far kinder than the sensor.
+    """
+    x = soften(img, max(1.0, rng.uniform(3.5, 4.1) / gsd_m), rng.uniform(0.8, 1.2), rng.uniform(2, 5), rng)
     f = x.astype(np.float32)
     f = (f - f.mean()) * rng.uniform(0.7, 0.95) + f.mean() * rng.uniform(0.9, 1.15)
     f = f * rng.uniform(0.9, 1.1, size=3).astype(np.float32)
