@@ -17,7 +17,8 @@ The threshold minimises the per-image count MAPE averaged over the val sets, tie
 (``forcewatch.train.calibrate``).
 
 ``--coarse-from-gsd-m G`` also chooses a threshold for imagery of G m and coarser (``coarse_thresholds``
-in the model file), by the same rule on the val looks that coarse and the real PlanetScope scenes
+in the model file; the first is then chosen on the finer looks alone), by the same rule on the val
+looks that coarse and the real PlanetScope scenes
 (3 m, ``planetscope_labels.json`` beside the model, ../shared/data/planet-scenes), from 0.2 (the
 labels' checked range). Each scene is held out in turn and scored at the threshold chosen without it:
 those fold lines are the unseen PlanetScope scores; the final choice uses all four.
@@ -202,7 +203,11 @@ def main() -> None:
                 for p in pr_curve(scored):
                     emit(**common, line="curve", set=name, imagery=look.imagery, **p.to_json())
 
-    choice = choose_on_val([s for part in sets.values() for _, s, _ in part])
+    # with a threshold of its own for coarse imagery, the other one is chosen on the finer looks alone
+    g_coarse = args.coarse_from_gsd_m
+    choice = choose_on_val(
+        [s for part in sets.values() for look, s, _ in part if not (g_coarse and _coarse(look, g_coarse))]
+    )
     emit(**common, line="choice", current_threshold=current, rule=RULE, **choice.to_json())
     for part in ("val", "holdout"):
         for look, s, _ in sets[part]:
