@@ -235,9 +235,11 @@ def test_distance_basemap_date_slider_side_by_side_overlays_drawing_training_and
     d.execute_script("fw.maps.main.panBy([120, 60], {animate: false})")
     centres = d.execute_script(
         "const a = fw.maps.main.getCenter(), b = fw.maps.left.getCenter();"
-        "return [a.lat, a.lng, b.lat, b.lng, fw.maps.main.getZoom(), fw.maps.left.getZoom()]"
+        "const px = fw.maps.left.latLngToContainerPoint(a).distanceTo(fw.maps.left.latLngToContainerPoint(b));"
+        "return [a.lat, a.lng, b.lat, b.lng, fw.maps.main.getZoom(), fw.maps.left.getZoom(), px]"
     )
-    assert centres[0] == pytest.approx(centres[2], abs=1e-9) and centres[1] == pytest.approx(centres[3], abs=1e-9)
+    # the same centre to a screen pixel: a moved map reads its centre back from whole pixels (Leaflet)
+    assert centres[6] <= 1.0, centres
     assert centres[4] == centres[5]
     d.execute_script("fw.maps.main.panBy([-120, -60], {animate: false})")
     wait.until(lambda _: count("#map2 .imagery img.leaflet-tile-loaded") >= 4)
