@@ -93,7 +93,8 @@ def test_the_bundled_aircraft_model_is_int8_scored_with_its_float_source_beside_
     assert int8.meta.model_id == fp32.meta.model_id + "-int8" and int8.meta.tile_px == 2048
     assert int8.meta.scores["quantized_from"]["sha256"] == file_sha256(source)
     assert int8.meta.validation("aircraft", 1.0) is not None  # scored on the hold-out: its counts validate
-    assert fp32.meta.score_threshold == int8.meta.score_threshold
+    assert fp32.meta.score_threshold == int8.meta.score_threshold  # quantising the float file gives the INT8 file
+    assert fp32.meta.coarse_thresholds == int8.meta.coarse_thresholds
 
 
 @pytest.mark.parametrize("name", ["vehicle", "tent"])
@@ -122,8 +123,9 @@ def test_an_int8_model_is_neither_fine_tuned_nor_quantised_again(quantized: tupl
     from forcewatch.app.quantize import quantize
     from forcewatch.train.finetune import load_init
 
-    _, out = quantized
-    with pytest.raises(ModelError, match=r"an INT8 copy of aircraft-1m-v4 .*Fix: fine-tune the float model"):
+    source, out = quantized
+    float_id = OnnxDetector(source).meta.model_id
+    with pytest.raises(ModelError, match=rf"an INT8 copy of {float_id} .*Fix: fine-tune the float model"):
         load_init(str(out))
     data = yolo_chips(tmp_path / "chips")
     with pytest.raises(InputError, match=r"already an INT8 model .*Fix: quantise the float model"):
