@@ -23,6 +23,7 @@ import yaml
 from scipy.stats import binomtest
 
 from forcewatch.assess.validation import INCLUDED_NOTE, REVIEWED
+from forcewatch.detect.metadata import on_degraded_imagery
 from forcewatch.errors import InputError
 from forcewatch.model import Observation
 
@@ -206,7 +207,7 @@ def score_key_for_gsd(scores: dict[str, object], gsd_m: float | None, key: str =
     of its own GSD; at the same GSD a real sensor's scores come before degraded imagery's (a real
     coarse sensor is softer than an area average, and its recall lower)."""
     measured = {
-        k: (float(v["gsd_m"]), "degraded" in str(v.get("data", "")))
+        k: (float(v["gsd_m"]), on_degraded_imagery(v))
         for k, v in scores.items()
         if (k == key or k.startswith(f"{key}@")) and isinstance(v, dict) and v.get("gsd_m") is not None
     }

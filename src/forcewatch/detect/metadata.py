@@ -92,18 +92,16 @@ class ModelMeta:
             return None
         # the nearest GSD; at the same GSD, a real sensor's scores before degraded imagery's
         _, source_m, key, report = min(
-            measured,
-            key=lambda m: (abs(math.log(m[0] / seen_at_m)), "degraded" in str(self.scores[m[2]].get("data", ""))),
+            measured, key=lambda m: (abs(math.log(m[0] / seen_at_m)), on_degraded_imagery(self.scores[m[2]]))
         )
         scored = ", ".join(
             f"{label} {float(report[name]):.2f}"
             for name, label in (("ap50", "AP50"), ("recall", "recall"))
             if name in report
         )
-        entry = self.scores[key]
         on = (
             f"real imagery degraded to {source_m:g} m"
-            if "degraded" in str(entry.get("data", ""))
+            if on_degraded_imagery(self.scores[key])
             else f"real {source_m:g} m imagery"
         )
         return f"{self.model_id} scored on {on} ({key}{': ' + scored if scored else ''})"
@@ -134,6 +132,12 @@ class ModelMeta:
         values["mean"] = tuple(values["mean"])
         values["std"] = tuple(values["std"])
         return cls(**values)
+
+
+def on_degraded_imagery(entry: dict[str, Any]) -> bool:
+    """Whether a score entry was measured on imagery degraded to its GSD (its data says so, as
+    ``forcewatch evaluate --degrade-to-gsd-m`` records it), not on a sensor of that GSD."""
+    return "degraded" in str(entry.get("data", ""))
 
 
 def coarse_thresholds(value: Any, source: str) -> tuple[tuple[float, float], ...]:
