@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from planetscope import GSD_M, read_scenes  # bench/planetscope.py
 
 from forcewatch.detect.registry import load_detector, model_path
 from forcewatch.detect.run import detect_image
@@ -99,10 +100,8 @@ def main() -> None:
 
     planet_labels = model_path(args.model).parent / "planetscope_labels.json"
     if planet_labels.is_file():  # labelled by eye (bench/planetscope.py has the curve and the folds)
-        planet = read_annotations(
-            planet_labels, "coco", gsd_m=3.0, classes=["aircraft"], image_dir=DATA / "planet-scenes"
-        )
-        planet_thr = det.meta.threshold_at(3.0)
+        planet = read_scenes(planet_labels)
+        planet_thr = det.meta.threshold_at(GSD_M)
         for im in planet.images:
             one = planet.subset({im.name})
             (r,) = evaluate_predictions(predict_set(det, one), one, planet_thr)

@@ -43,6 +43,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from planetscope import CHECKED_FROM, GSD_M, predict_scenes, read_scenes, scene_models  # bench/planetscope.py
 
 from forcewatch.app.datasets import read_split
 from forcewatch.detect.base import Detector
@@ -68,11 +69,8 @@ from forcewatch.train.sensors import google_earth_look, planetscope_look
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SCORE_FLOOR = 0.05
-PLANET_GSD_M = 3.0
 #: The score entry of the real PlanetScope scenes: the estimate corrects 3 m counts with it.
 PLANET_KEY = "holdout@3-planetscope"
-#: The PlanetScope labels were checked against detections from this score (planetscope_labels.json).
-PLANET_CHECKED_FROM = 0.2
 RULE = (
     "lowest per-image count MAPE averaged over the val sets (each weighs the same), ties by mean F1; never the hold-out"
 )
@@ -300,22 +298,17 @@ def choose_coarse(
     PlanetScope scenes of ``labels``, after each scene was held out in turn (the fold lines). With
     ``fold_models`` (scene name → model file), each scene is predicted by the model that never trained on it.
     Returns the threshold and the score entry of the scenes, each at the threshold chosen without it."""
-    scenes = DATA / "planet-scenes"
-    data = read_annotations(labels, "coco", gsd_m=PLANET_GSD_M, classes=list(det.meta.classes), image_dir=scenes)
-    missing = sorted({im.name for im in data.images} - set(fold_models)) if fold_models else []
-    if missing:
-        sys.exit(f"--planetscope-fold: no model for {missing}. Fix: give one SCENE=MODEL per scene.")
-    preds = [
-        p
-        for im in data.images
-        for p in predict_set(
-            load_detector(fold_models[im.name]) if fold_models else det, data.subset({im.name}), score_floor=SCORE_FLOOR
-        )
-    ]
+    data = read_scenes(labels, det.meta.classes)
+    by_scene = (
+        {k: load_detector(v) for k, v in scene_models(data, fold_models, "--planetscope-fold").items()}
+        if fold_models
+        else {im.name: det for im in data.images}
+    )
+    preds = predict_scenes(data, by_scene)
     cls = "aircraft"
     name = "PlanetScope 3 m, real scenes" + (", each by its fold model" if fold_models else "")
     real = score_set(name, "planetscope", preds, data, cls)
-    checked = tuple(t for t in THRESHOLDS if t >= PLANET_CHECKED_FROM - 1e-9)
+    checked = tuple(t for t in THRESHOLDS if t >= CHECKED_FROM - 1e-9)
     emit(
         **common,
         line="set",
@@ -359,7 +352,7 @@ def choose_coarse(
         f"{real.n_gt} aircraft labelled by eye), each at the threshold chosen without it",
         images=len(data.images),
         threshold=final.threshold,
-        gsd_m=PLANET_GSD_M,
+        gsd_m=GSD_M,
         validates=True,
         method="leave-one-scene-out cross-validation of the coarse threshold"
         + ("; each scene scored by a model that never trained on it" if fold_models else ""),

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from forcewatch.detect.base import Detector
 from forcewatch.detect.registry import load_detector, model_path
+from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.calibrate import ScoredSet, ap50, curve_point, score_set
-from forcewatch.train.evaluate import predict_set
+from forcewatch.train.evaluate import ImagePrediction, predict_set
 from forcewatch.train.readers import read_annotations
 
 SCENES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planet-scenes"
@@ -30,6 +33,27 @@ GSD_M = 3.0
 #: The labels were checked from this score up (see the module's text).
 CHECKED_FROM = 0.2
 CURVE = tuple(round(CHECKED_FROM + k * 0.05, 2) for k in range(15))  # 0.2 … 0.9
+SCORE_FLOOR = 0.05
+
+
+def read_scenes(labels: Path, classes: Sequence[str] = ("aircraft",)) -> AnnotationSet:
+    """The labelled PlanetScope scenes (3 m), their images read from ../shared/data/planet-scenes."""
+    return read_annotations(labels, "coco", gsd_m=GSD_M, classes=list(classes), image_dir=SCENES)
+
+
+def scene_models(data: AnnotationSet, folds: Mapping[str, str], option: str) -> dict[str, str]:
+    """``folds`` (scene name → model), checked to give one model for every scene of ``data``."""
+    missing = sorted({im.name for im in data.images} - set(folds))
+    if missing:
+        raise SystemExit(f"{option}: no model for {missing}. Fix: give one SCENE=MODEL per scene.")
+    return dict(folds)
+
+
+def predict_scenes(data: AnnotationSet, by_scene: Mapping[str, Detector]) -> list[ImagePrediction]:
+    """Each scene of ``data`` predicted by its own detector (its fold model, or one model for all)."""
+    return [
+        p for im in data.images for p in predict_set(by_scene[im.name], data.subset({im.name}), score_floor=SCORE_FLOOR)
+    ]
 
 
 def main() -> None:
@@ -39,12 +63,11 @@ def main() -> None:
     ap.add_argument("--fold", action="append", default=[], help="SCENE=MODEL: score SCENE with MODEL (repeatable)")
     ap.add_argument("--threshold", type=float, default=None, help="operating threshold (default: the model's)")
     args = ap.parse_args()
-    labels = args.labels or model_path("aircraft").parent / "planetscope_labels.json"
-    data = read_annotations(labels, "coco", gsd_m=GSD_M, classes=["aircraft"], image_dir=SCENES)
-    folds = dict(f.split("=", 1) for f in args.fold) or {im.name: args.model or "aircraft" for im in data.images}
-    missing = {im.name for im in data.images} - set(folds)
-    if missing:
-        raise SystemExit(f"--fold: no model for {sorted(missing)}; give one per scene")
+    data = read_scenes(args.labels or model_path("aircraft").parent / "planetscope_labels.json")
+    if args.fold:
+        folds = scene_models(data, dict(f.split("=", 1) for f in args.fold), "--fold")
+    else:
+        folds = {im.name: args.model or "aircraft" for im in data.images}
     scored: list[ScoredSet] = []
     thresholds: list[float] = []
     for im in data.images:
@@ -52,7 +75,7 @@ def main() -> None:
         thr = det.meta.score_threshold if args.threshold is None else args.threshold
         thresholds.append(thr)
         one = data.subset({im.name})
-        s = score_set(im.name, "planetscope", predict_set(det, one, score_floor=0.05), one, "aircraft")
+        s = score_set(im.name, "planetscope", predict_scenes(one, {im.name: det}), one, "aircraft")
         scored.append(s)
         for t in (*CURVE, thr):
             p = curve_point(s, t)
