@@ -61,7 +61,7 @@ def main() -> None:
     ap.add_argument("--model", default=None, help="model file or bundled name (default: aircraft)")
     ap.add_argument("--labels", type=Path, default=None, help="COCO labels (default: beside the aircraft model)")
     ap.add_argument("--fold", action="append", default=[], help="SCENE=MODEL: score SCENE with MODEL (repeatable)")
-    ap.add_argument("--threshold", type=float, default=None, help="operating threshold (default: the model's)")
+    ap.add_argument("--threshold", type=float, default=None, help="operating threshold (default: the model's for 3 m)")
     args = ap.parse_args()
     data = read_scenes(args.labels or model_path("aircraft").parent / "planetscope_labels.json")
     if args.fold:
@@ -72,7 +72,7 @@ def main() -> None:
     thresholds: list[float] = []
     for im in data.images:
         det = load_detector(folds[im.name])
-        thr = det.meta.score_threshold if args.threshold is None else args.threshold
+        thr = det.meta.threshold_at(GSD_M) if args.threshold is None else args.threshold
         thresholds.append(thr)
         one = data.subset({im.name})
         s = score_set(im.name, "planetscope", predict_scenes(one, {im.name: det}), one, "aircraft")
