@@ -47,6 +47,7 @@ from planetscope import CHECKED_FROM, GSD_M, predict_scenes, read_scenes, scene_
 
 from forcewatch.app.datasets import read_split
 from forcewatch.detect.base import Detector
+from forcewatch.detect.metadata import at_least_as_coarse
 from forcewatch.detect.registry import bundled_models, load_detector, model_path
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.audit import apply_audit, load_audit
@@ -283,7 +284,7 @@ def main() -> None:
 
 
 def _coarse(look: Look, from_gsd_m: float) -> bool:
-    return look.gsd_m is not None and look.gsd_m >= from_gsd_m * 0.98
+    return look.gsd_m is not None and at_least_as_coarse(look.gsd_m, from_gsd_m)
 
 
 def choose_coarse(

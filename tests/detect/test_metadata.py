@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from onnx import TensorProto, helper
 
-from forcewatch.detect.metadata import ModelMeta
+from forcewatch.detect.metadata import ModelMeta, at_least_as_coarse
 from forcewatch.detect.onnx_backend import OnnxDetector, decode, read_meta
 from forcewatch.errors import ModelError
 from forcewatch.train.export import update_metadata, write_metadata
@@ -93,6 +95,13 @@ def test_coarse_thresholds_round_trip_and_apply_from_their_gsd(tmp_path: Path) -
         0.25,
         0.25,
     ]  # 2.45 is within 2 % of 2.5: a stated GSD is rounded
+
+
+@given(st.floats(0.05, 100.0), st.floats(0.0, 0.5))
+def test_a_gsd_is_as_coarse_as_itself_and_a_stated_rounding_but_not_as_a_finer_one(gsd_m: float, off: float) -> None:
+    assert at_least_as_coarse(gsd_m, gsd_m) and at_least_as_coarse(gsd_m * (1 + off), gsd_m)
+    assert at_least_as_coarse(gsd_m * 0.985, gsd_m)  # a stated 3 m may be 2.96 m
+    assert not at_least_as_coarse(gsd_m * 0.97, gsd_m)
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ import yaml
 from scipy.stats import binomtest
 
 from forcewatch.assess.validation import INCLUDED_NOTE, REVIEWED
-from forcewatch.detect.metadata import on_degraded_imagery
+from forcewatch.detect.metadata import at_least_as_coarse, on_degraded_imagery
 from forcewatch.errors import InputError
 from forcewatch.model import Observation
 
@@ -213,7 +213,7 @@ def score_key_for_gsd(scores: dict[str, object], gsd_m: float | None, key: str =
     }
     if gsd_m is None or not measured:
         return key
-    coarse_enough = [k for k, (g, _) in measured.items() if g >= gsd_m * 0.98]
+    coarse_enough = [k for k, (g, _) in measured.items() if at_least_as_coarse(g, gsd_m)]
     if coarse_enough:
         return min(coarse_enough, key=lambda k: measured[k])
     coarsest = max(g for g, _ in measured.values())

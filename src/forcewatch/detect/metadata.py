@@ -13,6 +13,13 @@ PREFIX = "forcewatch."
 FORMAT_VERSION = 1
 #: a score validates counts of imagery up to this factor finer or coarser than the GSDs it was measured at
 VALIDATION_GSD_MARGIN = 1.25
+#: a stated GSD within this fraction of another counts as the same (a stated 3 m may be 2.98)
+GSD_TOLERANCE = 0.02
+
+
+def at_least_as_coarse(gsd_m: float, than_gsd_m: float) -> bool:
+    """Whether imagery of ``gsd_m`` is as coarse as ``than_gsd_m`` or coarser (within ``GSD_TOLERANCE``)."""
+    return gsd_m >= than_gsd_m * (1 - GSD_TOLERANCE)
 
 
 @dataclass(frozen=True)
@@ -52,13 +59,13 @@ class ModelMeta:
         if source_gsd_m is None or not math.isfinite(source_gsd_m):
             return thr
         for from_m, coarse in self.coarse_thresholds:
-            if source_gsd_m >= from_m * 0.98:
+            if at_least_as_coarse(source_gsd_m, from_m):
                 thr = coarse
         return thr
 
     def not_observable_reason(self, source_gsd_m: float) -> str | None:
         """Why this model cannot see its classes in imagery of ``source_gsd_m``, or None if it can."""
-        if source_gsd_m <= self.sees_to_gsd_m * 1.02:
+        if source_gsd_m <= self.sees_to_gsd_m * (1 + GSD_TOLERANCE):
             return None
         return (
             f"imagery of {source_gsd_m:.2f} m GSD is coarser than the {self.sees_to_gsd_m:g} m "
