@@ -71,3 +71,28 @@ def test_a_holdout_split_and_val_are_described_as_such() -> None:
     assert "**hold-out of 4 of 16 chips" in card and "slightly optimistic" in card and "fold models" not in card
     card = _card(_held(kind="val", data_label="val (yolo)"))
     assert "**On the `--val` images** (val (yolo);" in card
+
+
+def test_the_init_row_reads_the_chips_at_the_init_models_threshold_for_their_gsd() -> None:
+    coarse_init = replace(INIT, meta=replace(INIT.meta, coarse_thresholds=((2.5, 0.37),)))
+    summary = FinetuneSummary(
+        replace(INIT.meta, model_id="aircraft-ft", score_threshold=0.58, coarse_thresholds=((4.0, 0.3),)),
+        coarse_init,
+        "PlanetScope scenes",
+        4,
+        0,
+        371,
+        finetune_config(INIT, minutes=2.4),
+        46,
+        2.3,
+        False,
+        "maximum F1 on the out-of-fold predictions",
+        _held(gsd_m=3.0),
+        "",
+        "",
+    )
+    card = finetune_card(summary)
+    assert "| aircraft-1m-v1 (init) | aircraft | 0.37 | 0.940 |" in card  # 3 m chips: its 3 m threshold
+    assert "| aircraft-ft (fold models) | aircraft | 0.30 |" in card
+    assert "| threshold for coarse imagery | **0.30** from 4 m — kept from aircraft-1m-v1: chosen for its" in card
+    assert "threshold for coarse imagery" not in _card(_held())  # none kept: no row

@@ -432,7 +432,7 @@ def finetune_model(
             model_path, init, fd.val_set, None, kind="val", method=method, data_label=fd.val_label,
             gsd_m=native_gsd_m(fd.val_set), synthetic=fd.val_synthetic,
         )  # fmt: skip
-        how = f"maximum F1 on {len(fd.val_set.images)} --val images ({init_id} uses {init.meta.score_threshold:.2f})"
+        how = f"maximum F1 on {len(fd.val_set.images)} --val images"
     elif plan is not None:
         held_set = fd.train_set if cv else fd.train_set.subset(set(plan.folds[0].held))
         held = ft.score_held_out(
@@ -441,8 +441,9 @@ def finetune_model(
             fold_steps=cfg.iterations,
         )  # fmt: skip
         on = "the out-of-fold predictions" if cv else f"the {len(held_set.images)} held-out chips"
-        how = f"maximum F1 on {on} ({init_id} uses {init.meta.score_threshold:.2f})"
+        how = f"maximum F1 on {on}"
     if held is not None:
+        how += f" ({init_id} reads imagery like it at {init.meta.threshold_at(held.gsd_m):.2f})"
         meta = ft.record_held_out(model_path, held)
         if init_does_better(held):
             say(f"on the held-out chips {init_id} scores a higher AP50: these labels did not improve on it")

@@ -95,7 +95,7 @@ def _scores_table(s: FinetuneSummary) -> list[str]:
     ]
     for who, reports, thr in (
         (s.meta.model_id + (" (fold models)" if h.kind == "cross-validation" else ""), h.scores, h.threshold),
-        (f"{s.init.meta.model_id} (init)", h.init_scores, s.init.meta.score_threshold),
+        (f"{s.init.meta.model_id} (init)", h.init_scores, s.init.meta.threshold_at(h.gsd_m)),
     ):
         for r in reports:
             rows.append(
@@ -127,6 +127,15 @@ def finetune_card(s: FinetuneSummary) -> str:
         f"batch norms frozen; **{s.minutes:.1f} minutes** ({c.threads} CPU threads); ended by {stop} |",
         *([f"| time budget | {s.budget} |"] if s.budget else []),
         f"| operating threshold | **{m.score_threshold:.2f}** — {s.threshold_how} |",
+        *(
+            [
+                "| threshold for coarse imagery | "
+                + "; ".join(f"**{thr:.2f}** from {g:g} m" for g, thr in m.coarse_thresholds)
+                + f" — kept from {init.meta.model_id}: chosen for its weights, not measured for this model |"
+            ]
+            if m.coarse_thresholds
+            else []
+        ),
         f"| licence | **{m.licence}** |",
         f"| created | {m.created}, ForceWatch {m.version} |",
         "",

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from forcewatch import __version__
-from forcewatch.detect.metadata import ModelMeta
+from forcewatch.detect.metadata import ModelMeta, at_least_as_coarse
 from forcewatch.errors import ModelError
 from forcewatch.train.annotations import AnnotationSet
 from forcewatch.train.augment import AugmentConfig
@@ -299,7 +299,8 @@ def score_held_out(
     fold_steps: int = 0,
 ) -> HeldOut:
     """The held-out score: of ``preds`` (out-of-fold predictions) or of the shipped model on ``held_set``,
-    at the threshold of maximum F1 there; and the init model's on the same images, at its threshold."""
+    at the threshold of maximum F1 there; and the init model's on the same images, at its threshold for
+    imagery of ``gsd_m`` (a model may read coarse imagery at a threshold of its own)."""
     from forcewatch.detect.registry import load_detector
     from forcewatch.train.evaluate import evaluate_predictions, predict_set
     from forcewatch.train.export import fresh_detector
@@ -318,7 +319,7 @@ def score_held_out(
         gsd_m=gsd_m,
         threshold=thr,
         scores=tuple(evaluate_predictions(preds, held_set, thr)),
-        init_scores=tuple(evaluate_predictions(init_preds, held_set, init.meta.score_threshold)),
+        init_scores=tuple(evaluate_predictions(init_preds, held_set, init.meta.threshold_at(gsd_m))),
         validates=synthetic is None,
         not_validating=synthetic,
         fold_steps=fold_steps,
@@ -327,7 +328,12 @@ def score_held_out(
 
 def record_held_out(model_path: Path, held: HeldOut) -> ModelMeta:
     """Store the threshold and the held-out score in the model file: key ``holdout`` (what estimates correct
-    counts with, and what validates them unless the data is synthetic); with --val also ``val``."""
+    counts with, and what validates them unless the data is synthetic); with --val also ``val``.
+
+    The threshold chosen on the held-out chips is the one imagery like theirs is read at: the init model's
+    thresholds for imagery as coarse as the chips (``coarse_thresholds``, chosen for the init's weights) are
+    dropped; those for coarser imagery only are kept (all are dropped when the chips' GSD is unknown)."""
+    from forcewatch.detect.onnx_backend import read_meta
     from forcewatch.train.export import score_entry, update_metadata
 
     method = held.method
@@ -350,4 +356,9 @@ def record_held_out(model_path: Path, held: HeldOut) -> ModelMeta:
     scores: dict[str, object] = {"holdout": entry}
     if held.kind == "val":
         scores["val"] = {**entry, "data": "--val images (also chose the threshold)"}
-    return update_metadata(model_path, score_threshold=held.threshold, scores=scores)
+    coarse = tuple(
+        (from_m, thr)
+        for from_m, thr in read_meta(model_path).coarse_thresholds
+        if held.gsd_m is not None and not at_least_as_coarse(held.gsd_m, from_m)
+    )
+    return update_metadata(model_path, score_threshold=held.threshold, coarse_thresholds=coarse, scores=scores)
