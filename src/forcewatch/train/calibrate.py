@@ -257,7 +257,7 @@ def cross_validated_report(grouped: ScoredSet, folds: Sequence[Fold]) -> ClassRe
     (it needs no threshold). What a model file records as the unseen scores of a threshold chosen this way."""
     if len(folds) != len(grouped.images):
         raise ValueError(f"{grouped.name}: {len(folds)} folds for {len(grouped.images)} images")
-    tp = sum(round(f.point.recall * m.n_gt) for f, m in zip(folds, grouped.images, strict=True))
+    tp = sum(int(m.tp[m.scores >= f.threshold].sum()) for f, m in zip(folds, grouped.images, strict=True))
     dets = sum(f.point.detections for f in folds)
     n_gt = grouped.n_gt
     precision = tp / dets if dets else 0.0
